@@ -1,0 +1,10 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { Infrastructure, RuntimeModule } from '@streamfold/runtime';
+
+/** The whole system in one process: every bounded context on one runtime (the default `npm start`). */
+@Module({})
+export class AppModule {
+  static register(infra: Infrastructure): DynamicModule {
+    return { module: AppModule, imports: [RuntimeModule.forRoot(infra)] };
+  }
+}

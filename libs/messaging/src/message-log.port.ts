@@ -1,0 +1,137 @@
+/**
+ * The port every transport implements: Kafka (kafkajs) in production, the in-process log on the
+ * embedded default and in fast tests. Names passed in and out are *logical* topic names and group
+ * ids: the implementation adds KAFKA_TOPIC_PREFIX so environments sharing a broker never meet.
+ */
+export interface TopicSpec {
+  /** Logical name (no prefix). */
+  name: string;
+  partitions: number;
+  /** Retention in ms; undefined keeps the broker default, -1 keeps forever. */
+  retentionMs?: number;
+  cleanupPolicy?: 'delete' | 'compact';
+}
+
+export interface OutgoingMessage {
+  /** Partitioning key; messages with one key land on one partition, in send order. */
+  key: string | null;
+  value: Buffer | string;
+  headers?: Record<string, string>;
+  /** Event time in epoch ms. @default now */
+  timestamp?: number;
+}
+
+export interface LogMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+  timestamp: number;
+}
+
+export interface LogBatch {
+  topic: string;
+  partition: number;
+  messages: LogMessage[];
+  /** Offset of the next message to be written to this partition. */
+  highWatermark: number;
+}
+
+export interface BatchContext {
+  /** False once stop() was called or the partition was revoked: finish quickly, commit nothing more. */
+  isRunning(): boolean;
+  heartbeat(): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. @default true (earliest) */
+  fromBeginning?: boolean;
+  /**
+   * Called with one partition's batch at a time. Resolving marks the whole batch consumed (its
+   * offsets are committed to the group); throwing stops the consumer's progress on that partition
+   * and the batch is delivered again. Effects that must be exactly-once keep their own checkpoint.
+   */
+  eachBatch(batch: LogBatch, context: BatchContext): Promise<void>;
+  /** Partitions assigned to this member after each rebalance. */
+  onAssignment?(assigned: Array<{ topic: string; partition: number }>): void;
+  /** Upper bound on messages per batch. @default 1000 */
+  maxBatchSize?: number;
+}
+
+export interface ConsumerHandle {
+  readonly groupId: string;
+  assignment(): Array<{ topic: string; partition: number }>;
+  stop(): Promise<void>;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  /** First offset still held (retention may have dropped older ones). */
+  low: number;
+  /** Offset the next message will get. */
+  high: number;
+}
+
+export interface MessageLog {
+  readonly kind: 'kafka' | 'embedded';
+  /** Full name on the broker (prefix applied). */
+  physicalName(logicalName: string): string;
+  /** Creates missing topics; existing ones are left as they are. */
+  ensureTopics(specs: TopicSpec[]): Promise<void>;
+  /** Idempotent, ordered per partition; resolves once every message is durably written. */
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  consume(options: ConsumeOptions): Promise<ConsumerHandle>;
+  offsets(topic: string): Promise<PartitionOffsets[]>;
+  /** Committed offset (next to read) per partition; partitions never committed are absent. */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
+  /** Throws when the log cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MESSAGE_LOG = Symbol('MESSAGE_LOG');
+
+/** Kafka's default partitioner maps keys with murmur2; both transports use it so a key lands on the same partition number. */
+export function partitionForKey(key: string | null, partitions: number, roundRobin: number): number {
+  if (key === null) return roundRobin % partitions;
+  return (toPositive(murmur2(Buffer.from(key))) % partitions);
+}
+
+function toPositive(x: number): number {
+  return x & 0x7fffffff;
+}
+
+// murmur2 as in Kafka's Java client (and kafkajs' DefaultPartitioner), so embedded and Kafka agree.
+function murmur2(data: Buffer): number {
+  const length = data.length;
+  const seed = 0x9747b28c;
+  const m = 0x5bd1e995;
+  const r = 24;
+  let h = seed ^ length;
+  const length4 = length >> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    let k = (data[i4] & 0xff) + ((data[i4 + 1] & 0xff) << 8) + ((data[i4 + 2] & 0xff) << 16) + ((data[i4 + 3] & 0xff) << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> r;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
+  }
+  const left = length % 4;
+  const index = length - left;
+  if (left >= 3) h ^= (data[index + 2] & 0xff) << 16;
+  if (left >= 2) h ^= (data[index + 1] & 0xff) << 8;
+  if (left >= 1) {
+    h ^= data[index] & 0xff;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h;
+}

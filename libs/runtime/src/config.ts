@@ -1,0 +1,116 @@
+import { resolve } from 'node:path';
+
+/** Raised when the environment cannot describe a runnable system; printed as one line at boot. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Validated runtime configuration. Every value comes from the environment; with nothing set
+ * the system runs on the embedded default (in-process log, embedded PostgreSQL under DATA_DIR).
+ */
+export interface StreamfoldConfig {
+  /** HTTP port. @default 3000 */
+  port: number;
+  /** Comma-separated `host:port` list; absent means the embedded in-process log. */
+  kafkaBrokers: string[] | null;
+  /** `postgres://` URL; absent means embedded PostgreSQL (PGlite) under `dataDir`. */
+  databaseUrl: string | null;
+  /** Prefix of every topic name and consumer group id. @default '' */
+  topicPrefix: string;
+  /** Kafka client id. @default 'streamfold' */
+  kafkaClientId: string;
+  /** HS256 secret for bearer tokens. @default a fixed development secret on the embedded default */
+  jwtSecret: string;
+  /** Folder for embedded data (PGlite files, the embedded log). @default '.data' */
+  dataDir: string;
+  /** pino level. @default 'info' */
+  logLevel: string;
+  /** Size of the PostgreSQL connection pool. @default 10 */
+  dbPoolSize: number;
+  /** Whether this process runs the relay and projection workers. @default true */
+  workers: boolean;
+}
+
+export const DEV_JWT_SECRET = 'streamfold-development-secret-change-me';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function parseBrokers(raw: string | undefined): string[] | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const brokers = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of brokers) {
+    if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError(`KAFKA_BROKERS must be a comma-separated list of host:port, got "${broker}"`);
+    }
+  }
+  return brokers;
+}
+
+function parseDatabaseUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid URL (expected postgres://user@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got "${url.protocol}//"`);
+  }
+  return raw;
+}
+
+/** Reads and validates the environment. Throws ConfigError with a message naming the variable. */
+export function loadConfig(env: Env = process.env): StreamfoldConfig {
+  const topicPrefix = env.KAFKA_TOPIC_PREFIX ?? '';
+  if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) {
+    throw new ConfigError(`KAFKA_TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-", got "${topicPrefix}"`);
+  }
+  const kafkaBrokers = parseBrokers(env.KAFKA_BROKERS);
+  const databaseUrl = parseDatabaseUrl(env.DATABASE_URL);
+  const jwtSecret = env.JWT_SECRET ?? '';
+  const embedded = kafkaBrokers === null && databaseUrl === null;
+  if (jwtSecret === '' && !embedded && env.NODE_ENV === 'production') {
+    throw new ConfigError('JWT_SECRET must be set in production');
+  }
+  if (jwtSecret !== '' && jwtSecret.length < 16) {
+    throw new ConfigError('JWT_SECRET must be at least 16 characters');
+  }
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  return {
+    port: intVar(env, 'PORT', 3000, 0, 65535),
+    kafkaBrokers,
+    databaseUrl,
+    topicPrefix,
+    kafkaClientId: env.KAFKA_CLIENT_ID || 'streamfold',
+    jwtSecret: jwtSecret || DEV_JWT_SECRET,
+    dataDir: resolve(env.DATA_DIR || '.data'),
+    logLevel,
+    dbPoolSize: intVar(env, 'DB_POOL_SIZE', 10, 1, 500),
+    workers: boolVar(env, 'WORKERS', true),
+  };
+}
+
+export const STREAMFOLD_CONFIG = Symbol('STREAMFOLD_CONFIG');

@@ -1,0 +1,41 @@
+import { ConfigError, DEV_JWT_SECRET, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('runs on the embedded default with nothing set', () => {
+    const config = loadConfig({});
+    expect(config.kafkaBrokers).toBeNull();
+    expect(config.databaseUrl).toBeNull();
+    expect(config.port).toBe(3000);
+    expect(config.topicPrefix).toBe('');
+    expect(config.jwtSecret).toBe(DEV_JWT_SECRET);
+  });
+
+  it('parses real infrastructure settings', () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: 'localhost:9092, kafka-2:9093',
+      DATABASE_URL: 'postgres://root@127.0.0.1:5432/test',
+      PORT: '8080',
+      KAFKA_TOPIC_PREFIX: 'ci-42.',
+    });
+    expect(config.kafkaBrokers).toEqual(['localhost:9092', 'kafka-2:9093']);
+    expect(config.databaseUrl).toBe('postgres://root@127.0.0.1:5432/test');
+    expect(config.port).toBe(8080);
+    expect(config.topicPrefix).toBe('ci-42.');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be between/],
+    [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS must be a comma-separated list/],
+    [{ DATABASE_URL: 'mysql://x@y/z' }, /DATABASE_URL must start with postgres/],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
+    [{ KAFKA_TOPIC_PREFIX: 'a b' }, /KAFKA_TOPIC_PREFIX may hold only/],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 16/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ WORKERS: 'maybe' }, /WORKERS must be true or false/],
+    [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/d' }, /JWT_SECRET must be set in production/],
+  ])('rejects %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

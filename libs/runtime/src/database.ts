@@ -1,0 +1,68 @@
+import { Pool, PoolClient, QueryResultRow } from 'pg';
+import { StartupError } from './startup-error';
+
+export type Sql = Pick<PoolClient, 'query'>;
+
+/**
+ * The PostgreSQL connection pool shared by the event store, projections and queries. Raw `pg`
+ * rather than an ORM on the hot paths: appends and projection batches are a few statements per
+ * batch and an ORM's per-row overhead would cost the throughput the benchmarks measure.
+ */
+export class Database {
+  readonly pool: Pool;
+
+  constructor(readonly url: string, poolSize: number, readonly embedded: boolean) {
+    this.pool = new Pool({
+      connectionString: url,
+      max: poolSize,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+      application_name: 'streamfold',
+    });
+    // An idle client losing its connection (database restart) must not crash the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Connects once to fail fast with a one-line reason instead of a stack trace. */
+  async verify(): Promise<void> {
+    try {
+      await this.pool.query('select 1');
+    } catch (error) {
+      throw new StartupError(`cannot use PostgreSQL at ${describeUrl(this.url)}: ${(error as Error).message || String(error)}`);
+    }
+  }
+
+  query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]) {
+    return this.pool.query<R>(text, params);
+  }
+
+  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
+  async transaction<T>(fn: (sql: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+/** host:port/database without credentials, for messages. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}

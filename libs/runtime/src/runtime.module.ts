@@ -1,0 +1,46 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
+import { MESSAGE_LOG } from '@streamfold/messaging';
+import { LoggerModule } from 'nestjs-pino';
+import { loadConfig, STREAMFOLD_CONFIG } from './config';
+import { Database } from './database';
+import { HealthController } from './health.controller';
+import { Infrastructure } from './infrastructure';
+import { MetricsController, MetricsService } from './metrics';
+
+/**
+ * Process-wide services: validated config, the database pool and message log opened before
+ * Nest started, structured logs, /health and /metrics.
+ */
+@Global()
+@Module({})
+export class RuntimeModule {
+  static forRoot(infra: Infrastructure, options: { http?: boolean } = {}): DynamicModule {
+    const http = options.http ?? true;
+    return {
+      module: RuntimeModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: (env) => ({ ...env, ...loadConfig(env) }) }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: infra.config.logLevel,
+            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+            redact: ['req.headers.authorization'],
+          },
+        }),
+        TerminusModule,
+      ],
+      controllers: http ? [HealthController, MetricsController] : [],
+      providers: [
+        { provide: Infrastructure, useValue: infra },
+        { provide: STREAMFOLD_CONFIG, useValue: infra.config },
+        { provide: Database, useValue: infra.database },
+        { provide: MESSAGE_LOG, useValue: infra.log },
+        MetricsService,
+      ],
+      exports: [Infrastructure, STREAMFOLD_CONFIG, Database, MESSAGE_LOG, MetricsService],
+    };
+  }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, module (in-memory) and end-to-end tests on real Kafka and PostgreSQL.
+# Starts Kafka through scripts/kafka.sh when no broker answers (and stops it afterwards);
+# PostgreSQL is expected on TEST_DATABASE_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+npm run build --silent
+
+started_kafka=0
+if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+  if ! bash scripts/kafka.sh status >/dev/null 2>&1; then
+    bash scripts/kafka.sh start
+    started_kafka=1
+  fi
+  export KAFKA_BROKERS=localhost:${KAFKA_PORT:-9092}
+fi
+cleanup() { if [[ $started_kafka == 1 ]]; then bash scripts/kafka.sh stop; fi; }
+trap cleanup EXIT
+
+export TEST_DATABASE_ADMIN_URL="${TEST_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+node -e '
+  const { Client } = require("pg");
+  const c = new Client({ connectionString: process.env.TEST_DATABASE_ADMIN_URL, connectionTimeoutMillis: 5000 });
+  c.connect().then(() => c.end()).catch((e) => {
+    console.error(`tests need PostgreSQL at ${process.env.TEST_DATABASE_ADMIN_URL}: ${e.message}`);
+    process.exit(1);
+  });'
+
+echo "[test] Kafka $(bash scripts/kafka.sh version) at $KAFKA_BROKERS, PostgreSQL at ${TEST_DATABASE_ADMIN_URL%/*}"
+npx jest --maxWorkers=2 "$@"

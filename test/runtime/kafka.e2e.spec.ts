@@ -1,0 +1,82 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaMessageLog, LogMessage } from '@streamfold/messaging';
+import { eventually, KAFKA_BROKERS, topicPrefix } from '../e2e-env';
+
+describe('Kafka broker started by scripts/kafka.sh', () => {
+  const prefix = topicPrefix('kafka');
+  const log = new KafkaMessageLog({ brokers: KAFKA_BROKERS, clientId: 'e2e', prefix });
+  const kafka = new Kafka({ brokers: KAFKA_BROKERS, clientId: 'e2e-raw', logLevel: logLevel.NOTHING });
+
+  afterAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
+    await admin.disconnect();
+    await log.close();
+  });
+
+  it('creates topics with the admin client, prefixed, with the asked partition count', async () => {
+    await log.ensureTopics([{ name: 'orders', partitions: 6 }, { name: 'audit', partitions: 1, retentionMs: 3600000 }]);
+    await log.ensureTopics([{ name: 'orders', partitions: 6 }]); // idempotent
+    const admin = kafka.admin();
+    await admin.connect();
+    const meta = await admin.fetchTopicMetadata({ topics: [`${prefix}orders`, `${prefix}audit`] });
+    await admin.disconnect();
+    expect(meta.topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual([
+      [`${prefix}audit`, 1],
+      [`${prefix}orders`, 6],
+    ]);
+  });
+
+  it('produces keyed messages and consumes each once through a consumer group, in key order', async () => {
+    await log.ensureTopics([{ name: 'likes', partitions: 4 }]);
+    const sent = Array.from({ length: 200 }, (_, i) => ({ key: `post-${i % 7}`, value: JSON.stringify({ i }) }));
+    await log.send('likes', sent);
+    const seen: LogMessage[] = [];
+    const consumer = await log.consume({
+      groupId: 'counter',
+      topics: ['likes'],
+      eachBatch: async (batch) => void seen.push(...batch.messages),
+    });
+    await eventually(async () => (seen.length >= 200 ? true : undefined), 30000, '200 messages');
+    await consumer.stop();
+    expect(seen).toHaveLength(200);
+    expect(new Set(seen.map((m) => `${m.partition}:${m.offset}`)).size).toBe(200);
+    for (let k = 0; k < 7; k++) {
+      const values = seen.filter((m) => m.key === `post-${k}`).map((m) => JSON.parse(m.value.toString()).i);
+      expect(new Set(seen.filter((m) => m.key === `post-${k}`).map((m) => m.partition)).size).toBe(1);
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+    }
+    const committed = await log.committedOffsets('counter', 'likes');
+    const ends = await log.offsets('likes');
+    for (const p of ends) expect(committed.get(p.partition) ?? 0).toBe(p.high);
+  });
+
+  it('commits and aborts a kafkajs transaction; read_committed consumers see only the commit', async () => {
+    await log.ensureTopics([{ name: 'tx', partitions: 1 }]);
+    const topic = `${prefix}tx`;
+    const producer = kafka.producer({ transactionalId: `${prefix}tx-producer`, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const committed = await producer.transaction();
+    await committed.send({ topic, messages: [{ key: 'a', value: 'kept-1' }, { key: 'a', value: 'kept-2' }] });
+    await committed.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic, messages: [{ key: 'a', value: 'dropped' }] });
+    await aborted.abort();
+    const last = await producer.transaction();
+    await last.send({ topic, messages: [{ key: 'a', value: 'kept-3' }] });
+    await last.commit();
+    await producer.disconnect();
+
+    const values: string[] = [];
+    const consumer = kafka.consumer({ groupId: `${prefix}tx-reader`, readUncommitted: false });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
+    await eventually(async () => (values.length >= 3 ? true : undefined), 30000, 'committed messages');
+    await new Promise((r) => setTimeout(r, 500));
+    await consumer.disconnect();
+    expect(values).toEqual(['kept-1', 'kept-2', 'kept-3']);
+  });
+});
