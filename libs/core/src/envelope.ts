@@ -1,0 +1,64 @@
+/**
+ * An event as stored and as carried on Kafka. `type` is the stable wire name (never renamed: add
+ * a new type instead); `data` is the payload at `schemaVersion`.
+ */
+export interface EventEnvelope<Type extends string = string, Data = unknown> {
+  eventId: string;
+  type: Type;
+  schemaVersion: number;
+  streamId: string;
+  /** 1-based position in its stream; null for telemetry (not event-sourced). */
+  streamPosition: number | null;
+  /** Position in the global log; null for telemetry. */
+  globalPosition: string | null;
+  /** Event time (ISO 8601): when it happened in the domain. Windows and joins use this. */
+  occurredAt: string;
+  /** When the store recorded it (ISO 8601). */
+  recordedAt: string;
+  correlationId: string | null;
+  causationId: string | null;
+  /** Who caused it (a user id, "system", a processor name). */
+  actor: string | null;
+  data: Data;
+}
+
+/** What a decider returns: the event before the store gives it identity and positions. */
+export interface DomainEvent<Type extends string = string, Data = unknown> {
+  type: Type;
+  data: Data;
+}
+
+export interface EventMetadata {
+  /** Event time; defaults to the clock of the command. */
+  occurredAt?: Date;
+  correlationId?: string | null;
+  causationId?: string | null;
+  actor?: string | null;
+}
+
+/**
+ * Order of an event-sourced event in the relay's log: (transaction id, global position). The
+ * relay publishes in this order, so within a Kafka partition it only grows; consumers keep the
+ * highest applied and drop anything not above it (re-sends after a relay crash).
+ */
+export interface LogSequence {
+  txId: string;
+  position: string;
+}
+
+export function compareSequence(a: LogSequence, b: LogSequence): number {
+  const tx = BigInt(a.txId) - BigInt(b.txId);
+  if (tx !== 0n) return tx < 0n ? -1 : 1;
+  const pos = BigInt(a.position) - BigInt(b.position);
+  return pos === 0n ? 0 : pos < 0n ? -1 : 1;
+}
+
+export function formatSequence(seq: LogSequence): string {
+  return `${seq.txId}:${seq.position}`;
+}
+
+export function parseSequence(raw: string | undefined): LogSequence | null {
+  if (!raw) return null;
+  const match = /^(\d+):(\d+)$/.exec(raw);
+  return match ? { txId: match[1], position: match[2] } : null;
+}

@@ -1,0 +1,46 @@
+/**
+ * Errors that a client caused. One exception filter maps them to HTTP: the status is part of
+ * the error, so deciders stay free of HTTP and NestJS.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly status: 400 | 403 | 404 | 409 | 422 | 429;
+  /** Stable machine-readable code, e.g. "post_deleted". */
+  abstract readonly code: string;
+}
+
+export class ValidationFailed extends DomainError {
+  readonly status = 400;
+  readonly code = 'validation_failed';
+  constructor(readonly field: string, reason: string) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+export class Forbidden extends DomainError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
+
+export class NotFound extends DomainError {
+  readonly status = 404;
+  readonly code = 'not_found';
+}
+
+/** Another writer appended to the stream first. */
+export class ConcurrencyConflict extends DomainError {
+  readonly status = 409;
+  readonly code = 'concurrency_conflict';
+  constructor(readonly streamId: string, readonly expected: ExpectedVersionDescription, readonly actual: number) {
+    super(`stream ${streamId} is at version ${actual}, expected ${expected}; reload and retry`);
+  }
+}
+
+export type ExpectedVersionDescription = number | 'any' | 'no stream';
+
+/** A rule of the domain refused the command (e.g. "post was deleted"). */
+export class RuleViolated extends DomainError {
+  readonly status = 422;
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}

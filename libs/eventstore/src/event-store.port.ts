@@ -1,0 +1,56 @@
+import { DomainEvent, EventEnvelope, EventMetadata, LogSequence } from '@streamfold/core';
+import type { Sql } from '@streamfold/runtime';
+
+/**
+ * Optimistic concurrency on append:
+ *   'any'        append whatever the stream's version
+ *   'no_stream'  the stream must not exist yet
+ *   n (>= 0)     the stream must be exactly at version n (0 = empty)
+ */
+export type ExpectedVersion = 'any' | 'no_stream' | number;
+
+export interface AppendOptions {
+  expectedVersion: ExpectedVersion;
+  metadata?: EventMetadata;
+  /**
+   * Idempotency key: appending again with the same id appends nothing and returns the first
+   * result (`duplicate: true`).
+   */
+  commandId?: string;
+  /** Stored with the command id and returned to a duplicate (e.g. `{ postId }`). */
+  commandResult?: unknown;
+  /**
+   * Runs inside an open transaction (a processor committing its output with its checkpoint).
+   * Without it, the store opens and commits its own.
+   */
+  sql?: Sql;
+}
+
+export interface AppendResult {
+  streamId: string;
+  /** Stream version after the append. */
+  nextVersion: number;
+  envelopes: EventEnvelope[];
+  duplicate: boolean;
+  commandResult?: unknown;
+}
+
+export interface StoredEvent extends EventEnvelope {
+  sequence: LogSequence;
+}
+
+export interface EventStore {
+  /** Throws ConcurrencyConflict (from @streamfold/core) when expectedVersion does not hold; writes nothing then. */
+  append(streamId: string, events: DomainEvent[], options: AppendOptions): Promise<AppendResult>;
+  /** Events of one stream in order, upcast to the current schema, with the stream's version. */
+  readStream(streamId: string): Promise<{ version: number; events: EventEnvelope[] }>;
+  /**
+   * The global log after `after` (exclusive; null = from the start), in relay order, at most
+   * `limit` events, never skipping an event whose transaction commits later (gap-safe).
+   */
+  readAll(after: LogSequence | null, limit: number): Promise<StoredEvent[]>;
+  /** Sequence of the last event readAll can currently return (null when empty). */
+  head(): Promise<LogSequence | null>;
+}
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
