@@ -1,0 +1,2 @@
+export * from './auth.guard';
+export * from './tokens';
