@@ -1,30 +1,17 @@
 import './paths';
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
-import { exitOnStartupError, readConfig, startInfrastructure } from './boot';
+import { exitOnStartupError, readConfig } from './boot';
+import { startServer } from './server';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const infra = await startInfrastructure(config);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(infra), { bufferLogs: true, abortOnError: false });
-  const logger = app.get(Logger);
-  app.useLogger(logger);
-  app.useBodyParser('json', { limit: '256kb' });
-  const docs = new DocumentBuilder()
-    .setTitle('Streamfold')
-    .setDescription('Event-sourced CQRS on Kafka: commands, queries and operations')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs));
-  await app.listen(config.port, '0.0.0.0');
-  const { database, log } = infra.description;
-  logger.log(`listening on :${config.port} (database: ${database}; log: ${log})`, 'Streamfold');
+  const server = await startServer(config);
+  const logger = server.app.get(Logger);
+  const { database, log } = server.infra.description;
+  logger.log(`listening on ${server.url} (database: ${database}; log: ${log}); API docs at /docs`, 'Streamfold');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -36,8 +23,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    await app.close();
-    await infra.close();
+    await server.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

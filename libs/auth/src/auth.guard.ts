@@ -1,13 +1,11 @@
 import { CanActivate, createParamDecorator, ExecutionContext, ForbiddenException, Inject, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
+import { PUBLIC_ROUTE, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
 import { InvalidToken, Principal, verifyToken } from './tokens';
 
-const PUBLIC = 'streamfold:public';
 const ROLES = 'streamfold:roles';
 
-/** Marks a route readable without a token. */
-export const Public = () => SetMetadata(PUBLIC, true);
+export { Public } from '@streamfold/runtime';
 /** Requires every listed role, e.g. @Roles('admin') on replay and dead-letter operations. */
 export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
 
@@ -40,7 +38,7 @@ export class BearerAuthGuard implements CanActivate {
     } else if (header !== undefined) {
       throw new UnauthorizedException('Authorization must be "Bearer <token>"');
     }
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const principal: Principal | undefined = request.principal;
     if (!principal) throw new UnauthorizedException('missing bearer token');
     const roles = this.reflector.getAllAndOverride<string[]>(ROLES, targets) ?? [];

@@ -4,5 +4,6 @@ export * from './embedded-postgres';
 export * from './infrastructure';
 export * from './metrics';
 export * from './migrations';
+export * from './public-route';
 export * from './runtime.module';
 export * from './startup-error';

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Injectable } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Public } from './public-route';
 
 /** One Prometheus registry per process; framework components register their gauges and histograms here. */
 @Injectable()
@@ -13,6 +14,7 @@ export class MetricsService {
 }
 
 @ApiExcludeController()
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

@@ -1,0 +1,108 @@
+import { ProjectionContext, ProjectionDefinition, Delivery } from '@streamfold/projections';
+import { SocialEvent, SocialEventType as T } from '../domain/social.events';
+import { SocialTopic } from '../social.topics';
+
+export const POST_COUNTS_CHANNEL = 'social_post_counts';
+
+interface Change {
+  authorId: string | null;
+  text: string | null;
+  createdAt: string | null;
+  deletedAt: string | null;
+  likes: number;
+  comments: number;
+  lastActivityAt: string;
+}
+
+/**
+ * Likes and comments per post, and the feed. One upsert per batch folds every change of the
+ * batch; the runner commits it with the checkpoint, so each event counts exactly once.
+ * Events of one post arrive on three topics in no common order: a like may land before its
+ * PostCreated, so rows are upserted and the feed shows only rows with an author.
+ */
+export const postCountsProjection: ProjectionDefinition = {
+  name: 'social.post_counts',
+  topics: [SocialTopic.posts, SocialTopic.likes, SocialTopic.comments],
+  tables: ['social_posts'],
+  handles: Object.values(T),
+
+  async setup({ sql, table }: ProjectionContext) {
+    const t = table('social_posts');
+    await sql.query(`
+      CREATE TABLE IF NOT EXISTS ${t} (
+        post_id           text PRIMARY KEY,
+        author_id         text,
+        text              text,
+        likes             integer NOT NULL DEFAULT 0,
+        comments          integer NOT NULL DEFAULT 0,
+        created_at        timestamptz,
+        deleted_at        timestamptz,
+        last_activity_at  timestamptz NOT NULL,
+        version           bigint NOT NULL DEFAULT 1
+      )`);
+    await sql.query(`CREATE INDEX IF NOT EXISTS ${t}_feed ON ${t} (created_at DESC, post_id DESC) WHERE deleted_at IS NULL AND author_id IS NOT NULL`);
+  },
+
+  async apply(deliveries: Delivery[], { sql, table }: ProjectionContext) {
+    const changes = new Map<string, Change>();
+    for (const { envelope } of deliveries) {
+      const event = { type: envelope.type, data: envelope.data } as SocialEvent;
+      const at = envelope.occurredAt;
+      const c = changes.get(event.data.postId) ?? { authorId: null, text: null, createdAt: null, deletedAt: null, likes: 0, comments: 0, lastActivityAt: at };
+      if (at > c.lastActivityAt) c.lastActivityAt = at;
+      switch (event.type) {
+        case T.PostCreated:
+          Object.assign(c, { authorId: event.data.authorId, text: event.data.text, createdAt: at });
+          break;
+        case T.PostDeleted:
+          c.deletedAt = at;
+          break;
+        case T.PostLiked:
+          c.likes++;
+          break;
+        case T.PostUnliked:
+          c.likes--;
+          break;
+        case T.CommentAdded:
+          c.comments++;
+          break;
+        case T.CommentDeleted:
+          c.comments--;
+          break;
+      }
+      changes.set(event.data.postId, c);
+    }
+    if (changes.size === 0) return;
+    const ids = [...changes.keys()];
+    const rows = [...changes.values()];
+    const t = table('social_posts');
+    const updated = await sql.query(
+      `INSERT INTO ${t} AS p (post_id, author_id, text, created_at, deleted_at, likes, comments, last_activity_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::int[], $8::timestamptz[])
+       ON CONFLICT (post_id) DO UPDATE SET
+         author_id = COALESCE(EXCLUDED.author_id, p.author_id),
+         text = COALESCE(EXCLUDED.text, p.text),
+         created_at = COALESCE(p.created_at, EXCLUDED.created_at),
+         deleted_at = COALESCE(p.deleted_at, EXCLUDED.deleted_at),
+         likes = p.likes + EXCLUDED.likes,
+         comments = p.comments + EXCLUDED.comments,
+         last_activity_at = GREATEST(p.last_activity_at, EXCLUDED.last_activity_at),
+         version = p.version + 1
+       RETURNING post_id, likes, comments, version, deleted_at IS NOT NULL AS deleted`,
+      [
+        ids,
+        rows.map((r) => r.authorId),
+        rows.map((r) => r.text),
+        rows.map((r) => r.createdAt),
+        rows.map((r) => r.deletedAt),
+        rows.map((r) => r.likes),
+        rows.map((r) => r.comments),
+        rows.map((r) => r.lastActivityAt),
+      ],
+    );
+    // NOTIFY is transactional: listeners (live SSE in any process) hear it only once this batch commits.
+    const payload = JSON.stringify(updated.rows.map((r) => [r.post_id, r.likes, r.comments, Number(r.version), r.deleted]));
+    if (payload.length < 7900) await sql.query('SELECT pg_notify($1, $2)', [POST_COUNTS_CHANNEL, payload]);
+    else for (const r of updated.rows) await sql.query('SELECT pg_notify($1, $2)', [POST_COUNTS_CHANNEL, JSON.stringify([[r.post_id, r.likes, r.comments, Number(r.version), r.deleted]])]);
+  },
+};

@@ -1,0 +1,101 @@
+import { Delivery, ProjectionContext, ProjectionDefinition } from '@streamfold/projections';
+import { SocialEvent, SocialEventType as T } from '../domain/social.events';
+import { SocialTopic } from '../social.topics';
+
+/** Window of "trending": the past hour of event time. */
+export const TRENDING_WINDOW_MS = 3600_000;
+/** How far behind its partition's watermark (max event time seen) an event may arrive and still count. */
+export const TRENDING_LATENESS_MS = 10 * 60_000;
+/** Weight of a comment against a like in the score. */
+export const COMMENT_WEIGHT = 2;
+const BUCKET_MS = 60_000;
+
+/**
+ * Trending = score over the past hour by event time, in one-minute buckets:
+ *   score(post) = Σ likes − unlikes + 2 × (comments − deleted comments), over buckets with start > now − 1h
+ * Deleted posts are excluded (joined with social_posts); ties go to the most recent activity, then
+ * the smaller post id. An event older than its partition's watermark minus 10 minutes is late:
+ * it is not counted (and is reported in `social_trending_late`), so a replay gives the same result.
+ */
+export const trendingProjection: ProjectionDefinition = {
+  name: 'social.trending',
+  topics: [SocialTopic.likes, SocialTopic.comments],
+  tables: ['social_trending', 'social_trending_marks'],
+  handles: [T.PostLiked, T.PostUnliked, T.CommentAdded, T.CommentDeleted],
+
+  async setup({ sql, table }: ProjectionContext) {
+    await sql.query(`
+      CREATE TABLE IF NOT EXISTS ${table('social_trending')} (
+        post_id   text NOT NULL,
+        bucket    timestamptz NOT NULL,
+        likes     integer NOT NULL DEFAULT 0,
+        comments  integer NOT NULL DEFAULT 0,
+        PRIMARY KEY (post_id, bucket)
+      )`);
+    await sql.query(`CREATE INDEX IF NOT EXISTS ${table('social_trending')}_bucket ON ${table('social_trending')} (bucket)`);
+    await sql.query(`
+      CREATE TABLE IF NOT EXISTS ${table('social_trending_marks')} (
+        topic      text NOT NULL,
+        partition  integer NOT NULL,
+        watermark  timestamptz NOT NULL,
+        late       bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (topic, partition)
+      )`);
+  },
+
+  async apply(deliveries: Delivery[], { sql, table }: ProjectionContext) {
+    if (deliveries.length === 0) return;
+    const { topic, partition } = deliveries[0];
+    const marks = table('social_trending_marks');
+    const found = await sql.query(`SELECT watermark FROM ${marks} WHERE topic = $1 AND partition = $2`, [topic, partition]);
+    let watermark = found.rows[0] ? new Date(found.rows[0].watermark).getTime() : -Infinity;
+    let late = 0;
+    const buckets = new Map<string, { postId: string; bucket: number; likes: number; comments: number }>();
+    for (const { envelope } of deliveries) {
+      const at = Date.parse(envelope.occurredAt);
+      if (at < watermark - TRENDING_LATENESS_MS) {
+        late++;
+        continue;
+      }
+      watermark = Math.max(watermark, at);
+      const event = { type: envelope.type, data: envelope.data } as SocialEvent;
+      const bucket = Math.floor(at / BUCKET_MS) * BUCKET_MS;
+      const key = `${event.data.postId}@${bucket}`;
+      const b = buckets.get(key) ?? { postId: event.data.postId, bucket, likes: 0, comments: 0 };
+      if (event.type === T.PostLiked) b.likes++;
+      else if (event.type === T.PostUnliked) b.likes--;
+      else if (event.type === T.CommentAdded) b.comments++;
+      else if (event.type === T.CommentDeleted) b.comments--;
+      buckets.set(key, b);
+    }
+    if (buckets.size > 0) {
+      const rows = [...buckets.values()];
+      await sql.query(
+        `INSERT INTO ${table('social_trending')} AS t (post_id, bucket, likes, comments)
+         SELECT p, to_timestamp(b / 1000.0), l, c FROM unnest($1::text[], $2::float8[], $3::int[], $4::int[]) AS u(p, b, l, c)
+         ON CONFLICT (post_id, bucket) DO UPDATE SET likes = t.likes + EXCLUDED.likes, comments = t.comments + EXCLUDED.comments`,
+        [rows.map((r) => r.postId), rows.map((r) => r.bucket), rows.map((r) => r.likes), rows.map((r) => r.comments)],
+      );
+    }
+    if (Number.isFinite(watermark)) {
+      await sql.query(
+        `INSERT INTO ${marks} (topic, partition, watermark, late) VALUES ($1, $2, to_timestamp($3 / 1000.0), $4)
+         ON CONFLICT (topic, partition) DO UPDATE SET watermark = GREATEST(${marks}.watermark, EXCLUDED.watermark), late = ${marks}.late + EXCLUDED.late`,
+        [topic, partition, watermark, late],
+      );
+    }
+  },
+};
+
+/** The ranking over the reader views (active version): total counts, and the score of the past hour. */
+export const TRENDING_QUERY = `
+  SELECT t.post_id, p.likes, p.comments,
+         SUM(t.likes + ${COMMENT_WEIGHT} * t.comments)::int AS score, MAX(t.bucket) AS last_bucket
+  FROM social_trending t
+  JOIN social_posts p ON p.post_id = t.post_id AND p.deleted_at IS NULL AND p.author_id IS NOT NULL
+  WHERE t.bucket > to_timestamp($1 / 1000.0) - interval '${TRENDING_WINDOW_MS / 1000} seconds'
+    AND t.bucket <= to_timestamp($1 / 1000.0)
+  GROUP BY t.post_id, p.likes, p.comments
+  HAVING SUM(t.likes + ${COMMENT_WEIGHT} * t.comments) > 0
+  ORDER BY score DESC, last_bucket DESC, t.post_id ASC
+  LIMIT $2`;

@@ -1,0 +1,115 @@
+import { signToken } from '@streamfold/auth';
+import { Zipf } from './zipf';
+
+export interface LaunchDayOptions {
+  baseUrl: string;
+  jwtSecret: string;
+  /** Distinct users. @default 2000 */
+  users: number;
+  /** Posts created before the spike. @default 100 */
+  posts: number;
+  /** Requests per second during the spike. @default 200 */
+  rate: number;
+  /** Seconds of spike. @default 30 */
+  durationSeconds: number;
+  /** Requests in flight at most. @default 64 */
+  concurrency: number;
+  onProgress?: (p: LaunchDayProgress) => void;
+}
+
+export interface LaunchDayProgress {
+  elapsedSeconds: number;
+  sent: number;
+  ok: number;
+  rejected: number;
+  failed: number;
+  ratePerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+type Action = 'like' | 'unlike' | 'comment' | 'post';
+const MIX: Array<[Action, number]> = [['like', 0.7], ['unlike', 0.08], ['comment', 0.17], ['post', 0.05]];
+
+/**
+ * Launch-day traffic against a running instance: thousands of users, Zipf-popular posts, a fixed
+ * request rate for a bounded duration. Counts 2xx as ok, 4xx as rejected (e.g. a like on a
+ * deleted post), anything else as failed.
+ */
+export async function runLaunchDay(o: LaunchDayOptions): Promise<LaunchDayProgress> {
+  const tokens = Array.from({ length: o.users }, (_, i) => signToken(o.jwtSecret, `user-${i}`));
+  const user = () => Math.floor(Math.random() * o.users);
+  const call = async (method: string, path: string, u: number, body?: unknown): Promise<Response> =>
+    fetch(`${o.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${tokens[u]}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  const postIds: string[] = [];
+  for (let i = 0; i < o.posts; i++) {
+    const res = await call('POST', '/social/posts', user(), { text: `launch post ${i}` });
+    if (!res.ok) throw new Error(`creating posts failed: HTTP ${res.status} ${await res.text()}`);
+    postIds.push(((await res.json()) as { postId: string }).postId);
+  }
+  const zipf = new Zipf(Math.max(postIds.length, 1));
+  const latencies: number[] = [];
+  const stats = { sent: 0, ok: 0, rejected: 0, failed: 0 };
+  let inFlight = 0;
+  const started = Date.now();
+  const endAt = started + o.durationSeconds * 1000;
+
+  const pick = (): Action => {
+    let u = Math.random();
+    for (const [action, p] of MIX) if ((u -= p) < 0) return action;
+    return 'like';
+  };
+  const one = async () => {
+    const postId = postIds[zipf.next()];
+    const u = user();
+    const t0 = performance.now();
+    let res: Response;
+    try {
+      switch (pick()) {
+        case 'like': res = await call('PUT', `/social/posts/${postId}/like`, u); break;
+        case 'unlike': res = await call('DELETE', `/social/posts/${postId}/like`, u); break;
+        case 'comment': res = await call('POST', `/social/posts/${postId}/comments`, u, { text: 'so good' }); break;
+        case 'post': {
+          res = await call('POST', '/social/posts', u, { text: 'late joiner' });
+          if (res.ok) postIds.push(((await res.clone().json()) as { postId: string }).postId);
+          break;
+        }
+      }
+      await res.arrayBuffer();
+      if (res.status < 300) stats.ok++;
+      else if (res.status < 500) stats.rejected++;
+      else stats.failed++;
+    } catch {
+      stats.failed++;
+    }
+    latencies.push(performance.now() - t0);
+  };
+
+  const snapshot = (): LaunchDayProgress => {
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : 0);
+    const elapsed = (Date.now() - started) / 1000;
+    return { elapsedSeconds: elapsed, ...stats, ratePerSecond: stats.sent / Math.max(elapsed, 0.001), p50Ms: q(0.5), p99Ms: q(0.99) };
+  };
+  const ticker = setInterval(() => o.onProgress?.(snapshot()), 1000);
+  try {
+    while (Date.now() < endAt) {
+      const due = Math.floor(((Date.now() - started) / 1000) * o.rate);
+      while (stats.sent < due && inFlight < o.concurrency) {
+        stats.sent++;
+        inFlight++;
+        void one().finally(() => inFlight--);
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    clearInterval(ticker);
+  }
+  return snapshot();
+}

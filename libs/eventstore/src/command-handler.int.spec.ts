@@ -1,0 +1,167 @@
+import { Controller, INestApplication, Post } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { assertNever, ConcurrencyConflict, Decider, DomainEvent, InvalidEventPayload, RuleViolated } from '@streamfold/core';
+import request from 'supertest';
+import { executeCommand } from './command-handler';
+import { DomainExceptionFilter } from './domain-exception.filter';
+import { EventStore } from './event-store.port';
+import { InMemoryEventStore } from './memory-event-store';
+
+type PostCommand = { type: 'CreatePost'; text: string } | { type: 'LikePost'; userId: string };
+type PostEvent = DomainEvent<'PostCreated', { postId: string; text: string; at: string }> | DomainEvent<'PostLiked', { userId: string }>;
+type PostState = { status: 'empty' } | { status: 'open'; postId: string; likedBy: string[] };
+
+const posts: Decider<PostCommand, PostEvent, PostState> = {
+  initialState: () => ({ status: 'empty' }),
+  decide(command, state, ctx) {
+    switch (command.type) {
+      case 'CreatePost':
+        if (state.status !== 'empty') throw new RuleViolated('post_exists', 'post already exists');
+        return [{ type: 'PostCreated', data: { postId: ctx.newId(), text: command.text, at: ctx.now.toISOString() } }];
+      case 'LikePost':
+        if (state.status === 'empty') throw new RuleViolated('post_not_found', 'no such post');
+        if (state.likedBy.includes(command.userId)) throw new RuleViolated('already_liked', `${command.userId} already liked it`);
+        return [{ type: 'PostLiked', data: { userId: command.userId } }];
+      default:
+        return assertNever(command, 'command');
+    }
+  },
+  evolve(state, event) {
+    switch (event.type) {
+      case 'PostCreated':
+        return { status: 'open', postId: event.data.postId, likedBy: [] };
+      case 'PostLiked':
+        return state.status === 'open' ? { ...state, likedBy: [...state.likedBy, event.data.userId] } : state;
+      default:
+        return assertNever(event, 'event');
+    }
+  },
+};
+
+const now = new Date('2025-11-25T10:00:00.000Z');
+const like = (store: EventStore, userId: string, extra: { maxRetries?: number; commandId?: string } = {}) =>
+  executeCommand({ store, decider: posts, streamId: 'post-1', command: { type: 'LikePost', userId }, context: { actor: userId, now }, ...extra });
+
+/** A store whose readStream waits at a gate, so two commands can load the same version. */
+function gatedReads(store: InMemoryEventStore, loads: number) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let waiting = 0;
+  const gated: EventStore = Object.create(store);
+  gated.readStream = async (id) => {
+    const loaded = await store.readStream(id);
+    if (waiting < loads) {
+      waiting++;
+      if (waiting === loads) release();
+      await gate;
+    }
+    return loaded;
+  };
+  return gated;
+}
+
+async function created(store: EventStore) {
+  return executeCommand({
+    store,
+    decider: posts,
+    streamId: 'post-1',
+    command: { type: 'CreatePost', text: 'hello' },
+    context: { actor: 'alice', now, newId: () => 'post-1' },
+    resultOf: (events) => ({ postId: (events[0].data as { postId: string }).postId }),
+  });
+}
+
+describe('executeCommand', () => {
+  it('loads, decides with the context, appends at the loaded version and returns the result', async () => {
+    const store = new InMemoryEventStore();
+    const outcome = await created(store);
+    expect(outcome).toMatchObject({ version: 1, duplicate: false, result: { postId: 'post-1' } });
+    expect(outcome.events[0]).toMatchObject({ type: 'PostCreated', actor: 'alice', occurredAt: now.toISOString(), data: { at: now.toISOString() } });
+    await expect(created(store)).rejects.toMatchObject({ code: 'post_exists' });
+    expect((await like(store, 'bob')).version).toBe(2);
+  });
+
+  it('turns a concurrent write into ConcurrencyConflict by default, and re-decides when retries are allowed', async () => {
+    const store = new InMemoryEventStore();
+    await created(store);
+    const racing = gatedReads(store, 2);
+    const results = await Promise.allSettled([like(racing, 'bob'), like(racing, 'carol')]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyConflict);
+    expect((await store.readStream('post-1')).version).toBe(2);
+
+    const retrying = gatedReads(store, 2);
+    const both = await Promise.all([like(retrying, 'dave', { maxRetries: 1 }), like(retrying, 'erin', { maxRetries: 1 })]);
+    expect(both.map((o) => o.version).sort()).toEqual([3, 4]);
+    const likedBy = (await store.readStream('post-1')).events.slice(1).map((e) => (e.data as { userId: string }).userId);
+    expect(likedBy).toHaveLength(3);
+    expect(likedBy.slice(1).sort()).toEqual(['dave', 'erin']);
+  });
+
+  it('gives up after maxRetries conflicts', async () => {
+    const store = new InMemoryEventStore();
+    await created(store);
+    let appends = 0;
+    const contended: EventStore = Object.create(store);
+    contended.append = async (id, events, options) => {
+      appends++;
+      await store.append(id, [{ type: 'PostLiked', data: { userId: `other-${appends}` } }], { expectedVersion: 'any' });
+      return store.append(id, events, options);
+    };
+    await expect(like(contended, 'bob', { maxRetries: 2 })).rejects.toBeInstanceOf(ConcurrencyConflict);
+    expect(appends).toBe(3);
+  });
+
+  it('answers a repeated command id with the first result, even once deciding again would fail', async () => {
+    const store = new InMemoryEventStore();
+    await created(store);
+    const first = await like(store, 'bob', { commandId: 'like-1' });
+    const again = await like(store, 'bob', { commandId: 'like-1' });
+    expect(again).toEqual({ ...first, duplicate: true });
+    await expect(like(store, 'bob')).rejects.toMatchObject({ code: 'already_liked' });
+
+    const racing = await Promise.all(Array.from({ length: 10 }, () => like(store, 'zoe', { commandId: 'like-zoe', maxRetries: 3 })));
+    expect(racing.filter((o) => !o.duplicate)).toHaveLength(1);
+    expect((await store.readStream('post-1')).events.filter((e) => (e.data as { userId?: string }).userId === 'zoe')).toHaveLength(1);
+  });
+});
+
+@Controller()
+class ThrowingController {
+  @Post('conflict')
+  conflict() {
+    throw new ConcurrencyConflict('post-1', 3, 4);
+  }
+  @Post('rule')
+  rule() {
+    throw new RuleViolated('post_deleted', 'post was deleted');
+  }
+  @Post('payload')
+  payload() {
+    throw new InvalidEventPayload('social.PostCreated: text is required');
+  }
+  @Post('bug')
+  bug() {
+    throw new Error('boom');
+  }
+}
+
+describe('DomainExceptionFilter', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({ controllers: [ThrowingController] }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    app.useGlobalFilters(new DomainExceptionFilter());
+    await app.init();
+  });
+  afterAll(() => app.close());
+
+  it('maps domain errors to their status with a stable code and a clear message', async () => {
+    const conflict = await request(app.getHttpServer()).post('/conflict');
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toEqual({ statusCode: 409, error: 'concurrency_conflict', message: 'stream post-1 is at version 4, expected 3; reload and retry' });
+    expect((await request(app.getHttpServer()).post('/rule')).body).toEqual({ statusCode: 422, error: 'post_deleted', message: 'post was deleted' });
+    expect((await request(app.getHttpServer()).post('/payload')).body).toMatchObject({ statusCode: 400, error: 'invalid_event_payload' });
+    expect((await request(app.getHttpServer()).post('/bug')).status).toBe(500);
+  });
+});

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { ConcurrencyConflict, Decider, DomainEvent, EventEnvelope, fold } from '@streamfold/core';
+import { canLookupCommands } from './event-store.capabilities';
+import { EventStore } from './event-store.port';
+
+export interface CommandContext {
+  /** Acting user id; stored as the events' actor. */
+  actor: string | null;
+  /** The command's clock, also the events' occurredAt. @default new Date() on each attempt */
+  now?: Date | (() => Date);
+  /** Ids the decider mints (new post id ...). @default crypto.randomUUID */
+  newId?: () => string;
+}
+
+export interface ExecuteCommandOptions<Command, Event extends DomainEvent, State, Result> {
+  store: EventStore;
+  decider: Decider<Command, Event, State>;
+  streamId: string;
+  command: Command;
+  context: CommandContext;
+  /** Idempotency key (e.g. a client's Idempotency-Key header): a repeat appends nothing and returns the first result. */
+  commandId?: string;
+  /** What the caller answers (e.g. `{ postId }`), computed from the decided events and the new state; stored with the command id. */
+  resultOf?: (events: Event[], state: State) => Result;
+  /** Correlation and causation ids stored on the events. @default null */
+  correlationId?: string | null;
+  causationId?: string | null;
+  /** Times to reload and decide again after a ConcurrencyConflict; only where the command is safe to re-decide. @default 0 */
+  maxRetries?: number;
+}
+
+export interface CommandOutcome<Result> {
+  /** The appended events (on a duplicate: the first execution's). */
+  events: EventEnvelope[];
+  /** Stream version after the command. */
+  version: number;
+  duplicate: boolean;
+  result: Result | undefined;
+}
+
+/**
+ * The body of a command handler: load the stream, fold it, decide, append at the loaded version.
+ * A concurrent writer makes the append throw ConcurrencyConflict (409 through
+ * DomainExceptionFilter) unless maxRetries allows deciding again on the fresh state. A known
+ * command id answers with the stored result before deciding, because the first execution has
+ * already changed the state the decision would see.
+ */
+export async function executeCommand<Command, Event extends DomainEvent, State, Result = undefined>(
+  options: ExecuteCommandOptions<Command, Event, State, Result>,
+): Promise<CommandOutcome<Result>> {
+  const { store, decider, streamId, command, context, commandId } = options;
+  const maxRetries = options.maxRetries ?? 0;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new RangeError(`maxRetries must be an integer >= 0, got ${maxRetries}`);
+  for (let attempt = 0; ; attempt++) {
+    if (commandId !== undefined && canLookupCommands(store)) {
+      const known = await store.lookupCommand(commandId);
+      if (known) return { events: known.envelopes, version: known.nextVersion, duplicate: true, result: known.commandResult as Result };
+    }
+    const loaded = await store.readStream(streamId);
+    // Envelopes carry type and data, which is all a decider's events are.
+    const state = fold(decider, loaded.events as unknown as Event[]);
+    const now = typeof context.now === 'function' ? context.now() : (context.now ?? new Date());
+    const decided = decider.decide(command, state, { now, actor: context.actor, newId: context.newId ?? randomUUID });
+    const result = options.resultOf?.(decided, decided.reduce(decider.evolve, state));
+    if (decided.length === 0 && commandId === undefined) return { events: [], version: loaded.version, duplicate: false, result };
+    try {
+      const appended = await store.append(streamId, decided, {
+        expectedVersion: loaded.version,
+        commandId,
+        commandResult: result,
+        metadata: { occurredAt: now, actor: context.actor, correlationId: options.correlationId ?? null, causationId: options.causationId ?? null },
+      });
+      return { events: appended.envelopes, version: appended.nextVersion, duplicate: appended.duplicate, result: appended.commandResult as Result };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflict) || attempt >= maxRetries) throw error;
+    }
+  }
+}

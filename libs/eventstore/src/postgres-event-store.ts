@@ -1,0 +1,183 @@
+import { ConcurrencyConflict, DomainEvent, EventEnvelope, EventRegistry, LogSequence } from '@streamfold/core';
+import type { Database, Sql } from '@streamfold/runtime';
+import { checkExpectedVersion, describeExpected, expectedHolds, PreparedEvent, prepareEvents, resolveMetadata, ResolvedMetadata } from './append-preparation';
+import { CommandLookup, LagAware, StoredCommandResult } from './event-store.capabilities';
+import { AppendOptions, AppendResult, EventStore, ExpectedVersion, StoredEvent } from './event-store.port';
+import { EVENT_COLUMNS, EventRow, FINISHED_TRANSACTIONS, rowToEnvelope, rowToStoredEvent } from './postgres-rows';
+import { readAllFrom, ReadAllFromOptions } from './read-all-from';
+
+/** Lock (or create) the stream row, check the expected version and bump it, in one statement. */
+const UPSERT_STREAM = `
+  INSERT INTO sf_streams AS s (stream_id, version) VALUES ($1, $2::bigint)
+  ON CONFLICT (stream_id) DO UPDATE SET version = s.version + $2::bigint, updated_at = now()
+    WHERE $3::bigint IS NULL OR s.version = $3::bigint
+  RETURNING version`;
+/** An exact version above 0 needs the stream to exist: never create it. */
+const UPDATE_STREAM = `
+  UPDATE sf_streams SET version = version + $2::bigint, updated_at = now()
+  WHERE stream_id = $1 AND version = $3::bigint
+  RETURNING version`;
+
+/**
+ * The whole batch is one INSERT fed by arrays (no 65535-parameter limit, one round trip), chained
+ * to the stream bump: when the version check fails the CTE yields no row and nothing is inserted.
+ * Rows are inserted in batch order so global positions follow stream positions.
+ */
+const appendSql = (streamStatement: string) => `
+  WITH stream AS (${streamStatement})
+  INSERT INTO sf_events (event_id, stream_id, stream_position, type, schema_version, data, metadata, occurred_at)
+  SELECT e.event_id, $1, stream.version - $2::bigint + e.ord, e.type, e.schema_version, e.data::jsonb, $7::jsonb, $8::timestamptz
+  FROM stream, unnest($4::uuid[], $5::text[], $6::int[], $9::text[]) WITH ORDINALITY AS e(event_id, type, schema_version, data, ord)
+  ORDER BY e.ord
+  RETURNING ${EVENT_COLUMNS}`;
+const APPEND_CREATING = appendSql(UPSERT_STREAM);
+const APPEND_EXISTING = appendSql(UPDATE_STREAM);
+
+/**
+ * The event store on PostgreSQL (the system of record). Appends are one transaction — or a
+ * savepoint inside the caller's — with optimistic concurrency on sf_streams, command-id
+ * idempotency on sf_commands' primary key, and a gap-safe global log ordered by
+ * (tx_id, global_position).
+ */
+export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
+  constructor(
+    private readonly db: Database,
+    private readonly registry?: EventRegistry,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async append(streamId: string, events: DomainEvent[], options: AppendOptions): Promise<AppendResult> {
+    if (typeof streamId !== 'string' || streamId === '') throw new TypeError('streamId must be a non-empty string');
+    checkExpectedVersion(options.expectedVersion);
+    const prepared = prepareEvents(events, this.registry);
+    const metadata = resolveMetadata(options.metadata, this.clock);
+    const run = (sql: Sql) => this.appendIn(sql, streamId, prepared, metadata, options);
+    if (!options.sql) return this.db.transaction(run);
+    // A savepoint keeps "nothing written on conflict" true even when the caller catches the error
+    // and commits the rest of its transaction.
+    const sql = options.sql;
+    await sql.query('SAVEPOINT sf_append');
+    try {
+      const result = await run(sql);
+      await sql.query('RELEASE SAVEPOINT sf_append');
+      return result;
+    } catch (error) {
+      await sql.query('ROLLBACK TO SAVEPOINT sf_append').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async appendIn(sql: Sql, streamId: string, prepared: PreparedEvent[], metadata: ResolvedMetadata, options: AppendOptions): Promise<AppendResult> {
+    const { commandId } = options;
+    if (commandId !== undefined) {
+      // Two identical command ids racing: the second INSERT waits on the first one's primary key
+      // and, once that commits, does nothing, so exactly one appends and the other reads its result.
+      const claimed = await sql.query(
+        `INSERT INTO sf_commands (command_id, stream_id, result) VALUES ($1, $2, '{}'::jsonb) ON CONFLICT (command_id) DO NOTHING RETURNING 1`,
+        [commandId, streamId],
+      );
+      if (claimed.rowCount === 0) {
+        const stored = await this.storedCommand(sql, commandId);
+        if (!stored) throw new Error(`command ${commandId} was claimed by a transaction that is no longer visible; retry`);
+        return stored;
+      }
+    }
+    const { nextVersion, envelopes } =
+      prepared.length === 0 ? await this.checkOnly(sql, streamId, options.expectedVersion) : await this.insert(sql, streamId, prepared, metadata, options.expectedVersion);
+    if (commandId !== undefined) {
+      const stored: StoredCommandResult = { streamId, nextVersion, eventIds: envelopes.map((e) => e.eventId), commandResult: options.commandResult };
+      await sql.query(`UPDATE sf_commands SET result = $2::jsonb WHERE command_id = $1`, [commandId, JSON.stringify(stored)]);
+    }
+    return { streamId, nextVersion, envelopes, duplicate: false, commandResult: options.commandResult };
+  }
+
+  private async insert(sql: Sql, streamId: string, prepared: PreparedEvent[], metadata: ResolvedMetadata, expected: ExpectedVersion) {
+    const exact = expected === 'any' ? null : expected === 'no_stream' ? 0 : expected;
+    const { rows } = await sql.query<EventRow>(exact !== null && exact > 0 ? APPEND_EXISTING : APPEND_CREATING, [
+      streamId,
+      prepared.length,
+      exact,
+      prepared.map((e) => e.eventId),
+      prepared.map((e) => e.type),
+      prepared.map((e) => e.schemaVersion),
+      JSON.stringify({ correlationId: metadata.correlationId, causationId: metadata.causationId, actor: metadata.actor }),
+      metadata.occurredAt,
+      prepared.map((e) => e.json),
+    ]);
+    if (rows.length === 0) throw new ConcurrencyConflict(streamId, describeExpected(expected), await this.versionOf(sql, streamId));
+    const envelopes = rows.map(rowToEnvelope).sort((a, b) => a.streamPosition! - b.streamPosition!);
+    return { nextVersion: envelopes[envelopes.length - 1].streamPosition!, envelopes };
+  }
+
+  /** An empty append appends nothing but still honours the expected version. */
+  private async checkOnly(sql: Sql, streamId: string, expected: ExpectedVersion) {
+    const actual = await this.versionOf(sql, streamId);
+    if (!expectedHolds(expected, actual)) throw new ConcurrencyConflict(streamId, describeExpected(expected), actual);
+    return { nextVersion: actual, envelopes: [] as EventEnvelope[] };
+  }
+
+  private async versionOf(sql: Sql, streamId: string): Promise<number> {
+    const { rows } = await sql.query<{ version: string }>(`SELECT version::text AS version FROM sf_streams WHERE stream_id = $1`, [streamId]);
+    return rows.length ? Number(rows[0].version) : 0;
+  }
+
+  private async storedCommand(sql: Sql, commandId: string): Promise<AppendResult | null> {
+    const { rows } = await sql.query<{ result: StoredCommandResult }>(`SELECT result FROM sf_commands WHERE command_id = $1`, [commandId]);
+    if (rows.length === 0) return null;
+    const stored = rows[0].result;
+    const events = await sql.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM sf_events WHERE event_id = ANY($1::uuid[]) ORDER BY sf_events.global_position`, [stored.eventIds ?? []]);
+    return {
+      streamId: stored.streamId,
+      nextVersion: stored.nextVersion,
+      envelopes: events.rows.map((row) => this.upcast(rowToEnvelope(row))),
+      duplicate: true,
+      commandResult: stored.commandResult,
+    };
+  }
+
+  lookupCommand(commandId: string): Promise<AppendResult | null> {
+    return this.storedCommand(this.db.pool, commandId);
+  }
+
+  async readStream(streamId: string): Promise<{ version: number; events: EventEnvelope[] }> {
+    const { rows } = await this.db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM sf_events WHERE stream_id = $1 ORDER BY sf_events.stream_position`, [streamId]);
+    const events = rows.map((row) => this.upcast(rowToEnvelope(row)));
+    return { version: events.length ? events[events.length - 1].streamPosition! : 0, events };
+  }
+
+  async readAll(after: LogSequence | null, limit: number): Promise<StoredEvent[]> {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    const { rows } = await this.db.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM sf_events
+       WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${FINISHED_TRANSACTIONS}
+       ORDER BY sf_events.tx_id, sf_events.global_position LIMIT $3`,
+      [after?.txId ?? '0', after?.position ?? '0', limit],
+    );
+    return rows.map((row) => this.upcast(rowToStoredEvent(row)));
+  }
+
+  async head(): Promise<LogSequence | null> {
+    const { rows } = await this.db.query<{ tx_id: string; position: string }>(
+      `SELECT tx_id::text AS tx_id, global_position::text AS position FROM sf_events
+       WHERE ${FINISHED_TRANSACTIONS} ORDER BY sf_events.tx_id DESC, sf_events.global_position DESC LIMIT 1`,
+    );
+    return rows.length ? { txId: rows[0].tx_id, position: rows[0].position } : null;
+  }
+
+  async countAfter(after: LogSequence | null): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM sf_events WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${FINISHED_TRANSACTIONS}`,
+      [after?.txId ?? '0', after?.position ?? '0'],
+    );
+    return Number(rows[0].n);
+  }
+
+  /** Pages through the global log from `after` until caught up (replays, rebuilds). */
+  readAllFrom(after: LogSequence | null, options?: ReadAllFromOptions): AsyncGenerator<StoredEvent> {
+    return readAllFrom(this, after, options);
+  }
+
+  private upcast<E extends EventEnvelope>(envelope: E): E {
+    return this.registry ? this.registry.upcast(envelope) : envelope;
+  }
+}

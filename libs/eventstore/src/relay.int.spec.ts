@@ -1,0 +1,137 @@
+import { fromWire, HEADER, parseSequence } from '@streamfold/core';
+import { InMemoryMessageLog, MessageLog, OutgoingMessage } from '@streamfold/messaging';
+import { Registry } from 'prom-client';
+import { InMemoryEventStore } from './memory-event-store';
+import { Relay, RelayOptions } from './relay';
+import { RelayRoute } from './relay-route';
+import { InMemoryRelayLeases } from './relay-lease';
+
+const route: RelayRoute = (e) => (e.type === 'test.Internal' ? null : { topic: e.streamId.startsWith('post') ? 'posts' : 'likes', key: e.streamId });
+
+/** Records sends; can fail the next n sends of a topic or hold every send at a gate. */
+function recordingLog() {
+  const sent: Array<{ topic: string; message: OutgoingMessage }> = [];
+  const failures = new Map<string, number>();
+  let gate: Promise<void> | null = null;
+  let open = () => undefined as void;
+  let sends = 0;
+  const log = {
+    async send(topic: string, messages: OutgoingMessage[]) {
+      sends++;
+      if (gate) await gate;
+      const fail = failures.get(topic) ?? 0;
+      if (fail > 0) {
+        failures.set(topic, fail - 1);
+        throw new Error(`${topic} unavailable`);
+      }
+      for (const message of messages) sent.push({ topic, message });
+    },
+  } as unknown as MessageLog;
+  return {
+    log,
+    sent,
+    sends: () => sends,
+    fail: (topic: string, times: number) => failures.set(topic, times),
+    hold: () => (gate = new Promise((r) => (open = r as () => void))),
+    release: () => ((gate = null), open()),
+  };
+}
+
+async function seed(store: InMemoryEventStore, appends: number) {
+  for (let i = 0; i < appends; i++) {
+    const stream = i % 2 === 0 ? `post-${i % 5}` : `like-${i % 3}`;
+    await store.append(stream, [{ type: 'test.Happened', data: { i } }, { type: i % 4 === 0 ? 'test.Internal' : 'test.Happened', data: { i, second: true } }], { expectedVersion: 'any' });
+  }
+}
+
+const relays: Relay[] = [];
+function relay(options: Partial<RelayOptions> & Pick<RelayOptions, 'store' | 'log' | 'leases'>): Relay {
+  const r = new Relay({ route, batchSize: 7, pollIntervalMs: 5, initialBackoffMs: 5, maxBackoffMs: 20, logger: () => undefined, ...options });
+  relays.push(r);
+  return r;
+}
+afterEach(() => Promise.all(relays.splice(0).map((r) => r.stop())));
+
+describe('Relay', () => {
+  it('publishes every routed event once, in relay order per topic, with the sf-seq header', async () => {
+    const store = new InMemoryEventStore();
+    const fake = recordingLog();
+    await seed(store, 40);
+    const metrics = new Registry();
+    const r = relay({ store, log: fake.log, leases: new InMemoryRelayLeases(), metrics });
+    r.start();
+    await r.waitUntilIdle(5000);
+    await store.append('post-9', [{ type: 'test.Happened', data: { late: true } }], { expectedVersion: 'any' });
+    await r.waitUntilIdle(5000);
+
+    const all = await store.readAll(null, 1000);
+    const routed = all.filter((e) => e.type !== 'test.Internal');
+    expect(fake.sent.map((s) => s.message.headers![HEADER.eventId]).sort()).toEqual(routed.map((e) => e.eventId).sort());
+    for (const topic of ['posts', 'likes']) {
+      const onTopic = fake.sent.filter((s) => s.topic === topic);
+      const expected = routed.filter((e) => route(e)!.topic === topic);
+      expect(onTopic.map((s) => parseSequence(s.message.headers![HEADER.sequence]))).toEqual(expected.map((e) => e.sequence));
+      expect(onTopic.map((s) => s.message.key)).toEqual(expected.map((e) => e.streamId));
+    }
+    const { envelope } = fromWire(fake.sent[0].message.value as string);
+    expect(envelope).not.toHaveProperty('sequence');
+    expect(envelope.streamPosition).toBe(1);
+    expect(r.publishedUpTo()).toEqual(await store.head());
+    expect((await metrics.getSingleMetric('streamfold_relay_events_total')!.get()).values[0].value).toBe(all.length);
+    expect((await metrics.getSingleMetric('streamfold_relay_lag_events')!.get()).values[0].value).toBe(0);
+  });
+
+  it('retries a failed send without advancing the checkpoint and re-sends only the failed topic', async () => {
+    const store = new InMemoryEventStore();
+    const fake = recordingLog();
+    await seed(store, 6);
+    fake.fail('likes', 3);
+    const r = relay({ store, log: fake.log, leases: new InMemoryRelayLeases(), batchSize: 100 });
+    r.start();
+    while (fake.sends() < 3) await new Promise((res) => setTimeout(res, 1));
+    expect(r.publishedUpTo()).toBeNull();
+    await r.waitUntilIdle(5000);
+    expect(fake.sends()).toBe(5); // posts once, likes three failures and one success
+    const ids = fake.sent.map((s) => s.message.headers![HEADER.eventId]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(r.publishedUpTo()).toEqual(await store.head());
+  });
+
+  it('keeps a second instance on standby and lets it take over from the checkpoint', async () => {
+    const store = new InMemoryEventStore();
+    const log = new InMemoryMessageLog();
+    await log.ensureTopics([{ name: 'posts', partitions: 3 }, { name: 'likes', partitions: 3 }]);
+    await seed(store, 20);
+    const leases = new InMemoryRelayLeases({ standbyPollMs: 5 });
+    const first = relay({ store, log, leases, name: 'main' });
+    const second = relay({ store, log, leases, name: 'main' });
+    first.start();
+    await first.waitUntilIdle(5000);
+    second.start();
+    await new Promise((res) => setTimeout(res, 30));
+    expect([first.state, second.state]).toEqual(['active', 'standby']);
+
+    await first.stop();
+    await seed(store, 10);
+    await second.waitUntilIdle(5000);
+    expect(second.state).toBe('active');
+    const total = (await log.offsets('posts')).concat(await log.offsets('likes')).reduce((n, p) => n + p.high, 0);
+    expect(total).toBe((await store.readAll(null, 1000)).filter((e) => e.type !== 'test.Internal').length);
+    await log.close();
+  });
+
+  it('stop() lets the in-flight batch finish and checkpoint', async () => {
+    const store = new InMemoryEventStore();
+    const fake = recordingLog();
+    await seed(store, 3);
+    fake.hold();
+    const r = relay({ store, log: fake.log, leases: new InMemoryRelayLeases(), batchSize: 100 });
+    r.start();
+    while (fake.sends() < 1) await new Promise((res) => setTimeout(res, 1));
+    const stopping = r.stop();
+    fake.release();
+    await stopping;
+    expect(r.state).toBe('stopped');
+    expect(r.publishedUpTo()).toEqual(await store.head());
+  });
+});

@@ -1,0 +1,220 @@
+import { LogSequence } from '@streamfold/core';
+import type { MessageLog } from '@streamfold/messaging';
+import type { Registry } from 'prom-client';
+import { isLagAware } from './event-store.capabilities';
+import { EventStore, StoredEvent } from './event-store.port';
+import { RelayLease, RelayLeases } from './relay-lease';
+import { RelayMetrics, relayMetrics } from './relay-metrics';
+import { groupByTopic, RelayRoute } from './relay-route';
+import { backoff, sleep } from './sleep';
+
+export type RelayLogger = (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
+
+export interface RelayOptions {
+  /** Names the checkpoint and the lease: one active relay per name. @default 'default' */
+  name?: string;
+  store: EventStore;
+  log: MessageLog;
+  route: RelayRoute;
+  /** Leadership and checkpoint: PostgresRelayLeases in production, InMemoryRelayLeases in tests. */
+  leases: RelayLeases;
+  /** Events read and published per round. @default 500 */
+  batchSize?: number;
+  /** Pause between reads once caught up (wake() cuts it short). @default 25 */
+  pollIntervalMs?: number;
+  /** First pause after a failed send or read; doubles on each failure. @default 100 */
+  initialBackoffMs?: number;
+  /** Longest pause between retries. @default 5000 */
+  maxBackoffMs?: number;
+  /** Registers streamfold_relay_events_total and streamfold_relay_lag_events here. @default none */
+  metrics?: Registry;
+  /** Lag is recounted at most this often while behind. @default 1000 */
+  lagIntervalMs?: number;
+  /** @default warnings and errors to the console */
+  logger?: RelayLogger;
+}
+
+export type RelayState = 'stopped' | 'standby' | 'active';
+
+const defaultLogger: RelayLogger = (level, message, extra) => {
+  if (level !== 'info') console[level](`[relay] ${message}`, extra ?? '');
+};
+
+/**
+ * Publishes the event store to the message log without a dual write: the store is the outbox.
+ * Each round reads the gap-safe global log after the checkpoint, sends the batch (grouped per
+ * topic, in relay order), and only then advances the checkpoint. A crash between the send and
+ * the checkpoint re-sends that tail on restart; every message carries the `sf-seq` header, so
+ * consumers drop what they already applied. A failed send is retried with backoff and never
+ * advances the checkpoint.
+ */
+export class Relay {
+  readonly name: string;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly lagIntervalMs: number;
+  private readonly logger: RelayLogger;
+  private readonly metrics: RelayMetrics | null;
+  private abort = new AbortController();
+  private running: Promise<void> | null = null;
+  private current: RelayState = 'stopped';
+  private checkpoint: LogSequence | null = null;
+  private reads = 0;
+  private idleWaiters: Array<{ after: number; resolve: () => void }> = [];
+  private wakeIdle: (() => void) | null = null;
+  private lastLagAt = 0;
+
+  constructor(private readonly options: RelayOptions) {
+    this.name = options.name ?? 'default';
+    this.batchSize = options.batchSize ?? 500;
+    this.pollMs = options.pollIntervalMs ?? 25;
+    this.initialBackoffMs = options.initialBackoffMs ?? 100;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5000;
+    this.lagIntervalMs = options.lagIntervalMs ?? 1000;
+    this.logger = options.logger ?? defaultLogger;
+    this.metrics = options.metrics ? relayMetrics(options.metrics) : null;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${this.batchSize}`);
+  }
+
+  get state(): RelayState {
+    return this.current;
+  }
+
+  /** Starts in the background: waits as a standby while another instance holds the lease. */
+  start(): void {
+    if (this.running) return;
+    this.abort = new AbortController();
+    this.running = this.run().finally(() => {
+      this.current = 'stopped';
+      this.running = null;
+    });
+  }
+
+  /** Lets the in-flight batch finish (send and checkpoint), then releases the lease. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wakeIdle?.();
+    await this.running;
+  }
+
+  /** Ends the idle pause now, e.g. right after an append in this process. */
+  wake(): void {
+    this.wakeIdle?.();
+  }
+
+  /** Sequence of the last event this relay published and checkpointed (or loaded at takeover). */
+  publishedUpTo(): LogSequence | null {
+    return this.checkpoint;
+  }
+
+  /** Resolves once a read that started after this call found nothing left to publish. */
+  waitUntilIdle(timeoutMs = 30000): Promise<void> {
+    const after = this.reads;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== waiter);
+        reject(new Error(`relay ${this.name} not idle after ${timeoutMs} ms (state ${this.current})`));
+      }, timeoutMs);
+      const waiter = { after, resolve: () => (clearTimeout(timer), resolve()) };
+      this.idleWaiters.push(waiter);
+      this.wake();
+    });
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      this.current = 'standby';
+      let lease: RelayLease | null = null;
+      try {
+        lease = await this.options.leases.acquire(this.name, signal);
+        if (!lease) break;
+        this.current = 'active';
+        await this.lead(lease, signal, () => (failures = 0));
+      } catch (error) {
+        const delay = backoff(failures++, this.initialBackoffMs, this.maxBackoffMs);
+        this.logger('error', `relay ${this.name} failed, resuming in ${delay} ms: ${(error as Error).message}`, { error });
+        // Hand the lease over while we back off: a healthy standby may take over meanwhile.
+        await lease?.release();
+        await sleep(delay, signal);
+      } finally {
+        await lease?.release();
+      }
+    }
+  }
+
+  private async lead(lease: RelayLease, signal: AbortSignal, succeeded: () => void): Promise<void> {
+    this.checkpoint = await lease.load();
+    while (!signal.aborted && lease.held) {
+      const read = ++this.reads;
+      const batch = await this.options.store.readAll(this.checkpoint, this.batchSize);
+      if (batch.length === 0) {
+        succeeded();
+        this.caughtUp(read);
+        await this.idle(signal);
+        continue;
+      }
+      if (signal.aborted) return;
+      if (!(await this.publish(batch, lease, signal))) return;
+      const last = batch[batch.length - 1].sequence;
+      await lease.save(last);
+      this.checkpoint = last;
+      succeeded();
+      this.metrics?.relayed.inc({ relay: this.name }, batch.length);
+      await this.measureLag(batch.length < this.batchSize);
+    }
+  }
+
+  /** Sends one batch, topic by topic in first-seen order; false when it gave up (stop, lost lease). */
+  private async publish(batch: StoredEvent[], lease: RelayLease, signal: AbortSignal): Promise<boolean> {
+    const pending = [...groupByTopic(batch, this.options.route).entries()];
+    let attempt = 0;
+    while (pending.length > 0) {
+      const [topic, messages] = pending[0];
+      try {
+        await this.options.log.send(topic, messages);
+        pending.shift();
+        attempt = 0;
+      } catch (error) {
+        const delay = backoff(attempt++, this.initialBackoffMs, this.maxBackoffMs);
+        this.logger('warn', `relay ${this.name}: send to ${topic} failed (attempt ${attempt}), retrying in ${delay} ms: ${(error as Error).message}`);
+        await sleep(delay, signal);
+        if (signal.aborted || !lease.held) return false;
+      }
+    }
+    return true;
+  }
+
+  private caughtUp(read: number): void {
+    this.metrics?.lag.set({ relay: this.name }, 0);
+    const ready = this.idleWaiters.filter((w) => w.after < read);
+    this.idleWaiters = this.idleWaiters.filter((w) => w.after >= read);
+    for (const w of ready) w.resolve();
+  }
+
+  private idle(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.wakeIdle = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.pollMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.wakeIdle = done;
+    });
+  }
+
+  private async measureLag(caughtUp: boolean): Promise<void> {
+    if (!this.metrics) return;
+    if (caughtUp) return this.metrics.lag.set({ relay: this.name }, 0);
+    const store = this.options.store;
+    if (!isLagAware(store) || Date.now() - this.lastLagAt < this.lagIntervalMs) return;
+    this.lastLagAt = Date.now();
+    this.metrics.lag.set({ relay: this.name }, await store.countAfter(this.checkpoint));
+  }
+}

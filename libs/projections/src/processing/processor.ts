@@ -1,0 +1,114 @@
+import type { DomainEvent } from '@streamfold/core';
+// Relative until libs/eventstore has an index; type-only, so nothing is loaded at run time.
+import type { EventStore } from '../../../eventstore/src/event-store.port';
+import type { Delivery, ProjectionContext, ProjectionDefinition } from '../projection';
+import { postgresProcessorState, ProcessorStateStore } from './processor-state';
+
+/** An event a processor emits, with the stream it is appended to. */
+export type EmittedEvent<E extends DomainEvent = DomainEvent> = E & { streamId: string };
+
+export interface ProcessResult<S, E extends DomainEvent = DomainEvent> {
+  /** The key's next state (JSON-serialisable, never null: null means "no state"). */
+  state: S;
+  /** Events to append, in order. @default [] */
+  emit?: EmittedEvent<E>[];
+  /** Why the delivery changed nothing (e.g. "late"): reported, not thrown, so it does not retry. */
+  ignored?: string;
+}
+
+/**
+ * A stream processor: a pure fold of deliveries into per-key state that emits new events
+ * (trending posts, surge prices, alerts). It knows no database, Kafka or NestJS; defineProcessor
+ * gives it the delivery guarantee of a projection.
+ */
+export interface Processor<S, E extends DomainEvent = DomainEvent> {
+  /** Stable name; with the version it namespaces the state (`name@v<version>`). */
+  name: string;
+  topics: string[];
+  /** Event types it needs; others are skipped by the runner. @default every type */
+  handles?: string[];
+  /** Which state a delivery belongs to. @default the Kafka key, else the stream id */
+  keyOf?(delivery: Delivery): string;
+  initialState(key: string): S;
+  process(state: S, delivery: Delivery): ProcessResult<S, E>;
+}
+
+export interface ProcessorDependencies {
+  /** Output goes to the event store; the relay publishes it to Kafka like any other event. */
+  eventStore: Pick<EventStore, 'append'>;
+  /** @default postgresProcessorState (sf_processor_state, in the batch's transaction) */
+  stateStore?: ProcessorStateStore;
+  /** Hook for logs and metrics of ignored deliveries. @default does nothing */
+  onIgnored?(delivery: Delivery, reason: string): void;
+}
+
+/** `name@v<version>`: a rebuild (new version) starts from empty state beside the live one. */
+export function processorNamespace(name: string, version: number): string {
+  return `${name}@v${version}`;
+}
+
+/**
+ * Runs a processor as a projection: the runner hands it a de-duplicated batch inside one
+ * transaction, and state, emitted events and the runner's checkpoint commit together, so every
+ * delivery takes effect exactly once (DESIGN invariant 4).
+ *
+ * There is deliberately no variant that produces to a Kafka topic directly: that would be a dual
+ * write. Emitted events are appended to the store in the batch's transaction and the relay
+ * publishes them.
+ */
+export function defineProcessor<S, E extends DomainEvent = DomainEvent>(processor: Processor<S, E>, deps: ProcessorDependencies): ProjectionDefinition {
+  const keyOf = processor.keyOf ?? ((d: Delivery) => d.key ?? d.envelope.streamId);
+  const store = deps.stateStore ?? postgresProcessorState;
+  const onIgnored = deps.onIgnored ?? (() => undefined);
+
+  return {
+    name: processor.name,
+    topics: processor.topics,
+    // State lives in sf_processor_state (created by the framework migration), not in read-model tables.
+    tables: [],
+    handles: processor.handles,
+    async setup() {},
+    async apply(deliveries: Delivery[], ctx: ProjectionContext) {
+      if (deliveries.length === 0) return;
+      const namespace = processorNamespace(processor.name, ctx.version);
+      const keys = deliveries.map(keyOf);
+      const stored = await store.load(ctx.sql, namespace, keys);
+      const states = new Map<string, S>();
+      const outputs: Array<{ cause: Delivery; streamId: string; events: DomainEvent[] }> = [];
+
+      deliveries.forEach((delivery, i) => {
+        const key = keys[i];
+        const state = states.has(key) ? (states.get(key) as S) : stored.has(key) ? (stored.get(key) as S) : processor.initialState(key);
+        const result = processor.process(state, delivery);
+        states.set(key, result.state);
+        if (result.ignored !== undefined) onIgnored(delivery, result.ignored);
+        for (const { streamId, ...event } of result.emit ?? []) {
+          if (!streamId) throw new Error(`processor ${processor.name} emitted ${event.type} without a streamId`);
+          const last = outputs[outputs.length - 1];
+          if (last && last.cause === delivery && last.streamId === streamId) last.events.push(event);
+          else outputs.push({ cause: delivery, streamId, events: [event] });
+        }
+      });
+
+      // Rewrites only what changed: most deliveries of a hot key leave other keys alone. (jsonb
+      // may reorder object keys, which at worst costs a redundant write, never a lost one.)
+      const changed = [...states].filter(([key, state]) => JSON.stringify(state) !== JSON.stringify(stored.get(key))).map(([key, state]) => ({ key, state }));
+      await store.save(ctx.sql, namespace, changed);
+
+      for (const { cause, streamId, events } of outputs) {
+        const { envelope } = cause;
+        await deps.eventStore.append(streamId, events, {
+          expectedVersion: 'any',
+          sql: ctx.sql,
+          metadata: {
+            causationId: envelope.eventId,
+            correlationId: envelope.correlationId ?? envelope.eventId,
+            actor: processor.name,
+            // Output carries the event time of its cause, so downstream windows stay in event time.
+            occurredAt: new Date(envelope.occurredAt),
+          },
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import type { MessageLog } from '@streamfold/messaging';
+import type { Database } from '@streamfold/runtime';
+import type { ProjectionDefinition } from '../projection';
+import { consumerId } from '../runner/consumer-id';
+import { describeLag, partitionLag } from '../runner/lag';
+import type { RunnerLogger } from '../runner/partition-processor';
+import { ProjectionRunner } from '../runner/projection-runner';
+import { RetryPolicy, sleep } from '../runner/retry-policy';
+import { ensureVersion, lockProjection } from '../runner/versions';
+import { EventRoute, ReadAll, replayFromStore } from './replay-from-store';
+import { swapVersion } from './swap';
+
+export interface RebuildProgress {
+  projection: string;
+  version: number;
+  phase: 'event-store' | 'kafka' | 'swapped' | 'done';
+  /** Events folded so far (store events plus Kafka messages settled). */
+  processed: number;
+  /** Estimate: store events read plus the messages Kafka holds now; grows while events keep flowing. */
+  total: number;
+  eventsPerSecond: number;
+  elapsedMs: number;
+}
+
+export interface RebuildOptions {
+  db: Database;
+  log: MessageLog;
+  definition: ProjectionDefinition;
+  /** 'kafka' folds the topics from their earliest offset; 'event-store' folds readAll first, then Kafka. */
+  from: 'kafka' | 'event-store';
+  /** Required with from 'event-store': EventStore.readAll. */
+  readAll?: ReadAll;
+  /** Topic and key the relay gives a stored event. @default the projection's first topic, keyed by streamId */
+  route?: EventRoute;
+  onProgress?(progress: RebuildProgress): void;
+  /** How long the rebuild keeps consuming after the swap, until the live runner has followed. @default 5000 */
+  graceMs?: number;
+  /** Interval of the progress report and the catch-up check. @default 250 */
+  pollMs?: number;
+  /** How long the swap may hold the live version still while the new one reaches it. @default 5000 */
+  swapWaitMs?: number;
+  /** Give up (the version is marked 'failed') after this long; 0 waits forever. @default 0 */
+  timeoutMs?: number;
+  /** Events per readAll page and per transaction in the event-store phase. @default 1000 */
+  storeBatchSize?: number;
+  /** Rebuild from Kafka even though retention dropped the start of a topic. @default false */
+  allowMissingHistory?: boolean;
+  retry?: Partial<RetryPolicy>;
+  /** @default 500 */
+  maxBatchSize?: number;
+  /** @default console */
+  logger?: RunnerLogger;
+  /** Aborting stops the rebuild before the swap and marks the version 'failed'. */
+  signal?: AbortSignal;
+}
+
+export interface RebuildResult {
+  projection: string;
+  version: number;
+  previousVersion: number | null;
+  processed: number;
+  durationMs: number;
+}
+
+export class RebuildError extends Error {
+  override name = 'RebuildError';
+}
+
+/**
+ * Folds the whole log into version n+1 beside the live version n, then swaps the reader views in
+ * one transaction once it is caught up (DESIGN invariant 5). The fold uses the very runner the
+ * live process uses, so the new model is what live processing would have built.
+ */
+export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
+  const { db, log, definition } = options;
+  if (options.from === 'event-store' && !options.readAll) throw new RebuildError(`rebuild of ${definition.name} from the event store needs readAll`);
+  const started = Date.now();
+  const { previous, version } = await createVersion(db, definition);
+  const consumer = consumerId(definition.name, version);
+  let storeEvents = 0;
+  let runner: ProjectionRunner | null = null;
+  const report = async (phase: RebuildProgress['phase'], total?: number) => {
+    const processed = storeEvents + (runner?.stats().processed ?? 0);
+    const estimate = total ?? storeEvents + (await heldMessages(log, definition.topics));
+    const elapsedMs = Date.now() - started;
+    options.onProgress?.({ projection: definition.name, version, phase, processed, total: Math.max(estimate, processed), eventsPerSecond: elapsedMs > 0 ? (processed * 1000) / elapsedMs : 0, elapsedMs });
+    return processed;
+  };
+  try {
+    if (options.from === 'kafka' && !options.allowMissingHistory) await assertFullHistory(log, definition);
+    await ensureVersion(db, definition, version);
+    if (options.from === 'event-store') {
+      await replayFromStore({
+        db, log, definition, version,
+        readAll: options.readAll!,
+        route: options.route ?? ((event) => ({ topic: definition.topics[0], key: event.streamId })),
+        batchSize: options.storeBatchSize ?? 1000,
+        onBatch: (events) => {
+          storeEvents = events;
+          void report('event-store', events).catch(() => undefined);
+        },
+      });
+    }
+    runner = new ProjectionRunner(db, log, definition, {
+      version, followActive: false, fromBeginning: true, retry: options.retry, maxBatchSize: options.maxBatchSize, logger: options.logger,
+    });
+    await runner.start();
+    try {
+      await foldUntilSwapped(options, previous, version, consumer, started, () => report('kafka'));
+      await report('swapped');
+      // The live runner notices the swap within its follow interval; until it has switched, this
+      // runner keeps the new version current, so readers of the view never wait for a restart.
+      await sleep(options.graceMs ?? 5000);
+    } finally {
+      await runner.stop();
+    }
+    const processed = await report('done');
+    return { projection: definition.name, version, previousVersion: previous, processed, durationMs: Date.now() - started };
+  } catch (error) {
+    await db.query(`UPDATE sf_projection_versions SET status = 'failed' WHERE name = $1 AND version = $2 AND status = 'building'`, [definition.name, version]).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Caught up means: at the end offsets taken when the check began. The end moves while events flow,
+ * so the target is kept until reached rather than re-read every time; the swap then makes the
+ * hand-over exact against the live version.
+ */
+async function foldUntilSwapped(options: RebuildOptions, previous: number | null, version: number, consumer: string, started: number, report: () => Promise<number>): Promise<void> {
+  const { db, log, definition } = options;
+  let target: Map<string, number> | null = null;
+  for (;;) {
+    await sleep(options.pollMs ?? 250);
+    if (options.signal?.aborted) throw new RebuildError(`rebuild of ${definition.name} v${version} aborted`);
+    await report();
+    const lags = await partitionLag(db.pool, log, consumer, definition.topics);
+    if (options.timeoutMs && Date.now() - started > options.timeoutMs) {
+      throw new RebuildError(`rebuild of ${definition.name} v${version} not caught up after ${options.timeoutMs} ms: ${describeLag(lags)}`);
+    }
+    target ??= new Map(lags.map((l) => [`${l.topic}/${l.partition}`, l.high]));
+    const reached = lags.every((l) => l.lag === 0 || Math.max(l.nextOffset ?? l.low, l.low) >= (target!.get(`${l.topic}/${l.partition}`) ?? 0));
+    if (!reached) continue;
+    const outcome = await swapVersion(db, definition, previous, version, options.swapWaitMs ?? 5000);
+    if (outcome.swapped) return;
+    options.logger?.log(`${definition.name}: not swapping yet, ${outcome.reason}`);
+    target = null;
+  }
+}
+
+async function createVersion(db: Database, definition: ProjectionDefinition): Promise<{ previous: number | null; version: number }> {
+  return db.transaction(async (sql) => {
+    await lockProjection(sql, definition.name);
+    const active = await sql.query(`SELECT active_version FROM sf_projections WHERE name = $1`, [definition.name]);
+    const previous = active.rowCount === 0 ? null : Number(active.rows[0].active_version);
+    const max = await sql.query(`SELECT coalesce(max(version), 0) AS v FROM sf_projection_versions WHERE name = $1`, [definition.name]);
+    const version = Math.max(Number(max.rows[0].v), previous ?? 0) + 1;
+    await sql.query(`INSERT INTO sf_projection_versions (name, version, status) VALUES ($1, $2, 'building')`, [definition.name, version]);
+    return { previous, version };
+  });
+}
+
+/** A fold from Kafka is only the whole history if retention kept every topic's first offset. */
+async function assertFullHistory(log: MessageLog, definition: ProjectionDefinition): Promise<void> {
+  for (const topic of definition.topics) {
+    for (const p of await log.offsets(topic)) {
+      if (p.low > 0) {
+        throw new RebuildError(
+          `${topic}/${p.partition} starts at offset ${p.low}: Kafka retention dropped the start of the log; rebuild ${definition.name} from the event store instead`,
+        );
+      }
+    }
+  }
+}
+
+async function heldMessages(log: MessageLog, topics: string[]): Promise<number> {
+  let total = 0;
+  for (const topic of topics) for (const p of await log.offsets(topic)) total += p.high - p.low;
+  return total;
+}

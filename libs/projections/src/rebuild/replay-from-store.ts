@@ -1,0 +1,72 @@
+import { LogSequence } from '@streamfold/core';
+// The port file directly: a type-only import, and the event store library has no barrel to import yet.
+import type { StoredEvent } from '../../../eventstore/src/event-store.port';
+import { MessageLog, partitionForKey } from '@streamfold/messaging';
+import type { Database, Sql } from '@streamfold/runtime';
+import type { Delivery, ProjectionDefinition } from '../projection';
+import { consumerId, projectionContext } from '../runner/consumer-id';
+
+/** EventStore.readAll: the global log after a sequence, in relay order, gap-safe. */
+export type ReadAll = (after: LogSequence | null, limit: number) => Promise<StoredEvent[]>;
+
+/** Where the relay publishes an event: its topic and key; null when the projection does not consume it. */
+export type EventRoute = (event: StoredEvent) => { topic: string; key: string | null } | null;
+
+export interface StoreReplayOptions {
+  db: Database;
+  log: MessageLog;
+  definition: ProjectionDefinition;
+  version: number;
+  readAll: ReadAll;
+  route: EventRoute;
+  batchSize: number;
+  onBatch(events: number): void;
+}
+
+/**
+ * Folds the event store into a version, for when Kafka retention dropped the start of the log.
+ * Each page commits with the checkpoints of every partition set to the page's last sequence
+ * (offset untouched), so the Kafka phase that follows reads from the earliest offset and drops,
+ * by sf-seq, everything the store already gave. Store events carry offset -1.
+ */
+export async function replayFromStore(options: StoreReplayOptions): Promise<{ events: number; last: LogSequence | null }> {
+  const { db, log, definition, version, readAll, route, batchSize } = options;
+  const consumer = consumerId(definition.name, version);
+  const partitions = new Map<string, number>();
+  for (const topic of definition.topics) partitions.set(topic, (await log.offsets(topic)).length);
+  const handles = definition.handles ? new Set(definition.handles) : null;
+  let after: LogSequence | null = null;
+  let events = 0;
+  for (;;) {
+    const page = await readAll(after, batchSize);
+    if (page.length === 0) break;
+    const deliveries: Delivery[] = [];
+    for (const event of page) {
+      const target = route(event);
+      if (!target || !partitions.has(target.topic) || (handles && !handles.has(event.type))) continue;
+      const { sequence, ...envelope } = event;
+      const partition = partitionForKey(target.key, partitions.get(target.topic)!, 0);
+      deliveries.push({ envelope, topic: target.topic, partition, offset: -1, key: target.key, sequence });
+    }
+    const last = page[page.length - 1].sequence;
+    await db.transaction(async (sql) => {
+      if (deliveries.length > 0) await definition.apply(deliveries, projectionContext(sql, version));
+      await markReplayed(sql, consumer, partitions, last);
+    });
+    after = last;
+    events += page.length;
+    options.onBatch(events);
+  }
+  return { events, last: after };
+}
+
+async function markReplayed(sql: Sql, consumer: string, partitions: Map<string, number>, last: LogSequence): Promise<void> {
+  for (const [topic, count] of partitions) {
+    await sql.query(
+      `INSERT INTO sf_checkpoints (consumer, topic, partition, seq_tx, seq_position)
+       SELECT $1, $2, p, $4::xid8, $5 FROM generate_series(0, $3 - 1) AS p
+       ON CONFLICT (consumer, topic, partition) DO UPDATE SET seq_tx = EXCLUDED.seq_tx, seq_position = EXCLUDED.seq_position, updated_at = now()`,
+      [consumer, topic, count, last.txId, last.position],
+    );
+  }
+}

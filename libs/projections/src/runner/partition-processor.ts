@@ -1,0 +1,208 @@
+import { fromWire, HEADER, LogSequence, MalformedMessage, parseSequence } from '@streamfold/core';
+import type { BatchContext, LogBatch, LogMessage } from '@streamfold/messaging';
+import type { Database } from '@streamfold/runtime';
+import { DeadLetterWriter, describeError } from '../dead-letters/dead-letter-writer';
+import type { Delivery, ProjectionDefinition } from '../projection';
+import { isAbove, lockCheckpoint, saveCheckpoint } from './checkpoints';
+import { projectionContext } from './consumer-id';
+import { ApplyFailed, backoffMs, isInfrastructureError, PartitionReleased, RetryPolicy, sleep } from './retry-policy';
+
+export interface RunnerLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** What happened to the messages of one delivered batch. */
+export interface BatchOutcome {
+  applied: number;
+  /** Types the projection does not handle: checkpointed without calling apply. */
+  skipped: number;
+  /** Below the checkpoint offset (Kafka redelivery) or not above its sequence (relay re-send). */
+  duplicates: number;
+  deadLettered: number;
+}
+
+interface Item {
+  message: LogMessage;
+  /** Null when the message could not be decoded. */
+  delivery: Delivery | null;
+  sequence: LogSequence | null;
+  malformed: string | null;
+  /** Times apply was called with this event and threw. */
+  attempts: number;
+}
+
+export interface PartitionProcessorDeps {
+  db: Database;
+  definition: ProjectionDefinition;
+  version: number;
+  consumer: string;
+  policy: RetryPolicy;
+  deadLetters: DeadLetterWriter;
+  logger: RunnerLogger;
+}
+
+/** Longest silence between heartbeats while backing off (the Kafka session timeout is 10 s). */
+const HEARTBEAT_SLICE_MS = 1000;
+
+/**
+ * Applies one partition's batches exactly once: every attempt is ONE transaction that locks the
+ * checkpoint row, drops what it already covers, applies the rest, and moves the checkpoint.
+ * A failing batch is retried, then split into one event per transaction to find the poison
+ * event, which is dead-lettered in the transaction that moves the checkpoint past it.
+ */
+export class PartitionProcessor {
+  private readonly handles: Set<string> | null;
+
+  constructor(private readonly deps: PartitionProcessorDeps) {
+    this.handles = deps.definition.handles ? new Set(deps.definition.handles) : null;
+  }
+
+  async process(batch: LogBatch, context: BatchContext): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
+    let pending = batch.messages.map(decode);
+    while (pending.length > 0) {
+      if (await this.asOneBatch(pending, context, outcome)) break;
+      pending = await this.oneByOne(pending, context, outcome);
+    }
+    return outcome;
+  }
+
+  /** True when the batch committed; false when its attempts ran out. */
+  private async asOneBatch(items: Item[], context: BatchContext, outcome: BatchOutcome): Promise<boolean> {
+    const { policy, logger, consumer } = this.deps;
+    for (let attempt = 1; ; attempt++) {
+      this.assertOwned(context);
+      try {
+        add(outcome, await this.commit(items, null));
+        return true;
+      } catch (error) {
+        if (!(error instanceof ApplyFailed)) throw error;
+        const where = `${consumer} ${items[0].message.topic}/${items[0].message.partition} offsets ${items[0].message.offset}..${items[items.length - 1].message.offset}`;
+        if (attempt >= policy.batchAttempts) {
+          logger.warn(`${where}: apply failed ${attempt} times (${error.message}); retrying one event per transaction`);
+          return false;
+        }
+        await this.backoff(context, attempt);
+      }
+    }
+  }
+
+  /** Commits events one by one until one is dead-lettered; returns the events after it. */
+  private async oneByOne(items: Item[], context: BatchContext, outcome: BatchOutcome): Promise<Item[]> {
+    const { policy, logger, consumer } = this.deps;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      for (let attempt = 1; ; attempt++) {
+        this.assertOwned(context);
+        try {
+          add(outcome, await this.commit([item], null));
+          break;
+        } catch (error) {
+          if (!(error instanceof ApplyFailed)) throw error;
+          // Every event gets at least one attempt alone, so the poison one is always identified.
+          if (item.attempts >= policy.maxAttempts) {
+            const m = item.message;
+            logger.warn(`${consumer} ${m.topic}/${m.partition}@${m.offset}: dead-lettered after ${item.attempts} attempts: ${error.message}`);
+            add(outcome, await this.commit([item], describeError(error.cause)));
+            return items.slice(i + 1);
+          }
+          await this.backoff(context, attempt);
+        }
+      }
+    }
+    return [];
+  }
+
+  /**
+   * One transaction: lock the checkpoint, keep what is new, apply it (or dead-letter it when
+   * `deadLetterError` is given), save the checkpoint. Throws ApplyFailed when apply threw.
+   */
+  private commit(items: Item[], deadLetterError: string | null): Promise<BatchOutcome> {
+    const { db, definition, version, consumer, deadLetters } = this.deps;
+    const { topic, partition } = items[0].message;
+    return db.transaction(async (sql) => {
+      const checkpoint = await lockCheckpoint(sql, consumer, topic, partition);
+      const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
+      let nextOffset = checkpoint.nextOffset;
+      let sequence = checkpoint.sequence;
+      let lastEventAt: number | null = null;
+      const toApply: Item[] = [];
+      const toDeadLetter: Array<{ item: Item; error: string }> = [];
+      for (const item of items) {
+        if (item.message.offset < nextOffset) {
+          result.duplicates++;
+          continue;
+        }
+        nextOffset = item.message.offset + 1;
+        lastEventAt = item.message.timestamp;
+        if (item.sequence) {
+          if (!isAbove(item.sequence, sequence)) {
+            result.duplicates++;
+            continue;
+          }
+          sequence = item.sequence;
+        }
+        if (item.malformed !== null) toDeadLetter.push({ item, error: item.malformed });
+        else if (deadLetterError !== null) toDeadLetter.push({ item, error: deadLetterError });
+        else if (this.handles && !this.handles.has(item.delivery!.envelope.type)) result.skipped++;
+        else toApply.push(item);
+      }
+      if (toApply.length > 0) {
+        try {
+          await definition.apply(toApply.map((i) => i.delivery!), projectionContext(sql, version));
+        } catch (error) {
+          if (isInfrastructureError(error)) throw error;
+          for (const item of toApply) item.attempts++;
+          throw new ApplyFailed(error);
+        }
+        result.applied = toApply.length;
+      }
+      for (const { item, error } of toDeadLetter) {
+        await deadLetters.write(sql, { consumer, message: item.message, error, attempts: Math.max(item.attempts, 1) });
+        result.deadLettered++;
+      }
+      if (nextOffset !== checkpoint.nextOffset) {
+        await saveCheckpoint(sql, consumer, topic, partition, { nextOffset, sequence }, lastEventAt === null ? null : new Date(lastEventAt));
+      }
+      return result;
+    });
+  }
+
+  /** Waits before a retry, heartbeating so the group does not evict a member that is only backing off. */
+  private async backoff(context: BatchContext, retry: number): Promise<void> {
+    let remaining = backoffMs(this.deps.policy, retry);
+    while (remaining > 0) {
+      const slice = Math.min(remaining, HEARTBEAT_SLICE_MS);
+      await sleep(slice);
+      remaining -= slice;
+      this.assertOwned(context);
+      await context.heartbeat();
+    }
+  }
+
+  /** Stopping or revoked: leave without committing, so the log delivers this batch again. */
+  private assertOwned(context: BatchContext): void {
+    if (!context.isRunning()) throw new PartitionReleased(`${this.deps.consumer}: partition released while retrying`);
+  }
+}
+
+function decode(message: LogMessage): Item {
+  const sequence = parseSequence(message.headers[HEADER.sequence]);
+  try {
+    const { envelope } = fromWire(message.value, message.headers);
+    const delivery: Delivery = { envelope, topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, sequence };
+    return { message, delivery, sequence, malformed: null, attempts: 0 };
+  } catch (error) {
+    if (!(error instanceof MalformedMessage)) throw error;
+    return { message, delivery: null, sequence, malformed: describeError(error), attempts: 0 };
+  }
+}
+
+function add(total: BatchOutcome, part: BatchOutcome): void {
+  total.applied += part.applied;
+  total.skipped += part.skipped;
+  total.duplicates += part.duplicates;
+  total.deadLettered += part.deadLettered;
+}

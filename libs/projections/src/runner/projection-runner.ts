@@ -1,0 +1,211 @@
+import type { BatchContext, ConsumerHandle, LogBatch, MessageLog } from '@streamfold/messaging';
+import type { Database } from '@streamfold/runtime';
+import type { Registry } from 'prom-client';
+import { DeadLetterWriter } from '../dead-letters/dead-letter-writer';
+import type { ProjectionDefinition } from '../projection';
+import { consumerId } from './consumer-id';
+import { describeLag, partitionLag } from './lag';
+import { BatchOutcome, PartitionProcessor, RunnerLogger } from './partition-processor';
+import { ProjectionMetrics } from './projection-metrics';
+import { RetryPolicy, retryPolicy, sleep } from './retry-policy';
+import { activeVersion, ensureVersion } from './versions';
+
+export interface ProjectionRunnerOptions {
+  /** Version to build. @default the active version (1 when the projection has none yet) */
+  version?: number;
+  /**
+   * Follow sf_projections.active_version: when a rebuild swaps in another version, stop and
+   * resume on it (its checkpoints make the hand-over exact). Rebuild runners turn this off.
+   * @default true
+   */
+  followActive?: boolean;
+  /** How often the active version is checked. @default 1000 */
+  followIntervalMs?: number;
+  /**
+   * Kafka group of a consumer id. Checkpoints stay keyed by the consumer id whatever the group,
+   * so any group is safe; a different one only re-reads more. @default the consumer id itself
+   */
+  groupId?: (consumerId: string) => string;
+  /** Where a group without committed offsets starts. @default true */
+  fromBeginning?: boolean;
+  /** Messages per transaction at most. @default 500 */
+  maxBatchSize?: number;
+  /** Retries and dead-lettering of events whose apply throws. */
+  retry?: Partial<RetryPolicy>;
+  /** Prometheus registry for lag, events applied and batch duration. @default none (no metrics) */
+  registry?: Registry;
+  /** @default console */
+  logger?: RunnerLogger;
+}
+
+/** Totals since the runner was created (across versions it followed). */
+export interface RunnerStats extends BatchOutcome {
+  /** Messages delivered and settled (applied, skipped, duplicate or dead-lettered). */
+  processed: number;
+  batches: number;
+}
+
+/**
+ * Runs one projection at one version as consumer `${name}@v${version}` (Kafka group and checkpoint
+ * key). More instances with the same group share the partitions; instances in other groups or
+ * processes are safe too, because every batch commits its effects and its checkpoint in one
+ * PostgreSQL transaction under a row lock (DESIGN invariant 4).
+ */
+export class ProjectionRunner {
+  private handle: ConsumerHandle | null = null;
+  private current: { version: number; consumer: string } | null = null;
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  private followTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly policy: RetryPolicy;
+  private readonly metrics: ProjectionMetrics | null;
+  private readonly logger: RunnerLogger;
+  private readonly deadLetters: DeadLetterWriter;
+  private readonly totals: RunnerStats = { processed: 0, batches: 0, applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: MessageLog,
+    readonly definition: ProjectionDefinition,
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    this.policy = retryPolicy(options.retry);
+    this.metrics = options.registry ? new ProjectionMetrics(options.registry) : null;
+    this.logger = options.logger ?? console;
+    this.deadLetters = new DeadLetterWriter(log);
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  /** Version being built; throws before start(). */
+  get version(): number {
+    if (!this.current) throw new Error(`projection runner ${this.name} is not started`);
+    return this.current.version;
+  }
+
+  get consumerId(): string {
+    return consumerId(this.name, this.version);
+  }
+
+  get running(): boolean {
+    return this.handle !== null;
+  }
+
+  /** Partitions this instance holds now. */
+  assignment(): Array<{ topic: string; partition: number }> {
+    return this.handle?.assignment() ?? [];
+  }
+
+  stats(): RunnerStats {
+    return { ...this.totals };
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.serially(async () => {
+      if (this.handle) return;
+      const version = this.options.version ?? (await activeVersion(this.db.pool, this.name)) ?? 1;
+      await this.open(version);
+    });
+    if ((this.options.followActive ?? true) && !this.followTimer) {
+      this.followTimer = setInterval(() => void this.follow(), this.options.followIntervalMs ?? 1000);
+      this.followTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.followTimer) clearInterval(this.followTimer);
+    this.followTimer = null;
+    await this.serially(() => this.close());
+  }
+
+  /**
+   * Resolves once every partition's checkpoint reached the end offset measured at that moment
+   * (polled every 100 ms); throws naming the partitions still behind after timeoutMs.
+   * @param timeoutMs @default 30000
+   */
+  async waitUntilCaughtUp(timeoutMs = 30000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const lags = await partitionLag(this.db.pool, this.log, this.consumerId, this.definition.topics);
+      if (lags.every((l) => l.lag === 0)) return;
+      if (Date.now() > deadline) throw new Error(`${this.consumerId} is not caught up after ${timeoutMs} ms: ${describeLag(lags)}`);
+      await sleep(100);
+    }
+  }
+
+  private async open(version: number): Promise<void> {
+    const { activated } = await ensureVersion(this.db, this.definition, version);
+    if (activated) this.logger.log(`${this.name}: v${version} is the first version, now active`);
+    const consumer = consumerId(this.name, version);
+    const processor = new PartitionProcessor({
+      db: this.db,
+      definition: this.definition,
+      version,
+      consumer,
+      policy: this.policy,
+      deadLetters: this.deadLetters,
+      logger: this.logger,
+    });
+    this.handle = await this.log.consume({
+      groupId: this.options.groupId?.(consumer) ?? consumer,
+      topics: this.definition.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+      maxBatchSize: this.options.maxBatchSize ?? 500,
+      eachBatch: (batch, context) => this.onBatch(processor, batch, context),
+    });
+    this.current = { version, consumer };
+  }
+
+  private async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.stop();
+  }
+
+  private async onBatch(processor: PartitionProcessor, batch: LogBatch, context: BatchContext): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const started = process.hrtime.bigint();
+    const outcome = await processor.process(batch, context);
+    const t = this.totals;
+    t.batches++;
+    t.processed += batch.messages.length;
+    t.applied += outcome.applied;
+    t.skipped += outcome.skipped;
+    t.duplicates += outcome.duplicates;
+    t.deadLettered += outcome.deadLettered;
+    const last = batch.messages[batch.messages.length - 1].offset;
+    this.metrics?.batch(this.name, batch.topic, batch.partition, {
+      applied: outcome.applied,
+      deadLettered: outcome.deadLettered,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      lag: Math.max(batch.highWatermark - last - 1, 0),
+    });
+  }
+
+  /** Moves to the active version when a rebuild swapped it in; errors are retried on the next tick. */
+  private async follow(): Promise<void> {
+    try {
+      const active = await activeVersion(this.db.pool, this.name);
+      if (active === null || this.stopped || (this.handle && active === this.current?.version)) return;
+      await this.serially(async () => {
+        if (this.stopped || (this.handle && active === this.current?.version)) return;
+        this.logger.log(`${this.name}: active version is v${active} (running v${this.current?.version ?? 'none'}); switching`);
+        await this.close();
+        await this.open(active);
+      });
+    } catch (error) {
+      this.logger.warn(`${this.name}: following the active version failed (retrying): ${(error as Error).message}`);
+    }
+  }
+
+  /** start, stop and version switches never interleave. */
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.lifecycle.then(task);
+    this.lifecycle = run.catch(() => undefined);
+    return run;
+  }
+}

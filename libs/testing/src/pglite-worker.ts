@@ -1,0 +1,71 @@
+import { Worker } from 'node:worker_threads';
+import type { PgliteLike, PgliteResult } from './pglite-sql';
+
+// Plain JavaScript: the worker runs outside ts-jest. int8 comes back as a string, as `pg` does.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { PGlite } = require(workerData.pglitePath);
+const db = new PGlite({ parsers: { 20: (value) => value } });
+const FIELDS = ['name', 'code', 'detail', 'hint', 'severity', 'position', 'schema', 'table', 'column', 'constraint'];
+parentPort.on('message', async (m) => {
+  try {
+    const result = m.op === 'query' ? await db.query(m.text, m.params) : m.op === 'exec' ? await db.exec(m.text) : await db.close();
+    parentPort.postMessage({ id: m.id, result });
+  } catch (e) {
+    const error = { message: String(e && e.message) };
+    for (const f of FIELDS) if (e && e[f] !== undefined) error[f] = e[f];
+    parentPort.postMessage({ id: m.id, error });
+  }
+});
+`;
+
+/** An in-memory PGlite running in a worker thread; close() it when done. */
+export interface PgliteWorker extends PgliteLike {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an in-memory PostgreSQL (PGlite) in a worker thread, for `pgliteSql(await startPglite())`.
+ * Why a worker: PGlite loads its WASM through dynamic import(), which jest's module sandbox
+ * refuses without --experimental-vm-modules; a worker thread runs Node's own loader. Rows cross
+ * the thread by structured clone (Dates stay Dates). Query options (custom parsers) are not
+ * forwarded: the worker already parses like `pg`.
+ */
+export async function startPglite(): Promise<PgliteWorker> {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pglitePath: require.resolve('@electric-sql/pglite') } });
+  // A test that forgets close() must not keep jest alive.
+  worker.unref();
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 0;
+  const failAll = (error: Error) => {
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  worker.on('message', (m: { id: number; result?: unknown; error?: { message: string } }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error) p.reject(Object.assign(new Error(m.error.message), m.error));
+    else p.resolve(m.result);
+  });
+  worker.on('error', failAll);
+  worker.on('exit', (code) => failAll(new Error(`PGlite worker exited (code ${code})`)));
+
+  const call = <T>(message: { op: 'query' | 'exec' | 'close'; text?: string; params?: unknown[] }) =>
+    new Promise<T>((resolve, reject) => {
+      const id = ++nextId;
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ id, ...message });
+    });
+
+  const db: PgliteWorker = {
+    query: (text, params) => call<PgliteResult>({ op: 'query', text, params }),
+    exec: (text) => call<PgliteResult[]>({ op: 'exec', text }),
+    async close() {
+      await call({ op: 'close' }).catch(() => undefined);
+      await worker.terminate();
+    },
+  };
+  await db.query('SELECT 1');
+  return db;
+}

@@ -1,0 +1,164 @@
+import { Client } from 'pg';
+import { compareSequence, HEADER, LogSequence } from '@streamfold/core';
+import { PostgresEventStore, PostgresRelayLeases, Relay, StoredEvent } from '@streamfold/eventstore';
+import { InMemoryMessageLog, LogMessage } from '@streamfold/messaging';
+import { Database, migrateUp } from '@streamfold/runtime';
+import { MIGRATIONS } from '../../migrations';
+import { createTestDatabase, eventually, TestDatabase } from '../e2e-env';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ev = (label: string, n = 2) => Array.from({ length: n }, (_, i) => ({ type: 'test.Happened', data: { label, i } }));
+
+/** A reader of the global log that checkpoints after every page, like the relay does. */
+class TailingReader {
+  readonly seen: StoredEvent[] = [];
+  checkpoint: LogSequence | null = null;
+  constructor(private readonly store: PostgresEventStore, private readonly pageSize: number) {}
+  async poll(): Promise<number> {
+    const page = await this.store.readAll(this.checkpoint, this.pageSize);
+    for (const e of page) {
+      if (this.checkpoint && compareSequence(e.sequence, this.checkpoint) !== 1) throw new Error(`backwards ${JSON.stringify(this.checkpoint)} -> ${JSON.stringify(e.sequence)} page ${JSON.stringify(page.map((p) => p.sequence))}`);
+      this.checkpoint = e.sequence;
+    }
+    this.seen.push(...page);
+    return page.length;
+  }
+  async drain(): Promise<void> {
+    while ((await this.poll()) > 0);
+  }
+}
+
+describe('gap-safe global log on real PostgreSQL', () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let store: PostgresEventStore;
+  const clients: Client[] = [];
+
+  async function client(): Promise<Client> {
+    const c = new Client({ connectionString: testDb.url });
+    await c.connect();
+    clients.push(c);
+    return c;
+  }
+  async function tableIds(): Promise<string[]> {
+    return (await db.query<{ id: string }>(`SELECT event_id::text AS id FROM sf_events ORDER BY 1`)).rows.map((r) => r.id);
+  }
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('sf_gap');
+    await migrateUp(testDb.url, MIGRATIONS);
+    db = new Database(testDb.url, 20, false);
+    store = new PostgresEventStore(db);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  it('holds back later commits while an earlier position is in flight, then returns it exactly once', async () => {
+    await store.append('before', ev('before'), { expectedVersion: 'any' });
+    const reader = new TailingReader(store, 2);
+    await reader.drain();
+    expect(reader.seen).toHaveLength(2);
+
+    const a = await client();
+    const b = await client();
+    await a.query('BEGIN');
+    const appendedA = await store.append('stream-a', ev('A', 3), { expectedVersion: 'no_stream', sql: a });
+    await b.query('BEGIN');
+    const appendedB = await store.append('stream-b', ev('B'), { expectedVersion: 'no_stream', sql: b });
+    await b.query('COMMIT');
+    const appendedC = await store.append('stream-c', ev('C'), { expectedVersion: 'no_stream' });
+    const posA = Math.max(...appendedA.envelopes.map((e) => Number(e.globalPosition)));
+    expect(posA).toBeLessThan(Number(appendedB.envelopes[0].globalPosition));
+
+    // The scenario bites: a position-only reader sees B and C, moves past A's positions, and never returns to them.
+    const naive = await db.query<{ p: string }>(`SELECT max(global_position)::text AS p FROM sf_events`);
+    expect(Number(naive.rows[0].p)).toBeGreaterThan(posA);
+
+    await reader.drain();
+    expect(reader.seen).toHaveLength(2);
+    expect(await store.head()).toEqual(reader.checkpoint);
+
+    await a.query('COMMIT');
+    await eventually(async () => ((await reader.poll(), reader.seen.length === 2 + 3 + 2 + 2) ? true : undefined), 20000, 'A, B and C');
+    await reader.drain();
+    const labels = reader.seen.map((e) => (e.data as { label: string }).label);
+    expect(labels).toEqual(['before', 'before', 'A', 'A', 'A', 'B', 'B', 'C', 'C']);
+    const ids = reader.seen.map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(await tableIds());
+    expect(ids).toEqual(expect.arrayContaining([...appendedA.envelopes, ...appendedB.envelopes, ...appendedC.envelopes].map((e) => e.eventId)));
+  });
+
+  it('a transaction that took its xid first but its position last is still read, in xid order', async () => {
+    const reader = new TailingReader(store, 3);
+    await reader.drain();
+    const start = reader.seen.length;
+    const early = await client();
+    await early.query('BEGIN');
+    await early.query(`SELECT pg_current_xact_id()`); // xid assigned now, position later
+    await store.append('late-position', ev('X', 1), { expectedVersion: 'any' });
+    const held = await store.append('early-xid', ev('E', 1), { expectedVersion: 'any', sql: early });
+    await store.append('after', ev('Y', 1), { expectedVersion: 'any' });
+    await reader.drain();
+    expect(reader.seen.length).toBe(start);
+    await early.query('COMMIT');
+    await eventually(async () => ((await reader.poll(), reader.seen.length === start + 3) ? true : undefined), 20000, 'three events');
+    expect(reader.seen.slice(start).map((e) => (e.data as { label: string }).label)).toEqual(['E', 'X', 'Y']);
+    expect(reader.seen[start].eventId).toBe(held.envelopes[0].eventId);
+  });
+
+  it('under concurrent writers holding transactions open, a tailing reader and the relay each get every event exactly once', async () => {
+    const reader = new TailingReader(store, 5);
+    await reader.drain();
+    const log = new InMemoryMessageLog();
+    await log.ensureTopics([{ name: 'all', partitions: 4 }]);
+    const relay = new Relay({ name: 'gap', store, log, route: (e) => ({ topic: 'all', key: e.streamId }), leases: new PostgresRelayLeases(db, { standbyPollMs: 20 }), batchSize: 7, pollIntervalMs: 5 });
+    relay.start();
+    try {
+      await concurrentWritersScenario(reader, relay, log);
+    } finally {
+      await relay.stop();
+      await log.close();
+    }
+  });
+
+  async function concurrentWritersScenario(reader: TailingReader, relay: Relay, log: InMemoryMessageLog): Promise<void> {
+    let writing = true;
+    const tail = (async () => {
+      while (writing) if ((await reader.poll()) === 0) await sleep(2);
+    })();
+    const writers = Array.from({ length: 8 }, (_, w) =>
+      (async () => {
+        for (let i = 0; i < 25; i++) {
+          await db.transaction(async (sql) => {
+            await store.append(`w${w}-${i % 3}`, ev(`w${w}`, 1 + (i % 3)), { expectedVersion: 'any', sql });
+            await sleep(Math.random() * 15); // keep positions taken but uncommitted while others commit
+          });
+        }
+      })(),
+    );
+    await Promise.all(writers);
+    writing = false;
+    await tail;
+    await eventually(async () => ((await reader.poll()) === 0 && (await store.head()) && compareSequence(reader.checkpoint!, (await store.head())!) === 0 ? true : undefined), 20000, 'reader caught up');
+
+    const ids = reader.seen.map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(await tableIds());
+
+    await relay.waitUntilIdle(20000);
+    await relay.stop();
+    const published: LogMessage[] = [];
+    const consumer = await log.consume({ groupId: 'check', topics: ['all'], eachBatch: async (batch) => void published.push(...batch.messages) });
+    await eventually(async () => (published.length >= ids.length ? true : undefined), 10000, 'all published');
+    await consumer.stop();
+    const publishedIds = published.map((m) => m.headers[HEADER.eventId]);
+    expect(publishedIds).toHaveLength(ids.length);
+    expect([...publishedIds].sort()).toEqual(await tableIds());
+    const checkpoint = await db.query(`SELECT tx_id::text AS "txId", position::text AS position FROM sf_relay_checkpoints WHERE name = 'gap'`);
+    expect(checkpoint.rows[0]).toEqual(await store.head());
+  }
+});

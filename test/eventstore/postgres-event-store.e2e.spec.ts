@@ -1,0 +1,160 @@
+import { compareSequence, ConcurrencyConflict, EventRegistry, InvalidEventPayload } from '@streamfold/core';
+import { executeCommand, PostgresEventStore } from '@streamfold/eventstore';
+import { Database, migrateUp } from '@streamfold/runtime';
+import { MIGRATIONS } from '../../migrations';
+import { createTestDatabase, TestDatabase } from '../e2e-env';
+
+describe('PostgresEventStore on real PostgreSQL', () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('sf_es');
+    await migrateUp(testDb.url, MIGRATIONS);
+    db = new Database(testDb.url, 25, false);
+    store = new PostgresEventStore(db);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  const batch = (writer: number, size = 3) => Array.from({ length: size }, (_, i) => ({ type: 'test.Written', data: { writer, i } }));
+
+  it('lets exactly one of 20 concurrent appends at the same expected version win, whole batch or nothing', async () => {
+    await store.append('race-1', batch(-1, 2), { expectedVersion: 'no_stream' });
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, w) => store.append('race-1', batch(w), { expectedVersion: 2 })));
+    const won = results.filter((r): r is PromiseFulfilledResult<any> => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(19);
+    for (const r of lost) {
+      expect(r.reason).toBeInstanceOf(ConcurrencyConflict);
+      expect(r.reason.message).toBe('stream race-1 is at version 5, expected 2; reload and retry');
+    }
+    const winner = (won[0].value.envelopes[0].data as { writer: number }).writer;
+    const { version, events } = await store.readStream('race-1');
+    expect(version).toBe(5);
+    expect(events.map((e) => [e.streamPosition, e.data])).toEqual([
+      [1, { writer: -1, i: 0 }],
+      [2, { writer: -1, i: 1 }],
+      [3, { writer: winner, i: 0 }],
+      [4, { writer: winner, i: 1 }],
+      [5, { writer: winner, i: 2 }],
+    ]);
+    const rows = await db.query(`SELECT count(*)::int AS n FROM sf_events WHERE stream_id = 'race-1'`);
+    expect(rows.rows[0].n).toBe(5);
+  });
+
+  it('lets exactly one of 20 concurrent creators of a new stream win', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, w) => store.append('race-new', batch(w, 4), { expectedVersion: w % 2 ? 'no_stream' : 0 })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof ConcurrencyConflict)).toHaveLength(19);
+    const { events } = await store.readStream('race-new');
+    expect(events).toHaveLength(4);
+    expect(new Set(events.map((e) => (e.data as { writer: number }).writer)).size).toBe(1);
+  });
+
+  it('appends once for 10 concurrent appends with one command id; the others get its result as duplicates', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, w) => store.append('cmd-stream', batch(w, 2), { expectedVersion: 'any', commandId: 'cmd-42', commandResult: { writer: w } })),
+    );
+    const first = results.filter((r) => !r.duplicate);
+    expect(first).toHaveLength(1);
+    for (const dup of results.filter((r) => r.duplicate)) {
+      expect(dup).toEqual({ ...first[0], duplicate: true });
+    }
+    expect((await store.readStream('cmd-stream')).version).toBe(2);
+    expect(await store.lookupCommand('cmd-42')).toEqual({ ...first[0], duplicate: true });
+    expect(await store.lookupCommand('cmd-unknown')).toBeNull();
+  });
+
+  it('joins the caller transaction: a conflict rolls back only its savepoint, a rollback removes everything', async () => {
+    await db.transaction(async (sql) => {
+      await store.append('tx-a', batch(1, 1), { expectedVersion: 'no_stream', sql });
+      await expect(store.append('tx-a', batch(2, 1), { expectedVersion: 'no_stream', sql, commandId: 'in-tx' })).rejects.toBeInstanceOf(ConcurrencyConflict);
+      await store.append('tx-a', batch(3, 1), { expectedVersion: 1, sql });
+    });
+    expect((await store.readStream('tx-a')).events.map((e) => (e.data as { writer: number }).writer)).toEqual([1, 3]);
+    expect(await store.lookupCommand('in-tx')).toBeNull();
+
+    await expect(
+      db.transaction(async (sql) => {
+        await store.append('tx-b', batch(1), { expectedVersion: 'no_stream', sql, commandId: 'rolled-back' });
+        throw new Error('the caller fails after appending');
+      }),
+    ).rejects.toThrow('the caller fails');
+    expect(await store.readStream('tx-b')).toEqual({ version: 0, events: [] });
+    expect(await store.lookupCommand('rolled-back')).toBeNull();
+  });
+
+  it('validates with the registry before writing and upcasts old schema versions on read', async () => {
+    const v1 = new EventRegistry().register({ type: 'test.Renamed' }, { type: 'test.Counted', validate: (d: any) => (Number.isInteger(d?.n) ? [] : ['n must be an integer']) });
+    const v2 = new EventRegistry().register(
+      { type: 'test.Renamed', schemaVersion: 2, upcasters: { 1: (d: any) => ({ name: d.title }) } },
+      { type: 'test.Counted' },
+    );
+    const oldStore = new PostgresEventStore(db, v1);
+    await expect(oldStore.append('reg', [{ type: 'test.Counted', data: { n: 1 } }, { type: 'test.Counted', data: { n: 1.5 } }], { expectedVersion: 'any' })).rejects.toThrow(
+      InvalidEventPayload,
+    );
+    expect((await oldStore.readStream('reg')).version).toBe(0);
+    await oldStore.append('reg', [{ type: 'test.Renamed', data: { title: 'before' } }], { expectedVersion: 'no_stream' });
+    const newStore = new PostgresEventStore(db, v2);
+    await newStore.append('reg', [{ type: 'test.Renamed', data: { name: 'after' } }], { expectedVersion: 1 });
+    const { events } = await newStore.readStream('reg');
+    expect(events.map((e) => [e.schemaVersion, e.data])).toEqual([
+      [2, { name: 'before' }],
+      [2, { name: 'after' }],
+    ]);
+    const stored = await db.query(`SELECT schema_version, data FROM sf_events WHERE stream_id = 'reg' ORDER BY stream_position`);
+    expect(stored.rows).toEqual([
+      { schema_version: 1, data: { title: 'before' } },
+      { schema_version: 2, data: { name: 'after' } },
+    ]);
+  });
+
+  it('stores metadata and returns the same envelopes from append, readStream and readAll', async () => {
+    const occurredAt = new Date('2025-11-25T09:30:00.123Z');
+    const appended = await store.append('meta', batch(7, 2), { expectedVersion: 'any', metadata: { occurredAt, actor: 'alice', correlationId: 'corr', causationId: 'cause' } });
+    expect(appended.envelopes[0]).toMatchObject({ actor: 'alice', correlationId: 'corr', causationId: 'cause', occurredAt: occurredAt.toISOString(), streamPosition: 1 });
+    expect(Number(appended.envelopes[1].globalPosition)).toBe(Number(appended.envelopes[0].globalPosition) + 1);
+    expect((await store.readStream('meta')).events).toEqual(appended.envelopes);
+    const all = [];
+    for await (const e of store.readAllFrom(null, { pageSize: 4 })) all.push(e);
+    const mine = all.filter((e) => e.streamId === 'meta');
+    expect(mine.map(({ sequence: _s, ...e }) => e)).toEqual(appended.envelopes);
+    expect(mine[0].sequence.txId).toBe(mine[1].sequence.txId);
+    expect(await store.head()).toEqual(all[all.length - 1].sequence);
+    expect(await store.countAfter(mine[0].sequence)).toBe(all.length - all.indexOf(mine[0]) - 1);
+  });
+
+  it('orders by number, not text, past position 99 (streams and the global log)', async () => {
+    for (let i = 0; i < 12; i++) await store.append('long', batch(i, 10), { expectedVersion: i * 10 });
+    const { version, events } = await store.readStream('long');
+    expect(version).toBe(120);
+    expect(events.map((e) => e.streamPosition)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    const all = await store.readAll(null, 10000);
+    for (let i = 1; i < all.length; i++) expect(compareSequence(all[i - 1].sequence, all[i].sequence)).toBe(-1);
+    expect(Number(all[all.length - 1].sequence.position)).toBeGreaterThan(100);
+    expect(await store.head()).toEqual(all[all.length - 1].sequence);
+  });
+
+  it('runs executeCommand against PostgreSQL with conflicts surfacing as ConcurrencyConflict', async () => {
+    const counter = {
+      initialState: () => 0,
+      decide: (cmd: { by: number }, state: number) => [{ type: 'test.Counted', data: { n: state + cmd.by } }],
+      evolve: (_: number, e: { type: string; data: { n: number } }) => e.data.n,
+    };
+    const run = (maxRetries: number) => executeCommand({ store, decider: counter, streamId: 'counter', command: { by: 1 }, context: { actor: 'bob' }, maxRetries });
+    const settled = await Promise.allSettled(Array.from({ length: 8 }, () => run(0)));
+    const ok = settled.filter((r) => r.status === 'fulfilled').length;
+    expect(ok).toBeGreaterThanOrEqual(1);
+    expect(settled.filter((r) => r.status === 'rejected' && r.reason instanceof ConcurrencyConflict)).toHaveLength(8 - ok);
+    await Promise.all(Array.from({ length: 8 }, () => run(20)));
+    const { events } = await store.readStream('counter');
+    // Every retry re-decided on the fresh state, so the counter never repeats a value.
+    expect(events.map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: ok + 8 }, (_, i) => i + 1));
+  });
+});

@@ -1,0 +1,2 @@
+// The public API under test.
+export * from '@streamfold/projections';
