@@ -65,3 +65,18 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Deletes every topic of a test's prefix so repeated local runs do not pile up partitions. */
+export async function deleteTopics(prefix: string): Promise<void> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ brokers: KAFKA_BROKERS, clientId: 'e2e-cleanup', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10000 });
+  } catch {
+    // best effort: a leftover topic only costs disk on a developer's broker
+  } finally {
+    await admin.disconnect();
+  }
+}

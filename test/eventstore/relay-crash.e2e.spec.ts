@@ -164,7 +164,7 @@ describe('relay SIGKILLed at random points while publishing', () => {
     await eventually(async () => {
       const { rows } = await db.query(`SELECT tx_id::text AS "txId", position::text AS position FROM sf_relay_checkpoints WHERE name = 'crash-test'`);
       return rows[0] && compareSequence(rows[0] as LogSequence, head) === 0 ? true : undefined;
-    }, 20000, 'the final relay to checkpoint the head');
+    }, 60000, 'the final relay to checkpoint the head');
     final.child.kill('SIGTERM');
     expect((await final.exited).code).toBe(0);
 
@@ -182,7 +182,7 @@ describe('relay SIGKILLed at random points while publishing', () => {
         received += batch.messages.length;
       },
     });
-    await eventually(async () => (received >= expectedOnWire ? true : undefined), 20000, `${expectedOnWire} messages`);
+    await eventually(async () => (received >= expectedOnWire ? true : undefined), 60000, `${expectedOnWire} messages`);
     await consumer.stop();
 
     const stored = (await db.query<{ id: string }>(`SELECT event_id::text AS id FROM sf_events`)).rows.map((r) => r.id);

@@ -15,8 +15,11 @@ export interface Server {
 }
 
 /** Opens the infrastructure and serves HTTP: used by main.ts and by the end-to-end tests. */
-export async function startServer(config: StreamfoldConfig, options: { logger?: boolean } = {}): Promise<Server> {
-  const infra = await startInfrastructure(config);
+export async function startServer(
+  config: StreamfoldConfig,
+  options: { logger?: boolean; schema?: 'apply' | 'check' | 'skip' } = {},
+): Promise<Server> {
+  const infra = await startInfrastructure(config, { schema: options.schema });
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.register(infra), {
       bufferLogs: true,

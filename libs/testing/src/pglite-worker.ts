@@ -28,13 +28,11 @@ export interface PgliteWorker extends PgliteLike {
  * Starts an in-memory PostgreSQL (PGlite) in a worker thread, for `pgliteSql(await startPglite())`.
  * Why a worker: PGlite loads its WASM through dynamic import(), which jest's module sandbox
  * refuses without --experimental-vm-modules; a worker thread runs Node's own loader. Rows cross
- * the thread by structured clone (Dates stay Dates). Query options (custom parsers) are not
- * forwarded: the worker already parses like `pg`.
+ * the thread by structured clone and are rebuilt in the caller's realm (see revive). Query
+ * options (custom parsers) are not forwarded: the worker already parses like `pg`.
  */
 export async function startPglite(): Promise<PgliteWorker> {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pglitePath: require.resolve('@electric-sql/pglite') } });
-  // A test that forgets close() must not keep jest alive.
-  worker.unref();
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
   const failAll = (error: Error) => {
@@ -45,16 +43,21 @@ export async function startPglite(): Promise<PgliteWorker> {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
+    if (pending.size === 0) worker.unref();
     if (m.error) p.reject(Object.assign(new Error(m.error.message), m.error));
-    else p.resolve(m.result);
+    else p.resolve(revive(m.result));
   });
   worker.on('error', failAll);
   worker.on('exit', (code) => failAll(new Error(`PGlite worker exited (code ${code})`)));
+  // Referenced only while a request is pending: a test that forgets close(), or times out before
+  // it, must not keep jest alive, and a script awaiting a reply must not exit under it.
+  worker.unref();
 
   const call = <T>(message: { op: 'query' | 'exec' | 'close'; text?: string; params?: unknown[] }) =>
     new Promise<T>((resolve, reject) => {
       const id = ++nextId;
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.ref();
       worker.postMessage({ id, ...message });
     });
 
@@ -68,4 +71,18 @@ export async function startPglite(): Promise<PgliteWorker> {
   };
   await db.query('SELECT 1');
   return db;
+}
+
+/**
+ * Structured clone delivers objects of Node's main realm, while jest runs tests in a vm realm
+ * where `instanceof Date` and toStrictEqual would then fail. Rebuilds dates, byte arrays (as
+ * Buffers, like `pg`), arrays and plain objects here.
+ */
+function revive(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const tag = Object.prototype.toString.call(value);
+  if (tag === '[object Date]') return new Date((value as Date).getTime());
+  if (tag === '[object Uint8Array]') return Buffer.from(value as Uint8Array);
+  if (Array.isArray(value)) return value.map(revive);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v)]));
 }

@@ -14,7 +14,7 @@ export interface ProjectionSpecOptions {
   version?: number;
   /** Deliveries per batch in the plain run (within one partition). @default 100 */
   batchSize?: number;
-  /** Fresh deliveries per batch in the at-least-once run; differs from batchSize on purpose. @default 2 */
+  /** Fresh deliveries per batch in the at-least-once run; differs from batchSize on purpose. @default 1 */
   redeliveryBatchSize?: number;
 }
 
@@ -50,7 +50,7 @@ export function projectionSpec(definition: ProjectionDefinition, options: Projec
   const { sql } = options;
   const version = options.version ?? 1;
   const batchSize = options.batchSize ?? 100;
-  const redeliveryBatchSize = options.redeliveryBatchSize ?? 2;
+  const redeliveryBatchSize = options.redeliveryBatchSize ?? 1;
 
   async function freshRunner(v: number): Promise<SimulatedRunner> {
     const ctx = projectionContext(sql, v);

@@ -15,6 +15,8 @@ export interface CountsProjectionOptions {
   failWhen?: (delivery: Delivery) => boolean;
   /** Counts apply calls that contained each event id. */
   calls?: Map<string, number>;
+  /** Prefix of the table names, for a second projection in the same database. @default '' */
+  tablePrefix?: string;
 }
 
 /**
@@ -23,14 +25,17 @@ export interface CountsProjectionOptions {
  */
 export function countsProjection(options: CountsProjectionOptions): ProjectionDefinition {
   const instance = options.instance ?? 'main';
+  const p = options.tablePrefix ?? '';
+  const counts = `${p}counts`;
+  const applied = `${p}applied`;
   return {
     name: options.name ?? 'test.counts',
     topics: options.topics,
-    tables: ['counts', 'applied'],
+    tables: [counts, applied],
     handles: [COUNTED],
     async setup({ sql, table }) {
-      await sql.query(`CREATE TABLE IF NOT EXISTS ${table('counts')} (key text PRIMARY KEY, n bigint NOT NULL)`);
-      await sql.query(`CREATE TABLE IF NOT EXISTS ${table('applied')} (
+      await sql.query(`CREATE TABLE IF NOT EXISTS ${table(counts)} (key text PRIMARY KEY, n bigint NOT NULL)`);
+      await sql.query(`CREATE TABLE IF NOT EXISTS ${table(applied)} (
         event_id text NOT NULL, key text NOT NULL, topic text NOT NULL, partition int NOT NULL, "offset" bigint NOT NULL,
         instance text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
     },
@@ -41,7 +46,7 @@ export function countsProjection(options: CountsProjectionOptions): ProjectionDe
       const delay = options.delayMs?.() ?? 0;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       await sql.query(
-        `INSERT INTO ${table('applied')} (event_id, key, topic, partition, "offset", instance)
+        `INSERT INTO ${table(applied)} (event_id, key, topic, partition, "offset", instance)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[])`,
         [
           deliveries.map((d) => d.envelope.eventId),
@@ -53,8 +58,8 @@ export function countsProjection(options: CountsProjectionOptions): ProjectionDe
         ],
       );
       await sql.query(
-        `INSERT INTO ${table('counts')} (key, n) SELECT key, count(*) FROM unnest($1::text[]) AS key GROUP BY key
-         ON CONFLICT (key) DO UPDATE SET n = ${table('counts')}.n + EXCLUDED.n`,
+        `INSERT INTO ${table(counts)} (key, n) SELECT key, count(*) FROM unnest($1::text[]) AS key GROUP BY key
+         ON CONFLICT (key) DO UPDATE SET n = ${table(counts)}.n + EXCLUDED.n`,
         [deliveries.map((d) => d.envelope.streamId)],
       );
     },

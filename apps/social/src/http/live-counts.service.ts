@@ -64,7 +64,7 @@ export class LiveCountsService implements OnApplicationShutdown {
       await client.connect();
       client.on('notification', (n) => {
         if (n.channel !== POST_COUNTS_CHANNEL || !n.payload) return;
-        for (const [postId, likes, comments, , deleted] of JSON.parse(n.payload) as Array<[string, number, number, number, boolean]>) {
+        for (const [postId, likes, comments, deleted] of JSON.parse(n.payload) as Array<[string, number, number, boolean]>) {
           this.subjects.get(postId)?.subject.next({ likes, comments, deleted });
         }
       });

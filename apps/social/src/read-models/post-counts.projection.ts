@@ -37,8 +37,7 @@ export const postCountsProjection: ProjectionDefinition = {
         comments          integer NOT NULL DEFAULT 0,
         created_at        timestamptz,
         deleted_at        timestamptz,
-        last_activity_at  timestamptz NOT NULL,
-        version           bigint NOT NULL DEFAULT 1
+        last_activity_at  timestamptz NOT NULL
       )`);
     await sql.query(`CREATE INDEX IF NOT EXISTS ${t}_feed ON ${t} (created_at DESC, post_id DESC) WHERE deleted_at IS NULL AND author_id IS NOT NULL`);
   },
@@ -86,9 +85,8 @@ export const postCountsProjection: ProjectionDefinition = {
          deleted_at = COALESCE(p.deleted_at, EXCLUDED.deleted_at),
          likes = p.likes + EXCLUDED.likes,
          comments = p.comments + EXCLUDED.comments,
-         last_activity_at = GREATEST(p.last_activity_at, EXCLUDED.last_activity_at),
-         version = p.version + 1
-       RETURNING post_id, likes, comments, version, deleted_at IS NOT NULL AS deleted`,
+         last_activity_at = GREATEST(p.last_activity_at, EXCLUDED.last_activity_at)
+       RETURNING post_id, likes, comments, deleted_at IS NOT NULL AS deleted`,
       [
         ids,
         rows.map((r) => r.authorId),
@@ -101,8 +99,8 @@ export const postCountsProjection: ProjectionDefinition = {
       ],
     );
     // NOTIFY is transactional: listeners (live SSE in any process) hear it only once this batch commits.
-    const payload = JSON.stringify(updated.rows.map((r) => [r.post_id, r.likes, r.comments, Number(r.version), r.deleted]));
+    const payload = JSON.stringify(updated.rows.map((r) => [r.post_id, r.likes, r.comments, r.deleted]));
     if (payload.length < 7900) await sql.query('SELECT pg_notify($1, $2)', [POST_COUNTS_CHANNEL, payload]);
-    else for (const r of updated.rows) await sql.query('SELECT pg_notify($1, $2)', [POST_COUNTS_CHANNEL, JSON.stringify([[r.post_id, r.likes, r.comments, Number(r.version), r.deleted]])]);
+    else for (const r of updated.rows) await sql.query('SELECT pg_notify($1, $2)', [POST_COUNTS_CHANNEL, JSON.stringify([[r.post_id, r.likes, r.comments, r.deleted]])]);
   },
 };

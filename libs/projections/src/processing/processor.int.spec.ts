@@ -18,7 +18,7 @@ beforeAll(async () => {
   sql = { query: ((text: string, params?: unknown[]) => (statements.push(text), raw.query(text, params))) as Sql['query'] };
   await new Framework1764100000000().up({ query: (text: string) => raw.query(text) } as unknown as QueryRunner);
   await raw.query('CREATE TABLE test_outbox (stream_id text, type text, data jsonb, metadata jsonb)');
-}, 100);
+}, 30_000);
 afterAll(() => db?.close());
 beforeEach(async () => {
   await sql.query('DELETE FROM sf_processor_state');

@@ -37,7 +37,10 @@ export interface RebuildOptions {
   graceMs?: number;
   /** Interval of the progress report and the catch-up check. @default 250 */
   pollMs?: number;
-  /** How long the swap may hold the live version still while the new one reaches it. @default 5000 */
+  /**
+   * How long the swap may hold the live version still while the new one reaches it.
+   * @default 5000, or 0 on embedded PostgreSQL (one transaction at a time: waiting would stall every writer)
+   */
   swapWaitMs?: number;
   /** Give up (the version is marked 'failed') after this long; 0 waits forever. @default 0 */
   timeoutMs?: number;
@@ -74,6 +77,7 @@ export class RebuildError extends Error {
 export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
   const { db, log, definition } = options;
   if (options.from === 'event-store' && !options.readAll) throw new RebuildError(`rebuild of ${definition.name} from the event store needs readAll`);
+  if (options.from === 'kafka' && !options.allowMissingHistory) await assertFullHistory(log, definition);
   const started = Date.now();
   const { previous, version } = await createVersion(db, definition);
   const consumer = consumerId(definition.name, version);
@@ -87,7 +91,6 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     return processed;
   };
   try {
-    if (options.from === 'kafka' && !options.allowMissingHistory) await assertFullHistory(log, definition);
     await ensureVersion(db, definition, version);
     if (options.from === 'event-store') {
       await replayFromStore({
@@ -141,7 +144,7 @@ async function foldUntilSwapped(options: RebuildOptions, previous: number | null
     target ??= new Map(lags.map((l) => [`${l.topic}/${l.partition}`, l.high]));
     const reached = lags.every((l) => l.lag === 0 || Math.max(l.nextOffset ?? l.low, l.low) >= (target!.get(`${l.topic}/${l.partition}`) ?? 0));
     if (!reached) continue;
-    const outcome = await swapVersion(db, definition, previous, version, options.swapWaitMs ?? 5000);
+    const outcome = await swapVersion(db, definition, previous, version, options.swapWaitMs ?? (db.embedded ? 0 : 5000));
     if (outcome.swapped) return;
     options.logger?.log(`${definition.name}: not swapping yet, ${outcome.reason}`);
     target = null;

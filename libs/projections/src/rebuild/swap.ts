@@ -45,21 +45,30 @@ export async function swapVersion(db: Database, definition: ProjectionDefinition
 
 /** Null once `to` is at or past `from` everywhere; otherwise where it is still behind after waitMs. */
 async function waitUntilAhead(sql: Sql, definition: ProjectionDefinition, from: number, to: number, waitMs: number): Promise<string | null> {
-  const frozen = await sql.query(
-    `SELECT topic, partition, next_offset FROM sf_checkpoints WHERE consumer = $1 AND topic = ANY($2::text[])
-     ORDER BY topic, partition FOR UPDATE`,
-    [consumerId(definition.name, from), definition.topics],
-  );
   const deadline = Date.now() + waitMs;
+  let lock = true;
   for (;;) {
     // READ COMMITTED: each statement sees what the new version's runner committed meanwhile.
-    const rebuilt = await sql.query(`SELECT topic, partition, next_offset FROM sf_checkpoints WHERE consumer = $1`, [consumerId(definition.name, to)]);
-    const at = new Map(rebuilt.rows.map((r) => [`${r.topic}/${r.partition}`, Number(r.next_offset)]));
-    const behind = frozen.rows.find((r) => (at.get(`${r.topic}/${r.partition}`) ?? 0) < Number(r.next_offset));
-    if (!behind) return null;
-    if (Date.now() >= deadline) {
-      return `v${to} is at ${at.get(`${behind.topic}/${behind.partition}`) ?? 0} on ${behind.topic}/${behind.partition}, v${from} at ${behind.next_offset}`;
-    }
+    const behind = await whereBehind(sql, definition, from, to, lock);
+    lock = false; // the live rows stay locked until the transaction ends
+    if (!behind || Date.now() >= deadline) return behind;
     await sleep(WAIT_POLL_MS);
   }
+}
+
+/**
+ * Null when version `to` has applied at least as far as `from` on every partition `from` has a
+ * checkpoint for; else a description of the first partition where it has not. With `lockLive`,
+ * the rows of `from` stay locked until the transaction ends.
+ */
+export async function whereBehind(sql: Sql, definition: ProjectionDefinition, from: number, to: number, lockLive = false): Promise<string | null> {
+  const live = await sql.query(
+    `SELECT topic, partition, next_offset FROM sf_checkpoints WHERE consumer = $1 AND topic = ANY($2::text[])
+     ORDER BY topic, partition ${lockLive ? 'FOR UPDATE' : ''}`,
+    [consumerId(definition.name, from), definition.topics],
+  );
+  const rebuilt = await sql.query(`SELECT topic, partition, next_offset FROM sf_checkpoints WHERE consumer = $1`, [consumerId(definition.name, to)]);
+  const at = new Map(rebuilt.rows.map((r) => [`${r.topic}/${r.partition}`, Number(r.next_offset)]));
+  const behind = live.rows.find((r) => (at.get(`${r.topic}/${r.partition}`) ?? 0) < Number(r.next_offset));
+  return behind ? `v${to} is at ${at.get(`${behind.topic}/${behind.partition}`) ?? 0} on ${behind.topic}/${behind.partition}, v${from} at ${behind.next_offset}` : null;
 }

@@ -32,6 +32,14 @@ export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplica
     const names = options.projections.map((p) => p.name);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice) throw new Error(`projection ${twice} is registered twice`);
+    // Reader views are named by base table: two projections owning one would swap each other's view.
+    const owners = new Map<string, string>();
+    for (const p of options.projections) {
+      for (const table of p.tables) {
+        if (owners.has(table)) throw new Error(`table "${table}" belongs to both ${owners.get(table)} and ${p.name}`);
+        owners.set(table, p.name);
+      }
+    }
     for (const definition of options.projections) {
       this.runners.set(
         definition.name,

@@ -1,0 +1,71 @@
+import { signToken } from '@streamfold/auth';
+import { EVENT_STORE, EventStore } from '@streamfold/eventstore';
+import { ProjectionRegistry } from '@streamfold/projections';
+import { loadConfig } from '@streamfold/runtime';
+import { RelayWorker } from '../apps/streamfold/src/event-sourcing.module';
+import { Server, startServer } from '../apps/streamfold/src/server';
+import { createTestDatabase, deleteTopics, KAFKA_BROKERS, TestDatabase, topicPrefix } from './e2e-env';
+
+export interface TestApp {
+  server: Server;
+  url: string;
+  db: TestDatabase;
+  prefix: string;
+  store: EventStore;
+  token(userId: string, options?: { admin?: boolean }): string;
+  /** Every appended event relayed to Kafka and folded by every projection. */
+  settle(timeoutMs?: number): Promise<void>;
+  request(method: string, path: string, options?: { user?: string; body?: unknown; raw?: string; admin?: boolean }): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+const JWT_SECRET = 'e2e-secret-0123456789abcdef';
+
+/** The whole host in this process, on real Kafka and a fresh PostgreSQL database. */
+export async function startTestApp(label = 'app'): Promise<TestApp> {
+  const db = await createTestDatabase(`sf_${label}`);
+  const prefix = topicPrefix(label);
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    PORT: '0',
+    JWT_SECRET,
+    LOG_LEVEL: 'warn',
+    DB_POOL_SIZE: '20',
+  });
+  const server = await startServer(config, { logger: false, schema: 'apply' });
+  const store = server.app.get<EventStore>(EVENT_STORE);
+  const token = (userId: string, o: { admin?: boolean } = {}) => signToken(JWT_SECRET, userId, { roles: o.admin ? ['admin'] : [] });
+  return {
+    server,
+    url: server.url,
+    db,
+    prefix,
+    store,
+    token,
+    async settle(timeoutMs = 30000) {
+      await server.app.get(RelayWorker).relay.waitUntilIdle(timeoutMs);
+      await server.app.get(ProjectionRegistry).waitUntilCaughtUp(timeoutMs);
+    },
+    async request(method, path, o = {}) {
+      const headers: Record<string, string> = {};
+      if (o.user) headers.authorization = `Bearer ${token(o.user, { admin: o.admin })}`;
+      if (o.body !== undefined || o.raw !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(`${server.url}${path}`, { method, headers, body: o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body)) });
+      const text = await res.text();
+      let body: any = text;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, body };
+    },
+    async close() {
+      await server.close();
+      await db.drop();
+      await deleteTopics(prefix);
+    },
+  };
+}
