@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { BearerAuthGuard } from '@streamfold/auth';
+import { BearerAuthGuard, WriteRateLimitGuard, writeRateLimitOptions } from '@streamfold/auth';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { DomainEvent, EventRegistry } from '@streamfold/core';
 import {
   AppendOptions,
@@ -13,7 +14,8 @@ import {
 } from '@streamfold/eventstore';
 import { MESSAGE_LOG, MessageLog } from '@streamfold/messaging';
 import { ProjectionsModule } from '@streamfold/projections';
-import { Database, MetricsService, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
+import { Database, MetricsService, STREAMFOLD_CONFIG, StreamfoldConfig, UnavailableFilter } from '@streamfold/runtime';
+import { AdminController } from './admin/admin.controller';
 import { CONTEXTS, routeEvent } from './contexts';
 
 /** The relay worker: publishes the event store to the log while this process runs workers. */
@@ -40,7 +42,7 @@ export class RelayWorker implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.workers) this.relay.start();
+    if (this.config.relay) this.relay.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -66,13 +68,24 @@ function wakingStore(store: EventStore, worker: RelayWorker): EventStore {
  */
 @Global()
 @Module({
-  imports: [ProjectionsModule.forRoot({ projections: CONTEXTS.flatMap((c) => c.projections) })],
+  imports: [
+    ProjectionsModule.forRoot({ projections: CONTEXTS.flatMap((c) => c.projections) }),
+    ThrottlerModule.forRootAsync({
+      inject: [STREAMFOLD_CONFIG],
+      useFactory: (config: StreamfoldConfig) => writeRateLimitOptions(config.rateLimitWrites, config.rateLimitWindowSeconds),
+    }),
+  ],
+  controllers: [AdminController],
   providers: [
     { provide: EventRegistry, useFactory: () => new EventRegistry().register(...CONTEXTS.flatMap((c) => c.eventTypes)) },
     { provide: PostgresEventStore, inject: [Database, EventRegistry], useFactory: (db: Database, registry: EventRegistry) => new PostgresEventStore(db, registry) },
     RelayWorker,
     { provide: EVENT_STORE, inject: [PostgresEventStore, RelayWorker], useFactory: wakingStore },
+    // Order matters: the rate limit keys on the user the bearer guard identified.
     { provide: APP_GUARD, useClass: BearerAuthGuard },
+    { provide: APP_GUARD, useClass: WriteRateLimitGuard },
+    // Filters run last-registered first: domain errors are caught before the catch-all.
+    { provide: APP_FILTER, useClass: UnavailableFilter },
     { provide: APP_FILTER, useClass: DomainExceptionFilter },
   ],
   exports: [EVENT_STORE, EventRegistry, PostgresEventStore, RelayWorker, ProjectionsModule],

@@ -1,2 +1,3 @@
 export * from './auth.guard';
 export * from './tokens';
+export * from './write-rate-limit';

@@ -187,7 +187,8 @@ export class KafkaMessageLog implements MessageLog {
 
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     const admin = await this.getAdmin();
-    const rows = await admin.fetchTopicOffsets(this.physicalName(topic));
+    // Right after creation a partition's leader may not be known yet: retry that briefly.
+    const rows = await retryWhile(isLeadershipError, () => admin.fetchTopicOffsets(this.physicalName(topic)));
     return rows
       .map((r) => ({ partition: r.partition, low: Number(r.low), high: Number(r.high) }))
       .sort((a, b) => a.partition - b.partition);
@@ -225,4 +226,20 @@ function decodeHeaders(headers: Record<string, unknown> | undefined): Record<str
     out[k] = Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? String(v[0]) : String(v);
   }
   return out;
+}
+
+function isLeadershipError(error: unknown): boolean {
+  const type = (error as { type?: string })?.type;
+  return type === 'NOT_LEADER_FOR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || type === 'UNKNOWN_TOPIC_OR_PARTITION';
+}
+
+async function retryWhile<T>(retriable: (error: unknown) => boolean, fn: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= attempts || !retriable(error)) throw error;
+      await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
+    }
+  }
 }

@@ -28,12 +28,36 @@ export interface StreamfoldConfig {
   logLevel: string;
   /** Size of the PostgreSQL connection pool. @default 10 */
   dbPoolSize: number;
-  /** Whether this process runs the relay and projection workers. @default true */
+  /**
+   * Background work of this process, from ROLES (comma-separated `api`, `relay`, `projections`).
+   * Every process serves HTTP (health, metrics, the API); `relay` publishes the event store to
+   * the log, `projections` runs projections and processors. @default all three
+   */
+  roles: Role[];
+  /** Whether this process runs projections and processors (`projections` in ROLES). */
   workers: boolean;
+  /** Whether this process runs the relay (`relay` in ROLES). */
+  relay: boolean;
+  /** Writes a user may send per window; 0 disables the limit. @default 300 */
+  rateLimitWrites: number;
+  /** Length of the rate-limit window in seconds. @default 10 */
+  rateLimitWindowSeconds: number;
 }
 
 export const DEV_JWT_SECRET = 'streamfold-development-secret-change-me';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const ROLES = ['api', 'relay', 'projections'] as const;
+export type Role = (typeof ROLES)[number];
+
+function parseRoles(raw: string | undefined): Role[] {
+  if (raw === undefined || raw.trim() === '') return [...ROLES];
+  const roles = raw.split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0 || roles.length === 0) {
+    throw new ConfigError(`ROLES must be a comma-separated list of ${ROLES.join(', ')}, got "${raw}"`);
+  }
+  return [...new Set(roles)] as Role[];
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -44,14 +68,6 @@ function intVar(env: Env, name: string, fallback: number, min: number, max: numb
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
-}
-
-function boolVar(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes'].includes(raw)) return true;
-  if (['0', 'false', 'no'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
 function parseBrokers(raw: string | undefined): string[] | null {
@@ -77,6 +93,10 @@ function parseDatabaseUrl(raw: string | undefined): string | null {
     throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got "${url.protocol}//"`);
   }
   return raw;
+}
+
+function rolesOf(roles: Role[]) {
+  return { roles, workers: roles.includes('projections'), relay: roles.includes('relay') };
 }
 
 /** Reads and validates the environment. Throws ConfigError with a message naming the variable. */
@@ -109,7 +129,9 @@ export function loadConfig(env: Env = process.env): StreamfoldConfig {
     dataDir: resolve(env.DATA_DIR || '.data'),
     logLevel,
     dbPoolSize: intVar(env, 'DB_POOL_SIZE', 10, 1, 500),
-    workers: boolVar(env, 'WORKERS', true),
+    ...rolesOf(parseRoles(env.ROLES)),
+    rateLimitWrites: intVar(env, 'RATE_LIMIT_WRITES', 300, 0, 1_000_000),
+    rateLimitWindowSeconds: intVar(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
   };
 }
 

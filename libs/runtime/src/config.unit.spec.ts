@@ -8,6 +8,12 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.topicPrefix).toBe('');
     expect(config.jwtSecret).toBe(DEV_JWT_SECRET);
+    expect(config.roles).toEqual(['api', 'relay', 'projections']);
+  });
+
+  it('splits background work by ROLES', () => {
+    expect(loadConfig({ ROLES: 'api' })).toMatchObject({ roles: ['api'], workers: false, relay: false });
+    expect(loadConfig({ ROLES: 'relay, projections' })).toMatchObject({ workers: true, relay: true });
   });
 
   it('parses real infrastructure settings', () => {
@@ -32,7 +38,7 @@ describe('loadConfig', () => {
     [{ KAFKA_TOPIC_PREFIX: 'a b' }, /KAFKA_TOPIC_PREFIX may hold only/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 16/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
-    [{ WORKERS: 'maybe' }, /WORKERS must be true or false/],
+    [{ ROLES: 'api,cook' }, /ROLES must be a comma-separated list of api, relay, projections/],
     [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/d' }, /JWT_SECRET must be set in production/],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

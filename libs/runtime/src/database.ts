@@ -15,7 +15,8 @@ export class Database {
     this.pool = new Pool({
       connectionString: url,
       max: poolSize,
-      connectionTimeoutMillis: 5000,
+      // Short: a request waiting on an unreachable database should fail fast (503), not hang.
+      connectionTimeoutMillis: 2000,
       idleTimeoutMillis: 30000,
       application_name: 'streamfold',
     });

@@ -7,3 +7,4 @@ export * from './migrations';
 export * from './public-route';
 export * from './runtime.module';
 export * from './startup-error';
+export * from './unavailable.filter';

@@ -1,5 +1,7 @@
-import { compareSequence, LogSequence } from '@streamfold/core';
-import type { Delivery } from '../../projections/src/projection';
+import type { LogSequence } from '@streamfold/core';
+import type { Delivery } from '@streamfold/projections';
+// The runner's own comparison, from its file: the package index would load the NestJS module.
+import { isAbove } from '../../projections/src/runner/checkpoints';
 
 /** What the runner keeps per (consumer, topic, partition) in sf_checkpoints. */
 export interface PartitionCheckpoint {
@@ -10,13 +12,16 @@ export interface PartitionCheckpoint {
 }
 
 /**
- * The projection runner's duplicate rule, mirrored for tests (the runner's own copy is the
- * reference; keep the two in step). Per partition, a delivery is a duplicate when
+ * The projection runner's duplicate rule, mirrored for tests (the reference is the runner's
+ * PartitionProcessor with lockCheckpoint / isAbove in runner/checkpoints.ts; keep the two in
+ * step). It is copied rather than called because the runner's copy is fused with its transaction,
+ * dead-lettering and sf_checkpoints. Per partition, a delivery is a duplicate when
  *   - its offset is below the next offset (Kafka redelivers after a restart or rebalance), or
  *   - it carries a relay sequence not above the highest applied (the relay re-sent it after a
  *     crash: same event, new offset).
- * Both advance with every delivery that is not a duplicate, including types the projection
- * does not handle, and only when the batch commits.
+ * The next offset advances past every delivery at or above it (re-sends included), the sequence
+ * with every event applied, including types the projection does not handle; both only when the
+ * batch commits.
  */
 export class Checkpoints {
   private readonly committed = new Map<string, PartitionCheckpoint>();
@@ -28,10 +33,11 @@ export class Checkpoints {
     for (const d of batch) {
       const slot = `${d.topic}/${d.partition}`;
       const cp = pending.get(slot) ?? this.committed.get(slot) ?? { nextOffset: 0, lastSequence: null };
-      const seen = d.offset < cp.nextOffset || (d.sequence !== null && cp.lastSequence !== null && compareSequence(d.sequence, cp.lastSequence) <= 0);
-      if (seen) continue;
-      fresh.push(d);
-      pending.set(slot, { nextOffset: d.offset + 1, lastSequence: d.sequence ?? cp.lastSequence });
+      if (d.offset < cp.nextOffset) continue;
+      // A relay re-send is still a new offset: the offset advances past it, the sequence does not.
+      const resent = d.sequence !== null && !isAbove(d.sequence, cp.lastSequence);
+      pending.set(slot, { nextOffset: d.offset + 1, lastSequence: resent ? cp.lastSequence : (d.sequence ?? cp.lastSequence) });
+      if (!resent) fresh.push(d);
     }
     return { fresh, pending };
   }

@@ -1,6 +1,5 @@
 import type { DomainEvent, EventEnvelope } from '@streamfold/core';
-// Relative until libs/projections has an index; type-only.
-import type { Delivery } from '../../projections/src/projection';
+import type { Delivery } from '@streamfold/projections';
 
 /** One event as a test describes it: what happened, to which stream, when. */
 export interface DeliveryInput<E extends DomainEvent = DomainEvent> {

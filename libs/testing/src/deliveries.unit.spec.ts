@@ -1,7 +1,8 @@
-import type { ProjectionDefinition } from '../../projections/src/projection';
+import type { ProjectionDefinition } from '@streamfold/projections';
 import { Checkpoints } from './checkpoints';
 import { deliveries } from './deliveries';
-import { noDatabase, projectionContext, SimulatedRunner, toBatches } from './simulated-runner';
+import { projectionContext } from '../../projections/src/runner/consumer-id';
+import { noDatabase, SimulatedRunner, toBatches } from './simulated-runner';
 
 const liked = (postId: string) => ({ type: 'PostLiked', data: { postId } });
 
@@ -47,8 +48,9 @@ describe('the runner rule (Checkpoints, SimulatedRunner)', () => {
     expect(first.fresh).toHaveLength(2);
     cp.commit(first.pending);
     expect(cp.filter(list).fresh.map((d) => d.offset)).toEqual([2]);
-    const resent = { ...list[1], offset: 7 };
-    expect(cp.filter([resent]).fresh).toEqual([]);
+    const resent = cp.filter([{ ...list[1], offset: 7 }]);
+    expect(resent.fresh).toEqual([]);
+    expect(resent.pending.get('events/0')).toEqual({ nextOffset: 8, lastSequence: { txId: '2', position: '2' } });
   });
 
   it('de-duplicates telemetry by offset alone', () => {
@@ -69,7 +71,7 @@ describe('the runner rule (Checkpoints, SimulatedRunner)', () => {
     };
     const statements: string[] = [];
     const sql = { query: async (text: string) => (statements.push(text), { rows: [], rowCount: 0 }) } as unknown as typeof noDatabase;
-    const runner = new SimulatedRunner(definition, projectionContext(sql));
+    const runner = new SimulatedRunner(definition, projectionContext(sql, 1));
     const mixed = deliveries([{ stream: 'a', event: liked('1') }, { stream: 'a', event: { type: 'PostCreated', data: {} } }, { stream: 'a', event: liked('2') }]);
     await runner.deliver(mixed, 'rollback');
     await runner.deliver(mixed);

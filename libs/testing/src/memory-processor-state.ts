@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ProcessorStateStore } from '../../projections/src/processing/processor-state';
+import type { ProcessorStateStore } from '@streamfold/projections';
 
 /**
  * sf_processor_state in memory, for pure and fast processor tests. States are stored as JSON

@@ -1,5 +1,5 @@
 import type { Sql } from '@streamfold/runtime';
-import type { Delivery, ProjectionContext, ProjectionDefinition } from '../../projections/src/projection';
+import type { Delivery, ProjectionContext, ProjectionDefinition } from '@streamfold/projections';
 import { deliveries, DeliveryInput } from './deliveries';
 import { PgliteWorker, startPglite } from './pglite-worker';
 import { pgliteSql } from './pglite-sql';

@@ -1,7 +1,10 @@
 import type { Sql } from '@streamfold/runtime';
-import type { Delivery, ProjectionDefinition } from '../../projections/src/projection';
+import type { Delivery, ProjectionDefinition } from '@streamfold/projections';
+// The runner's own naming and view switching, from their files: the package index would load NestJS.
+import { ident, projectionContext, versionedTable } from '../../projections/src/runner/consumer-id';
+import { pointViews } from '../../projections/src/runner/versions';
 import { assertEqual } from './assert';
-import { projectionContext, SimulatedRunner, toBatches } from './simulated-runner';
+import { SimulatedRunner, toBatches } from './simulated-runner';
 
 export interface ProjectionSpecOptions {
   /**
@@ -54,7 +57,7 @@ export function projectionSpec(definition: ProjectionDefinition, options: Projec
 
   async function freshRunner(v: number): Promise<SimulatedRunner> {
     const ctx = projectionContext(sql, v);
-    for (const base of definition.tables) await sql.query(`DROP TABLE IF EXISTS ${ctx.table(base)} CASCADE`);
+    for (const base of definition.tables) await sql.query(`DROP TABLE IF EXISTS ${ident(versionedTable(base, v))} CASCADE`);
     await definition.setup(ctx);
     return new SimulatedRunner(definition, ctx);
   }
@@ -77,14 +80,6 @@ export function projectionSpec(definition: ProjectionDefinition, options: Projec
     }
   }
 
-  async function pointViews(v: number): Promise<void> {
-    const ctx = projectionContext(sql, v);
-    for (const base of definition.tables) {
-      await sql.query(`DROP VIEW IF EXISTS ${base}`);
-      await sql.query(`CREATE VIEW ${base} AS SELECT * FROM ${ctx.table(base)}`);
-    }
-  }
-
   return {
     given(deliveries) {
       let built: Promise<void> | undefined;
@@ -98,7 +93,7 @@ export function projectionSpec(definition: ProjectionDefinition, options: Projec
             [version + 1, `${definition.name}: query after every delivery arrived at least twice (crash before commit, refetch, redelivery): the read model changed`],
           ];
           for (const [v, context] of runs) {
-            await pointViews(v);
+            await pointViews(sql, definition.tables, v);
             const { rows } = await sql.query(query, params);
             assertEqual(rows, expectedRows, context);
           }

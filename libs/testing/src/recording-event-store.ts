@@ -1,5 +1,5 @@
 import type { DomainEvent, EventEnvelope } from '@streamfold/core';
-import type { AppendOptions, AppendResult, EventStore } from '../../eventstore/src/event-store.port';
+import type { AppendOptions, AppendResult, EventStore } from '@streamfold/eventstore';
 
 export interface RecordedAppend {
   streamId: string;

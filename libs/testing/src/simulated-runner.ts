@@ -1,5 +1,5 @@
 import type { Sql } from '@streamfold/runtime';
-import type { Delivery, ProjectionContext, ProjectionDefinition } from '../../projections/src/projection';
+import type { Delivery, ProjectionContext, ProjectionDefinition } from '@streamfold/projections';
 import { Checkpoints } from './checkpoints';
 
 export interface SimulatedRunnerOptions {
@@ -78,8 +78,3 @@ export function toBatches(deliveries: readonly Delivery[], batchSize: number): D
 export const noDatabase: Sql = {
   query: ((text: string) => Promise.reject(new Error(`this test runs without a database, but the code under test sent: ${String(text).slice(0, 80)}`))) as unknown as Sql['query'],
 };
-
-/** A ProjectionContext whose table(base) is `${base}_v${version}`, as the runner names tables. */
-export function projectionContext(sql: Sql, version = 1): ProjectionContext {
-  return { sql, version, table: (base) => `${base}_v${version}` };
-}

@@ -1,8 +1,9 @@
 import type { DomainEvent } from '@streamfold/core';
 import type { Sql } from '@streamfold/runtime';
-import { deliveries, DeliveryInput, PgliteWorker, pgliteSql, projectionContext, SimulatedRunner, startPglite } from '@streamfold/testing';
+import { deliveries, DeliveryInput, PgliteWorker, pgliteSql, SimulatedRunner, startPglite } from '@streamfold/testing';
+import { projectionContext } from '../runner/consumer-id';
 import type { QueryRunner } from 'typeorm';
-import type { AppendOptions, EventStore } from '../../../eventstore/src/event-store.port';
+import type { AppendOptions, EventStore } from '@streamfold/eventstore';
 import { Framework1764100000000 } from '../../../../migrations/1764100000000-framework';
 import { defineProcessor, Processor, processorNamespace } from './processor';
 import { deleteProcessorState } from './processor-state';

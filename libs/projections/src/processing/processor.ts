@@ -1,7 +1,7 @@
 import type { DomainEvent } from '@streamfold/core';
-// Relative until libs/eventstore has an index; type-only, so nothing is loaded at run time.
-import type { EventStore } from '../../../eventstore/src/event-store.port';
+import type { EventStore } from '@streamfold/eventstore';
 import type { Delivery, ProjectionContext, ProjectionDefinition } from '../projection';
+import { consumerId } from '../runner/consumer-id';
 import { postgresProcessorState, ProcessorStateStore } from './processor-state';
 
 /** An event a processor emits, with the stream it is appended to. */
@@ -42,9 +42,12 @@ export interface ProcessorDependencies {
   onIgnored?(delivery: Delivery, reason: string): void;
 }
 
-/** `name@v<version>`: a rebuild (new version) starts from empty state beside the live one. */
+/**
+ * `name@v<version>`, the same id as the processor's consumer group and checkpoints: a rebuild
+ * (a new version) starts from empty state beside the live one.
+ */
 export function processorNamespace(name: string, version: number): string {
-  return `${name}@v${version}`;
+  return consumerId(name, version);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { assertNever, DomainEvent } from '@streamfold/core';
-import { deliveries, DeliveryInput, MemoryProcessorState, noDatabase, projectionContext, RecordingEventStore, SimulatedRunner } from '@streamfold/testing';
+import { deliveries, DeliveryInput, MemoryProcessorState, noDatabase, RecordingEventStore, SimulatedRunner } from '@streamfold/testing';
+import { projectionContext } from '../runner/consumer-id';
 import type { Delivery } from '../projection';
 import { defineProcessor, EmittedEvent, Processor } from './processor';
 import { emptyTemporalTable, lookup, pruneBefore, TemporalTable, upsert } from './temporal-join';
@@ -93,7 +94,7 @@ const transaction = (userId: string, transactionId: string, amountCents: string,
 async function alertsFor(inputs: DeliveryInput[], options: { redeliver?: boolean } = {}) {
   const output = new RecordingEventStore();
   const definition = defineProcessor(largeTransactionAlerts, { eventStore: output, stateStore: new MemoryProcessorState() });
-  const runner = new SimulatedRunner(definition, projectionContext(noDatabase), { transactional: false });
+  const runner = new SimulatedRunner(definition, projectionContext(noDatabase, 1), { transactional: false });
   const input = deliveries(inputs, { startAt: '2025-03-01T00:00:00Z', partitions: 3 });
   await runner.deliverAll(input, 2);
   if (options.redeliver) await runner.deliverAll(input, 3);

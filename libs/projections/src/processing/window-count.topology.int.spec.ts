@@ -1,5 +1,6 @@
 import type { DomainEvent } from '@streamfold/core';
-import { deliveries, DeliveryInput, MemoryProcessorState, noDatabase, projectionContext, RecordingEventStore, SimulatedRunner } from '@streamfold/testing';
+import { deliveries, DeliveryInput, MemoryProcessorState, noDatabase, RecordingEventStore, SimulatedRunner } from '@streamfold/testing';
+import { projectionContext } from '../runner/consumer-id';
 import type { Delivery } from '../projection';
 import { defineProcessor, Processor, processorNamespace } from './processor';
 import { add, closeWindows, current, emptyWindowedAggregate, slidingWindows, WindowedAggregate } from './windows';
@@ -58,7 +59,7 @@ async function run(redeliver: boolean) {
   const output = new RecordingEventStore();
   const ignored: Array<{ at: string; reason: string }> = [];
   const definition = defineProcessor(likesPerHour, { eventStore: output, stateStore, onIgnored: (d, reason) => ignored.push({ at: d.envelope.occurredAt, reason }) });
-  const runner = new SimulatedRunner(definition, projectionContext(noDatabase), { transactional: false });
+  const runner = new SimulatedRunner(definition, projectionContext(noDatabase, 1), { transactional: false });
   const input = feed();
   await runner.deliverAll(input, 3);
   if (redeliver) await runner.deliverAll(input, 2);

@@ -1,0 +1,67 @@
+import { PostgresEventStore } from '@streamfold/eventstore';
+import { progressBar, projectionStatus, rebuildProjection } from '@streamfold/projections';
+import { UsageError } from '@streamfold/runtime';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { CONTEXTS, routeEvent } from '../contexts';
+import { CliInfrastructure } from './cli-infrastructure';
+
+const DEFINITIONS = CONTEXTS.flatMap((c) => c.projections);
+
+function definition(name: string | undefined) {
+  const found = DEFINITIONS.find((d) => d.name === name);
+  if (!found) throw new UsageError(`unknown projection "${name ?? ''}"; known: ${DEFINITIONS.map((d) => d.name).join(', ')}`);
+  return found;
+}
+
+@Command({
+  name: 'projections',
+  arguments: '<action> [name]',
+  description:
+    'Projections: status (versions, lag, last event time, pending dead letters) | rebuild <name> (new version beside the live one, swapped when caught up)',
+})
+export class ProjectionsCommand extends CommandRunner {
+  constructor(private readonly cli: CliInfrastructure) {
+    super();
+  }
+
+  async run([action, name]: string[], options: { from?: 'kafka' | 'event-store' }): Promise<void> {
+    if (action === 'status') return this.status(name);
+    if (action === 'rebuild') return this.rebuild(name, options.from ?? 'kafka');
+    throw new UsageError(`unknown action "${action}": use status or rebuild`);
+  }
+
+  private async status(name?: string): Promise<void> {
+    const infra = await this.cli.open({ createTopics: false });
+    const selected = name ? [definition(name)] : DEFINITIONS;
+    for (const s of await projectionStatus(infra.database, infra.log, selected)) {
+      const versions = s.versions.map((v) => `v${v.version}:${v.status}`).join(' ') || 'not started';
+      console.log(
+        `${s.name.padEnd(24)} active=${s.activeVersion === null ? '-' : `v${s.activeVersion}`} lag=${s.totalLag} ` +
+          `last_event=${s.lastEventAt?.toISOString() ?? '-'} dead_letters=${s.pendingDeadLetters} versions=[${versions}]`,
+      );
+    }
+  }
+
+  private async rebuild(name: string | undefined, from: 'kafka' | 'event-store'): Promise<void> {
+    const def = definition(name);
+    const infra = await this.cli.open({ createTopics: false });
+    const store = new PostgresEventStore(infra.database);
+    const bar = progressBar();
+    const result = await rebuildProjection({
+      db: infra.database,
+      log: infra.log,
+      definition: def,
+      from,
+      readAll: (after, limit) => store.readAll(after, limit),
+      route: (event) => routeEvent(event),
+      onProgress: (p) => bar.onProgress(p),
+    }).finally(() => bar.stop());
+    console.log(JSON.stringify(result));
+  }
+
+  @Option({ flags: '--from <source>', description: 'kafka (earliest offsets, default) or event-store (when retention dropped old data)' })
+  parseFrom(value: string): 'kafka' | 'event-store' {
+    if (value !== 'kafka' && value !== 'event-store') throw new UsageError('--from must be kafka or event-store');
+    return value;
+  }
+}

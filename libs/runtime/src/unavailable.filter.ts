@@ -1,0 +1,38 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+// PostgreSQL SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (operator intervention: shutdown).
+const SQLSTATE = /^(08|53|57P)/;
+const MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection (is )?closed|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+
+/** Whether an error means "the database (or another dependency) cannot be reached right now". */
+export function isUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || SQLSTATE.test(e.code))) return true;
+  return typeof e.message === 'string' && MESSAGES.test(e.message);
+}
+
+/**
+ * A command that cannot be stored is answered 503 with Retry-After, quickly, instead of a 500 or
+ * a hung request: nothing was accepted, so the client may safely retry. Other errors keep Nest's
+ * default handling (HttpExceptions as they are, anything else a logged 500).
+ */
+@Catch()
+export class UnavailableFilter extends BaseExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Unavailable');
+
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() === 'http' && !(exception instanceof HttpException) && isUnavailable(exception)) {
+      this.logger.warn(`dependency unavailable: ${(exception as Error).message}`);
+      const res = host.switchToHttp().getResponse();
+      if (!res.headersSent) {
+        res.setHeader('Retry-After', '2');
+        res.status(503).json({ statusCode: 503, error: 'unavailable', message: 'storage is unavailable; nothing was stored, retry later' });
+      }
+      return;
+    }
+    super.catch(exception, host);
+  }
+}
