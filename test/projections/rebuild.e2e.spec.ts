@@ -118,7 +118,9 @@ describe('rebuilding a projection', () => {
     expect(progress[progress.length - 1]).toMatchObject({ phase: 'done' });
     await live.stop();
 
+    // Both wrote v2: the rebuild folded the history, then the live process went on with it.
     const byWriter = await h.db.query(`SELECT instance, count(*)::int AS n FROM applied_v2 GROUP BY instance ORDER BY instance`);
+    expect(byWriter.rows.map((r) => r.instance)).toEqual(['main', 'rebuild']);
     measured('rebuild-from-kafka', {
       eventsBeforeRebuild: eventsBefore,
       eventsAtSwap,

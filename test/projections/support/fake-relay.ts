@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, LogSequence, toWire } from '@streamfold/core';
 import type { MessageLog } from '@streamfold/messaging';
-import type { StoredEvent } from '../../../libs/eventstore/src/event-store.port';
+import type { StoredEvent } from '@streamfold/eventstore';
 import { COUNTED } from './counts-projection';
 
 export interface Draft {

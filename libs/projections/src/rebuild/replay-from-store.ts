@@ -1,6 +1,5 @@
 import { LogSequence } from '@streamfold/core';
-// The port file directly: a type-only import, and the event store library has no barrel to import yet.
-import type { StoredEvent } from '../../../eventstore/src/event-store.port';
+import type { StoredEvent } from '@streamfold/eventstore';
 import { MessageLog, partitionForKey } from '@streamfold/messaging';
 import type { Database, Sql } from '@streamfold/runtime';
 import type { Delivery, ProjectionDefinition } from '../projection';
