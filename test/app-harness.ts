@@ -4,7 +4,8 @@ import { ProjectionRegistry } from '@streamfold/projections';
 import { loadConfig } from '@streamfold/runtime';
 import { RelayWorker } from '../apps/streamfold/src/event-sourcing.module';
 import { Server, startServer } from '../apps/streamfold/src/server';
-import { createTestDatabase, deleteTopics, KAFKA_BROKERS, TestDatabase, topicPrefix } from './e2e-env';
+import { createTestDatabase, deleteTopics, eventually, KAFKA_BROKERS, TestDatabase, topicPrefix } from './e2e-env';
+import { compareSequence, LogSequence } from '@streamfold/core';
 
 export interface TestApp {
   server: Server;
@@ -45,7 +46,20 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
     store,
     token,
     async settle(timeoutMs = 30000) {
-      await server.app.get(RelayWorker).relay.waitUntilIdle(timeoutMs);
+      // "Relay idle" is not enough: the gap-safe reader cannot see commits above the cluster's
+      // oldest open transaction yet. Wait until it published the last committed event.
+      const relay = server.app.get(RelayWorker).relay;
+      const last = await server.infra.database.query(
+        'SELECT tx_id::text AS "txId", global_position::text AS position FROM sf_events ORDER BY tx_id DESC, global_position DESC LIMIT 1',
+      );
+      if (last.rows[0]) {
+        const head = last.rows[0] as LogSequence;
+        await eventually(async () => {
+          relay.wake();
+          const published = relay.publishedUpTo();
+          return published && compareSequence(published, head) >= 0 ? true : undefined;
+        }, timeoutMs, `relay to publish up to ${head.txId}:${head.position}`);
+      }
       await server.app.get(ProjectionRegistry).waitUntilCaughtUp(timeoutMs);
     },
     async request(method, path, o = {}) {

@@ -1,14 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PgliteLike, PgliteResult } from './pglite-sql';
 
 // Plain JavaScript: the worker runs outside ts-jest. int8 comes back as a string, as `pg` does.
+// initdb is most of PGlite's start-up (seconds); a freshly initialised data directory is cached
+// as a tarball, written to a temporary name and renamed so concurrent jest workers never read half
+// a file. A cache that fails to load is replaced.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
 const { PGlite } = require(workerData.pglitePath);
-const db = new PGlite({ parsers: { 20: (value) => value } });
+const parsers = { 20: (value) => value };
 const FIELDS = ['name', 'code', 'detail', 'hint', 'severity', 'position', 'schema', 'table', 'column', 'constraint'];
+async function open() {
+  const cache = workerData.cachePath;
+  if (fs.existsSync(cache)) {
+    try {
+      const db = new PGlite({ parsers, loadDataDir: new Blob([fs.readFileSync(cache)]) });
+      await db.waitReady;
+      return db;
+    } catch {}
+  }
+  const db = new PGlite({ parsers });
+  await db.waitReady;
+  try {
+    const tmp = cache + '.' + process.pid + '.' + Date.now();
+    fs.writeFileSync(tmp, Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer()));
+    fs.renameSync(tmp, cache);
+  } catch {}
+  return db;
+}
+const ready = open();
 parentPort.on('message', async (m) => {
   try {
+    const db = await ready;
     const result = m.op === 'query' ? await db.query(m.text, m.params) : m.op === 'exec' ? await db.exec(m.text) : await db.close();
     parentPort.postMessage({ id: m.id, result });
   } catch (e) {
@@ -32,7 +59,8 @@ export interface PgliteWorker extends PgliteLike {
  * options (custom parsers) are not forwarded: the worker already parses like `pg`.
  */
 export async function startPglite(): Promise<PgliteWorker> {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pglitePath: require.resolve('@electric-sql/pglite') } });
+  const pglitePath = require.resolve('@electric-sql/pglite');
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pglitePath, cachePath: dataDirCache(pglitePath) } });
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
   const failAll = (error: Error) => {
@@ -71,6 +99,17 @@ export async function startPglite(): Promise<PgliteWorker> {
   };
   await db.query('SELECT 1');
   return db;
+}
+
+/** One cached empty data directory per PGlite version (its format changes with the version). */
+function dataDirCache(pglitePath: string): string {
+  let version = 'unknown';
+  try {
+    version = JSON.parse(readFileSync(join(dirname(pglitePath), '..', 'package.json'), 'utf8')).version;
+  } catch {
+    // An unknown version still caches; a stale cache that fails to load is rebuilt.
+  }
+  return join(tmpdir(), `streamfold-pglite-${version}-datadir.tar`);
 }
 
 /**

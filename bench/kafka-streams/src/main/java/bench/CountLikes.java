@@ -68,7 +68,7 @@ public final class CountLikes {
     streams.cleanUp();
     double fromStart = (ended - started) / 1e9;
     double fromFirst = (ended - firstAt[0]) / 1e9;
-    System.out.println("{\"events\":" + expected + ",\"seconds\":" + fromStart + ",\"secondsFromFirst\":" + fromFirst
+    System.out.println("RESULT {\"events\":" + expected + ",\"seconds\":" + fromStart + ",\"secondsFromFirst\":" + fromFirst
         + ",\"eventsPerSecond\":" + (expected / fromStart) + "}");
     System.exit(0);
   }

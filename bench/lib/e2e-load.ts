@@ -1,0 +1,126 @@
+import { percentile, request, sleep } from './http';
+import { say } from './child';
+
+export interface LatencyRun {
+  targetRate: number;
+  achievedRate: number;
+  sent: number;
+  errors: number;
+  visible: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  /** Mean GET round trip of the visibility poller: the resolution of the latency figures. */
+  pollMs: number;
+  sustainable: boolean;
+}
+
+interface Pending {
+  sentAt: number;
+}
+
+/**
+ * Open-loop load: PUT like commands at `rate` per second for `seconds` (each a new (post, user)
+ * pair, so each one adds a like), while a poller GETs the posts that have likes in flight and,
+ * when a post shows k more likes, takes the k oldest sent likes of that post as visible at that
+ * moment (FIFO per post). Latency = visible − sent, i.e. command + append + relay + Kafka +
+ * projection + query, as a client sees it.
+ */
+export async function likeLoad(opts: { url: string; posts: string[]; tokens: string[]; rate: number; seconds: number; userOffset: number; maxInFlight?: number; drainMs?: number }): Promise<LatencyRun> {
+  const { url, posts, tokens, rate, seconds } = opts;
+  const maxInFlight = opts.maxInFlight ?? 512;
+  const pending = new Map<string, Pending[]>(posts.map((p) => [p, []]));
+  const seen = new Map<string, number>();
+  for (const p of posts) seen.set(p, Number(JSON.parse((await request(`${url}/social/posts/${p}`, 'GET')).body).likes));
+  const latencies: number[] = [];
+  let sent = 0;
+  let errors = 0;
+  let inFlight = 0;
+  let outstanding = 0;
+  let sending = true;
+  let polls = 0;
+  let pollTime = 0;
+  const started = Date.now();
+  const poller = async () => {
+    const order = [...posts];
+    while (sending || outstanding > 0) {
+      const busy = order.filter((p) => (pending.get(p)!.length > 0));
+      if (busy.length === 0) {
+        await sleep(2);
+        continue;
+      }
+      await Promise.all(busy.slice(0, 8).map(async (p) => {
+        const t0 = Date.now();
+        const reply = await request(`${url}/social/posts/${p}`, 'GET').catch(() => null);
+        const now = Date.now();
+        polls++;
+        pollTime += now - t0;
+        if (!reply || reply.status !== 200) return;
+        const likes = Number(JSON.parse(reply.body).likes);
+        const queue = pending.get(p)!;
+        let fresh = likes - seen.get(p)!;
+        seen.set(p, likes);
+        while (fresh-- > 0 && queue.length > 0) {
+          latencies.push(now - queue.shift()!.sentAt);
+          outstanding--;
+        }
+      }));
+      order.push(...order.splice(0, 8)); // rotate so every busy post gets polled
+      if (!sending && Date.now() - started > seconds * 1000 + (opts.drainMs ?? 30000)) break;
+    }
+  };
+  const polling = poller();
+  let progressAt = Date.now();
+  const total = Math.round(rate * seconds);
+  // The window is fixed: when the server cannot keep up, in-flight requests hit maxInFlight and the
+  // achieved rate falls below the target instead of the run stretching out.
+  while (sent < total && Date.now() - started < seconds * 1000) {
+    const due = Math.min(total, Math.floor(((Date.now() - started) * rate) / 1000));
+    while (sent < due && inFlight < maxInFlight) {
+      const i = sent++;
+      const post = posts[i % posts.length];
+      const user = opts.userOffset + Math.floor(i / posts.length);
+      const token = tokens[user % tokens.length];
+      inFlight++;
+      const sentAt = Date.now();
+      const entry = { sentAt };
+      pending.get(post)!.push(entry);
+      outstanding++;
+      request(`${url}/social/posts/${post}/like`, 'PUT', { authorization: `Bearer ${token}` })
+        .then((r) => {
+          if (r.status !== 204) throw new Error(`status ${r.status}: ${r.body.slice(0, 200)}`);
+        })
+        .catch((error) => {
+          errors++;
+          if (errors <= 3) say(`    like failed: ${(error as Error).message}`);
+          const queue = pending.get(post)!;
+          const at = queue.indexOf(entry);
+          if (at >= 0) {
+            queue.splice(at, 1);
+            outstanding--;
+          }
+        })
+        .finally(() => inFlight--);
+    }
+    if (Date.now() - progressAt >= 3000) {
+      progressAt = Date.now();
+      say(`    ${rate}/s: sent ${sent}/${total}, in flight ${inFlight}, visible ${latencies.length}`);
+    }
+    await sleep(2);
+  }
+  const sendSeconds = (Date.now() - started) / 1000;
+  sending = false;
+  while (inFlight > 0) await sleep(5);
+  await polling;
+  latencies.sort((a, b) => a - b);
+  const achievedRate = sent / sendSeconds;
+  const p99 = percentile(latencies, 99);
+  const run: LatencyRun = {
+    targetRate: rate, achievedRate, sent, errors, visible: latencies.length,
+    p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99, max: latencies[latencies.length - 1] ?? NaN,
+    pollMs: polls ? pollTime / polls : NaN,
+    sustainable: achievedRate >= 0.95 * rate && errors <= sent * 0.01 && latencies.length >= 0.99 * (sent - errors) && p99 <= 1000,
+  };
+  return run;
+}

@@ -1,0 +1,20 @@
+import { loadConfig } from '@streamfold/runtime';
+import { startServer } from '../../apps/streamfold/src/server';
+
+/**
+ * The host process, unchanged: HTTP API, relay and projection workers in one process, on the
+ * benchmark's database and topic prefix. Prints READY <url>; SIGTERM closes it.
+ */
+async function main() {
+  const config = loadConfig({ ...process.env, PORT: '0', LOG_LEVEL: 'silent' });
+  const server = await startServer(config, { logger: false, schema: 'apply' });
+  process.stdout.write(`READY ${server.url}\n`);
+  process.on('SIGTERM', () => {
+    void server.close().finally(() => process.exit(0));
+  });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
