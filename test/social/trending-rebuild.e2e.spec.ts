@@ -78,3 +78,46 @@ describe('MySocialMedia trending by event time, and rebuilds', () => {
     }
   });
 });
+
+describe('MySocialMedia derived topics', () => {
+  let app: TestApp;
+  beforeAll(async () => (app = await startTestApp('derived')));
+  afterAll(async () => app?.close());
+
+  it('emits posts_with_counts and trending_posts that agree with the read models', async () => {
+    const postId = (await app.request('POST', '/social/posts', { user: 'author', body: { text: 'derived' } })).body.postId;
+    await Promise.all(Array.from({ length: 25 }, (_, i) => app.request('PUT', `/social/posts/${postId}/like`, { user: `u${i}` })));
+    await app.request('DELETE', `/social/posts/${postId}/like`, { user: 'u0' });
+    await app.request('POST', `/social/posts/${postId}/comments`, { user: 'u1', body: { text: 'hi' } });
+    await app.settle();
+    await app.settle(); // processor output is itself relayed: a second round publishes it
+
+    const log = app.server.app.get<MessageLog>(MESSAGE_LOG);
+    const latest = async (topic: string) => {
+      const seen = new Map<string, any>();
+      const ends = await log.offsets(topic);
+      const total = ends.reduce((n, p) => n + p.high, 0);
+      let count = 0;
+      const consumer = await log.consume({
+        groupId: `reader-${topic}-${Date.now()}`,
+        topics: [topic],
+        eachBatch: async (batch) => {
+          for (const m of batch.messages) seen.set(m.key!, JSON.parse(m.value.toString()).data);
+          count += batch.messages.length;
+        },
+      });
+      const deadline = Date.now() + 20000;
+      while (count < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await consumer.stop();
+      return seen;
+    };
+    const counts = (await latest('posts_with_counts')).get(postId);
+    expect(counts).toEqual({ postId, likes: 24, comments: 1, deleted: false });
+    const post = (await app.request('GET', `/social/posts/${postId}`)).body;
+    expect([post.likes, post.comments]).toEqual([24, 1]);
+    const trending = (await latest('trending_posts')).get(postId);
+    expect(trending).toMatchObject({ postId, score: 24 + 2 });
+    const ranked = (await app.request('GET', '/social/trending?limit=10')).body.find((p: any) => p.postId === postId);
+    expect(ranked.score).toBe(trending.score);
+  });
+});

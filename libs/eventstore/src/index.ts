@@ -10,3 +10,4 @@ export * from './postgres-relay-leases';
 export * from './command-handler';
 export * from './domain-exception.filter';
 export * from './telemetry-producer';
+export * from './transactional-appender';

@@ -36,4 +36,7 @@ export const SOCIAL_EVENT_TYPES: EventTypeDefinition[] = [
   { type: SocialEventType.PostUnliked, validate: all(str('postId'), str('userId')) },
   { type: SocialEventType.CommentAdded, validate: all(str('postId'), str('commentId'), str('authorId'), str('text', 4000)) },
   { type: SocialEventType.CommentDeleted, validate: all(str('postId'), str('commentId'), str('authorId')) },
+  // Emitted by processors (apps/social/src/processors) for downstream consumers.
+  { type: 'social.PostCountsChanged', validate: str('postId') },
+  { type: 'social.PostTrendingScoreChanged', validate: str('postId') },
 ];

@@ -38,6 +38,9 @@ export class AdminController {
   rebuild(@Param('name') name: string, @Query('from') from = 'kafka') {
     const definition = this.projections.definitions.find((d) => d.name === name);
     if (!definition) throw new NotFoundException(`unknown projection ${name}`);
+    if (definition.tables.length === 0) {
+      throw new BadRequestException(`${name} is a processor: its output is already in the log, and rebuilding it would emit everything again`);
+    }
     if (from !== 'kafka' && from !== 'event-store') throw new BadRequestException('from must be kafka or event-store');
     const running = this.rebuilds.get(name);
     if (running && 'phase' in running && running.phase !== 'done') throw new BadRequestException(`a rebuild of ${name} is already running`);

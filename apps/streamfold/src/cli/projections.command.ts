@@ -44,6 +44,9 @@ export class ProjectionsCommand extends CommandRunner {
 
   private async rebuild(name: string | undefined, from: 'kafka' | 'event-store'): Promise<void> {
     const def = definition(name);
+    if (def.tables.length === 0) {
+      throw new UsageError(`${def.name} is a processor: its output is already in the log, and rebuilding it would emit everything again`);
+    }
     const infra = await this.cli.open({ createTopics: false });
     const store = new PostgresEventStore(infra.database);
     const bar = progressBar();

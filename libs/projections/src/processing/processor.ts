@@ -93,8 +93,8 @@ export function defineProcessor<S, E extends DomainEvent = DomainEvent>(processo
         }
       });
 
-      // Rewrites only what changed: most deliveries of a hot key leave other keys alone. (jsonb
-      // may reorder object keys, which at worst costs a redundant write, never a lost one.)
+      // Saves only states that changed (ignored deliveries change nothing). jsonb may reorder
+      // object keys, which at worst costs a redundant write, never a lost one.
       const changed = [...states].filter(([key, state]) => JSON.stringify(state) !== JSON.stringify(stored.get(key))).map(([key, state]) => ({ key, state }));
       await store.save(ctx.sql, namespace, changed);
 

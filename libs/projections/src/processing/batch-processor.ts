@@ -1,0 +1,69 @@
+import type { DomainEvent } from '@streamfold/core';
+import type { EventStore } from '@streamfold/eventstore';
+import type { Delivery, ProjectionContext, ProjectionDefinition } from '../projection';
+import { postgresProcessorState, ProcessorStateStore } from './processor-state';
+import { EmittedEvent, processorNamespace } from './processor';
+
+/**
+ * A processor that emits once per key per batch instead of once per delivery: a hot post liked a
+ * thousand times in one batch yields one "counts changed" event, not a thousand. State folding
+ * stays pure (`evolve`), and so does the decision to emit (`emit`, from the state before and
+ * after the batch).
+ */
+export interface BatchProcessor<S, E extends DomainEvent = DomainEvent> {
+  name: string;
+  topics: string[];
+  handles?: string[];
+  /** @default the Kafka key, else the stream id */
+  keyOf?(delivery: Delivery): string;
+  initialState(key: string): S;
+  evolve(state: S, delivery: Delivery): S;
+  /** What to emit for a key the batch touched; null emits nothing. `last` is the key's last delivery of the batch. */
+  emit(key: string, before: S | undefined, after: S, last: Delivery): EmittedEvent<E> | null;
+}
+
+export function defineBatchProcessor<S, E extends DomainEvent = DomainEvent>(
+  processor: BatchProcessor<S, E>,
+  deps: { eventStore: Pick<EventStore, 'append'>; stateStore?: ProcessorStateStore },
+): ProjectionDefinition {
+  const keyOf = processor.keyOf ?? ((d: Delivery) => d.key ?? d.envelope.streamId);
+  const stateStore = deps.stateStore ?? postgresProcessorState;
+  return {
+    name: processor.name,
+    topics: processor.topics,
+    tables: [],
+    handles: processor.handles,
+    async setup() {},
+    async apply(deliveries: Delivery[], ctx: ProjectionContext) {
+      if (deliveries.length === 0) return;
+      const namespace = processorNamespace(processor.name, ctx.version);
+      const keys = deliveries.map(keyOf);
+      const stored = (await stateStore.load(ctx.sql, namespace, keys)) as Map<string, S>;
+      const after = new Map<string, S>();
+      const last = new Map<string, Delivery>();
+      deliveries.forEach((delivery, i) => {
+        const key = keys[i];
+        const state = after.get(key) ?? stored.get(key) ?? processor.initialState(key);
+        after.set(key, processor.evolve(state, delivery));
+        last.set(key, delivery);
+      });
+      await stateStore.save(ctx.sql, namespace, [...after].map(([key, state]) => ({ key, state })));
+      for (const [key, state] of after) {
+        const cause = last.get(key)!;
+        const emitted = processor.emit(key, stored.get(key), state, cause);
+        if (!emitted) continue;
+        const { streamId, ...event } = emitted;
+        await deps.eventStore.append(streamId, [event], {
+          expectedVersion: 'any',
+          sql: ctx.sql,
+          metadata: {
+            causationId: cause.envelope.eventId,
+            correlationId: cause.envelope.correlationId ?? cause.envelope.eventId,
+            actor: processor.name,
+            occurredAt: new Date(cause.envelope.occurredAt),
+          },
+        });
+      }
+    },
+  };
+}
