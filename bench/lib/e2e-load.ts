@@ -11,6 +11,9 @@ export interface LatencyRun {
   p95: number;
   p99: number;
   max: number;
+  /** p50 / p99 of the PUT alone (command accepted: appended to the store), ms. */
+  ackP50: number;
+  ackP99: number;
   /** Mean GET round trip of the visibility poller: the resolution of the latency figures. */
   pollMs: number;
   sustainable: boolean;
@@ -34,6 +37,7 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
   const seen = new Map<string, number>();
   for (const p of posts) seen.set(p, Number(JSON.parse((await request(`${url}/social/posts/${p}`, 'GET')).body).likes));
   const latencies: number[] = [];
+  const acks: number[] = [];
   let sent = 0;
   let errors = 0;
   let inFlight = 0;
@@ -90,6 +94,7 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
       request(`${url}/social/posts/${post}/like`, 'PUT', { authorization: `Bearer ${token}` })
         .then((r) => {
           if (r.status !== 204) throw new Error(`status ${r.status}: ${r.body.slice(0, 200)}`);
+          acks.push(Date.now() - sentAt);
         })
         .catch((error) => {
           errors++;
@@ -114,11 +119,13 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
   while (inFlight > 0) await sleep(5);
   await polling;
   latencies.sort((a, b) => a - b);
+  acks.sort((a, b) => a - b);
   const achievedRate = sent / sendSeconds;
   const p99 = percentile(latencies, 99);
   const run: LatencyRun = {
     targetRate: rate, achievedRate, sent, errors, visible: latencies.length,
     p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99, max: latencies[latencies.length - 1] ?? NaN,
+    ackP50: percentile(acks, 50), ackP99: percentile(acks, 99),
     pollMs: polls ? pollTime / polls : NaN,
     sustainable: achievedRate >= 0.95 * rate && errors <= sent * 0.01 && latencies.length >= 0.99 * (sent - errors) && p99 <= 1000,
   };

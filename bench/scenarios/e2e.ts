@@ -44,7 +44,7 @@ export async function runE2e(ctx: Context): Promise<void> {
       const r = await likeLoad({ url, posts, tokens, rate, seconds, userOffset });
       const after = procSample(child.pid!);
       userOffset += Math.ceil((rate * seconds) / POSTS) + 1;
-      say(`  ${rate}/s: achieved ${Math.round(r.achievedRate)}/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms, errors ${r.errors}, visible ${r.visible}/${r.sent}, poll ${r.pollMs.toFixed(1)} ms → ${r.sustainable ? 'sustainable' : 'NOT sustainable'}`);
+      say(`  ${rate}/s: achieved ${Math.round(r.achievedRate)}/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms, command ack p50 ${r.ackP50} / p99 ${r.ackP99} ms, errors ${r.errors}, visible ${r.visible}/${r.sent}, poll ${r.pollMs.toFixed(1)} ms → ${r.sustainable ? 'sustainable' : 'NOT sustainable'}`);
       return { ...r, cpuSeconds: after.cpuSeconds - before.cpuSeconds, peakRssMb: after.peakRssMb };
     };
     await run(200, 3); // warm-up: JIT, pools, consumer group settled

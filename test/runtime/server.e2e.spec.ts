@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signToken } from '@streamfold/auth';
+import { DEV_JWT_SECRET } from '@streamfold/runtime';
 import { createTestDatabase, eventually, KAFKA_BROKERS, TestDatabase, topicPrefix } from '../e2e-env';
 import { freePort, MAIN, spawnNode } from '../process';
 
@@ -23,6 +25,21 @@ describe('the server process', () => {
       expect(res.status).toBe(200);
       expect(res.body.details.database.target).toMatch(/embedded PGlite/);
       expect(res.body.details.log.target).toMatch(/embedded log/);
+
+      // MySocialMedia works on the embedded parts too: command → log → projection → query.
+      const token = signToken(DEV_JWT_SECRET, 'alice');
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const created = await fetch(`http://127.0.0.1:${port}/social/posts`, { method: 'POST', headers, body: JSON.stringify({ text: 'embedded' }) });
+      expect(created.status).toBe(201);
+      const { postId } = (await created.json()) as { postId: string };
+      expect((await fetch(`http://127.0.0.1:${port}/social/posts/${postId}/like`, { method: 'PUT', headers })).status).toBe(204);
+      const post = await eventually(async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/social/posts/${postId}`);
+        const body = r.status === 200 ? ((await r.json()) as { likes: number }) : undefined;
+        return body?.likes === 1 ? body : undefined;
+      }, 30000, 'the like in the embedded read model');
+      expect(post).toMatchObject({ postId, authorId: 'alice', text: 'embedded', likes: 1, comments: 0 });
+
       const started = Date.now();
       server.child.kill('SIGTERM');
       const { code } = await server.exited;
