@@ -2,7 +2,7 @@ import type { DomainEvent } from '@streamfold/core';
 import type { EventStore } from '@streamfold/eventstore';
 import type { Delivery, ProjectionContext, ProjectionDefinition } from '../projection';
 import { postgresProcessorState, ProcessorStateStore } from './processor-state';
-import { EmittedEvent, processorNamespace } from './processor';
+import { appendCaused, EmittedEvent, processorNamespace } from './processor';
 
 /**
  * A processor that emits once per key per batch instead of once per delivery: a hot post liked a
@@ -53,16 +53,7 @@ export function defineBatchProcessor<S, E extends DomainEvent = DomainEvent>(
         const emitted = processor.emit(key, stored.get(key), state, cause);
         if (!emitted) continue;
         const { streamId, ...event } = emitted;
-        await deps.eventStore.append(streamId, [event], {
-          expectedVersion: 'any',
-          sql: ctx.sql,
-          metadata: {
-            causationId: cause.envelope.eventId,
-            correlationId: cause.envelope.correlationId ?? cause.envelope.eventId,
-            actor: processor.name,
-            occurredAt: new Date(cause.envelope.occurredAt),
-          },
-        });
+        await appendCaused(deps.eventStore, ctx, processor.name, cause, streamId, [event]);
       }
     },
   };

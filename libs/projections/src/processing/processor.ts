@@ -99,19 +99,31 @@ export function defineProcessor<S, E extends DomainEvent = DomainEvent>(processo
       await store.save(ctx.sql, namespace, changed);
 
       for (const { cause, streamId, events } of outputs) {
-        const { envelope } = cause;
-        await deps.eventStore.append(streamId, events, {
-          expectedVersion: 'any',
-          sql: ctx.sql,
-          metadata: {
-            causationId: envelope.eventId,
-            correlationId: envelope.correlationId ?? envelope.eventId,
-            actor: processor.name,
-            // Output carries the event time of its cause, so downstream windows stay in event time.
-            occurredAt: new Date(envelope.occurredAt),
-          },
-        });
+        await appendCaused(deps.eventStore, ctx, processor.name, cause, streamId, events);
       }
     },
   };
+}
+
+/** Appends a processor's output in the batch's transaction, caused by (and timed as) `cause`. */
+export function appendCaused(
+  eventStore: Pick<EventStore, 'append'>,
+  ctx: ProjectionContext,
+  processorName: string,
+  cause: Delivery,
+  streamId: string,
+  events: DomainEvent[],
+) {
+  const { envelope } = cause;
+  return eventStore.append(streamId, events, {
+    expectedVersion: 'any',
+    sql: ctx.sql,
+    metadata: {
+      causationId: envelope.eventId,
+      correlationId: envelope.correlationId ?? envelope.eventId,
+      actor: processorName,
+      // Output carries the event time of its cause, so downstream windows stay in event time.
+      occurredAt: new Date(envelope.occurredAt),
+    },
+  });
 }
