@@ -26,7 +26,10 @@ export class RuntimeModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: infra.config.logLevel,
-            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+            // One line per request at info and below; above it, skip the per-request work entirely.
+            autoLogging: ['trace', 'debug', 'info'].includes(infra.config.logLevel)
+              ? { ignore: (req) => req.url === '/health' || req.url === '/metrics' }
+              : false,
             redact: ['req.headers.authorization'],
           },
         }),
