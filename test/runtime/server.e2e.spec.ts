@@ -32,13 +32,22 @@ describe('the server process', () => {
       const created = await fetch(`http://127.0.0.1:${port}/social/posts`, { method: 'POST', headers, body: JSON.stringify({ text: 'embedded' }) });
       expect(created.status).toBe(201);
       const { postId } = (await created.json()) as { postId: string };
-      expect((await fetch(`http://127.0.0.1:${port}/social/posts/${postId}/like`, { method: 'PUT', headers })).status).toBe(204);
+      // Concurrent connections share one PGlite session: none of them may see another's statements.
+      const likes = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          fetch(`http://127.0.0.1:${port}/social/posts/${postId}/like`, {
+            method: 'PUT',
+            headers: { authorization: `Bearer ${signToken(DEV_JWT_SECRET, `fan-${i}`)}` },
+          }).then((r) => r.status),
+        ),
+      );
+      expect(likes).toEqual(Array(30).fill(204));
       const post = await eventually(async () => {
         const r = await fetch(`http://127.0.0.1:${port}/social/posts/${postId}`);
         const body = r.status === 200 ? ((await r.json()) as { likes: number }) : undefined;
-        return body?.likes === 1 ? body : undefined;
-      }, 30000, 'the like in the embedded read model');
-      expect(post).toMatchObject({ postId, authorId: 'alice', text: 'embedded', likes: 1, comments: 0 });
+        return body?.likes === 30 ? body : undefined;
+      }, 30000, 'the likes in the embedded read model');
+      expect(post).toMatchObject({ postId, authorId: 'alice', text: 'embedded', likes: 30, comments: 0 });
 
       const started = Date.now();
       server.child.kill('SIGTERM');

@@ -41,11 +41,20 @@ const APPEND_EXISTING = appendSql(UPDATE_STREAM);
  * (tx_id, global_position).
  */
 export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
+  /**
+   * Named statements are prepared once per connection instead of planned on every call. Off on
+   * embedded PGlite: its connections share one session, where a second PREPARE of a name fails.
+   */
+  private readonly preparedStatements: boolean;
+
   constructor(
     private readonly db: Database,
     private readonly registry?: EventRegistry,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    options: { preparedStatements?: boolean } = {},
+  ) {
+    this.preparedStatements = options.preparedStatements ?? !db.embedded;
+  }
 
   async append(streamId: string, events: DomainEvent[], options: AppendOptions): Promise<AppendResult> {
     if (typeof streamId !== 'string' || streamId === '') throw new TypeError('streamId must be a non-empty string');
@@ -98,8 +107,7 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
   private async insert(sql: Sql, streamId: string, prepared: PreparedEvent[], metadata: ResolvedMetadata, expected: ExpectedVersion) {
     const exact = expected === 'any' ? null : expected === 'no_stream' ? 0 : expected;
     const existing = exact !== null && exact > 0;
-    // Named: prepared once per connection instead of planned on every append.
-    const { rows } = await sql.query<EventRow>({ name: existing ? 'sf_append_existing' : 'sf_append_creating', text: existing ? APPEND_EXISTING : APPEND_CREATING, values: [
+    const { rows } = await sql.query<EventRow>({ name: this.statementName(existing ? 'sf_append_existing' : 'sf_append_creating'), text: existing ? APPEND_EXISTING : APPEND_CREATING, values: [
       streamId,
       prepared.length,
       exact,
@@ -146,7 +154,7 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
   }
 
   async readStream(streamId: string): Promise<{ version: number; events: EventEnvelope[] }> {
-    const { rows } = await this.db.pool.query<EventRow>({ name: 'sf_read_stream', text: READ_STREAM, values: [streamId] });
+    const { rows } = await this.db.pool.query<EventRow>({ name: this.statementName('sf_read_stream'), text: READ_STREAM, values: [streamId] });
     const events = rows.map((row) => this.upcast(rowToEnvelope(row)));
     return { version: events.length ? events[events.length - 1].streamPosition! : 0, events };
   }
@@ -181,6 +189,10 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
   /** Pages through the global log from `after` until caught up (replays, rebuilds). */
   readAllFrom(after: LogSequence | null, options?: ReadAllFromOptions): AsyncGenerator<StoredEvent> {
     return readAllFrom(this, after, options);
+  }
+
+  private statementName(name: string): string | undefined {
+    return this.preparedStatements ? name : undefined;
   }
 
   private upcast<E extends EventEnvelope>(envelope: E): E {

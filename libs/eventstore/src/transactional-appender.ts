@@ -15,7 +15,8 @@ const NO_POOL = new Proxy({} as Database, {
  * transaction, so output, state and checkpoint commit together.
  */
 export function transactionalAppender(registry?: EventRegistry): Pick<EventStore, 'append'> {
-  const store = new PostgresEventStore(NO_POOL, registry);
+  // Unnamed statements: the caller's connection may be embedded PGlite's shared session.
+  const store = new PostgresEventStore(NO_POOL, registry, undefined, { preparedStatements: false });
   return {
     append: (streamId, events, options) => {
       if (!options.sql) throw new Error(`append to ${streamId}: a transactional appender needs options.sql`);

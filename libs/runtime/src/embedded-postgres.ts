@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { guardPgliteProtocol } from './pglite-protocol-guard';
 import { StartupError } from './startup-error';
 import { join } from 'node:path';
 
@@ -24,6 +25,7 @@ export class EmbeddedPostgres {
     const db = await PGlite.create(dir);
     // More than 1: with the default of 1 a second pool connection is dropped.
     const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 64 });
+    guardPgliteProtocol(server);
     await server.start();
     const url = `postgres://postgres@${server.getServerConn()}/postgres`;
     return new EmbeddedPostgres(url, async () => {
