@@ -20,7 +20,8 @@ export interface KafkaLogOptions {
 /**
  * MessageLog on Apache Kafka through kafkajs. The producer is idempotent (acks=all, one request
  * in flight) so retries never reorder or duplicate within a partition; consumers commit a batch's
- * offsets only after the handler resolved, so a crash redelivers instead of losing.
+ * offsets only after the handler resolved, so a crash redelivers instead of losing. Those commits
+ * are periodic rather than awaited per batch (see OffsetCommitter).
  */
 export class KafkaMessageLog implements MessageLog {
   readonly kind = 'kafka' as const;
@@ -130,10 +131,14 @@ export class KafkaMessageLog implements MessageLog {
     });
     let assignment: Array<{ topic: string; partition: number }> = [];
     let running = true;
+    const offsets = new OffsetCommitter(consumer, COMMIT_INTERVAL_MS, (error) =>
+      this.options.log?.('warn', `kafka offset commit of ${groupId} failed (the next one retries): ${(error as Error).message}`, {}),
+    );
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       assignment = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic: this.logicalName(topic), partition })),
       );
+      offsets.retain(event.payload.memberAssignment);
       options.onAssignment?.(assignment);
     });
     await consumer.connect();
@@ -142,12 +147,23 @@ export class KafkaMessageLog implements MessageLog {
       fromBeginning: options.fromBeginning ?? true,
     });
     const maxBatch = options.maxBatchSize ?? 1000;
+    // A rebalance surfaces as a failing heartbeat: commit what was processed before the
+    // partitions move, so their next owner does not re-read it (bounded: the group is waiting).
+    const heartbeatOrCommit = (heartbeat: () => Promise<void>) => async () => {
+      try {
+        await heartbeat();
+      } catch (error) {
+        await Promise.race([offsets.flush(), new Promise((r) => setTimeout(r, REBALANCE_FLUSH_MS))]);
+        throw error;
+      }
+    };
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      eachBatch: ({ batch, resolveOffset, heartbeat: rawHeartbeat, isRunning, isStale }) => offsets.track(async () => {
         const topic = this.logicalName(batch.topic);
+        const heartbeat = heartbeatOrCommit(rawHeartbeat);
         const all = batch.messages;
         for (let start = 0; start < all.length; start += maxBatch) {
           if (!isRunning() || isStale() || !running) return;
@@ -167,17 +183,21 @@ export class KafkaMessageLog implements MessageLog {
           );
           const last = slice[slice.length - 1].offset;
           resolveOffset(last);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);
+          offsets.resolved(batch.topic, batch.partition, Number(last) + 1);
           await heartbeat();
         }
-      },
+      }),
     });
+    offsets.start();
     const handle: ConsumerHandle = {
       groupId: options.groupId,
       assignment: () => assignment,
       stop: async () => {
         running = false;
         this.consumers.delete(handle);
+        // Batches in flight end early (running is false) or finish; what they resolved is
+        // committed while this member still owns its partitions, then it leaves the group.
+        await offsets.close();
         await consumer.disconnect();
       },
     };
@@ -216,6 +236,86 @@ export class KafkaMessageLog implements MessageLog {
     this.producer = null;
     this.producerReady = null;
     this.admin = null;
+  }
+}
+
+/** How often resolved offsets are committed to the group. */
+const COMMIT_INTERVAL_MS = 1000;
+/** Longest a rebalancing member spends committing before it rejoins. */
+const REBALANCE_FLUSH_MS = 2000;
+
+/**
+ * Commits consumed offsets to the group in the background instead of awaiting one commit per
+ * batch: a round trip to the coordinator per batch halved the throughput of projections. That is
+ * safe because a group's committed offset only decides where reading resumes; whatever needs
+ * exactly-once keeps its own checkpoint (projections: in PostgreSQL, with their effects), so a
+ * crash between two commits only re-reads up to one interval. stop() and a rebalance (a failing
+ * heartbeat) flush at once, so orderly hand-overs re-read nothing.
+ */
+class OffsetCommitter {
+  private pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly intervalMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Runs one eachBatch call, so close() can wait for the calls still running. */
+  track(batch: () => Promise<void>): Promise<void> {
+    const run = batch();
+    const settled = run.then(() => undefined, () => undefined);
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return run;
+  }
+
+  /** `next` is the offset to read next (last processed + 1). */
+  resolved(topic: string, partition: number, next: number): void {
+    this.pending.set(`${topic}:${partition}`, { topic, partition, offset: String(next) });
+  }
+
+  /**
+   * After a rebalance, forgets partitions this member lost: committing them now could move the
+   * new owner's offset back (only a re-read, but pointless).
+   */
+  retain(assignment: Record<string, number[]>): void {
+    for (const [key, { topic, partition }] of this.pending) {
+      if (!assignment[topic]?.includes(partition)) this.pending.delete(key);
+    }
+  }
+
+  /** Commits what was resolved since the last flush; one commit at a time, in order. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.pending.size === 0) return;
+      const batch = this.pending;
+      this.pending = new Map();
+      try {
+        await this.consumer.commitOffsets([...batch.values()]);
+      } catch (error) {
+        // Keep them for the next flush unless a newer offset of the partition came meanwhile.
+        for (const [key, value] of batch) if (!this.pending.has(key)) this.pending.set(key, value);
+        this.onError(error);
+      }
+    });
+    return this.flushing;
+  }
+
+  /** Waits for the batches in flight (they stop early once the consumer is not running), then commits. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.all([...this.inFlight]);
+    await this.flush();
   }
 }
 

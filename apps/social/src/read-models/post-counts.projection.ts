@@ -98,9 +98,28 @@ export const postCountsProjection: ProjectionDefinition = {
         rows.map((r) => r.lastActivityAt),
       ],
     );
-    // NOTIFY is transactional: listeners (live SSE in any process) hear it only once this batch commits.
-    const payload = JSON.stringify(updated.rows.map((r) => [r.post_id, r.likes, r.comments, r.deleted]));
-    if (payload.length < 7900) await sql.query('SELECT pg_notify($1, $2)', [POST_COUNTS_CHANNEL, payload]);
-    else for (const r of updated.rows) await sql.query('SELECT pg_notify($1, $2)', [POST_COUNTS_CHANNEL, JSON.stringify([[r.post_id, r.likes, r.comments, r.deleted]])]);
+    // NOTIFY is transactional: listeners (live SSE in any process) hear it only once this batch
+    // commits. Payloads are capped at 8000 bytes, so the rows go in chunks, all in one statement.
+    await sql.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [POST_COUNTS_CHANNEL, notifyChunks(updated.rows)]);
   },
 };
+
+const NOTIFY_LIMIT = 7900;
+
+function notifyChunks(rows: Array<{ post_id: string; likes: number; comments: number; deleted: boolean }>): string[] {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  let size = 2;
+  for (const r of rows) {
+    const item = JSON.stringify([r.post_id, r.likes, r.comments, r.deleted]);
+    if (size + item.length + 1 > NOTIFY_LIMIT && current.length > 0) {
+      chunks.push(`[${current.join(',')}]`);
+      current = [];
+      size = 2;
+    }
+    current.push(item);
+    size += item.length + 1;
+  }
+  if (current.length > 0) chunks.push(`[${current.join(',')}]`);
+  return chunks;
+}
