@@ -1,5 +1,5 @@
 import { compareSequence, ConcurrencyConflict, EventRegistry, InvalidEventPayload } from '@streamfold/core';
-import { executeCommand, PostgresEventStore } from '@streamfold/eventstore';
+import { executeCommand, PostgresEventStore, StreamOrderConflict } from '@streamfold/eventstore';
 import { Database, migrateUp } from '@streamfold/runtime';
 import { MIGRATIONS } from '../../migrations';
 import { createTestDatabase, TestDatabase } from '../e2e-env';
@@ -156,5 +156,30 @@ describe('PostgresEventStore on real PostgreSQL', () => {
     const { events } = await store.readStream('counter');
     // Every retry re-decided on the fresh state, so the counter never repeats a value.
     expect(events.map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: ok + 8 }, (_, i) => i + 1));
+  });
+
+  it('refuses an append from a transaction older than the stream\'s last writer, so stream order equals relay order', async () => {
+    await store.append('ordered', batch(0, 1), { expectedVersion: 'no_stream' });
+    const older = await db.pool.connect();
+    try {
+      await older.query('BEGIN');
+      const { rows } = await older.query(`SELECT pg_current_xact_id()::text AS xid`); // id taken before the newer writer's
+      await store.append('ordered', batch(1, 1), { expectedVersion: 'any' }); // a newer transaction writes position 2
+      const refused = store.append('ordered', batch(2, 1), { expectedVersion: 'any', sql: older });
+      await expect(refused).rejects.toBeInstanceOf(StreamOrderConflict);
+      await expect(refused).rejects.toMatchObject({ code: '40001' });
+      await older.query('ROLLBACK');
+      expect(rows[0].xid).toMatch(/^\d+$/);
+    } finally {
+      older.release();
+    }
+    // Retried in a new transaction (a higher id), the append goes through after position 2.
+    await store.append('ordered', batch(2, 1), { expectedVersion: 'any' });
+    const { events } = await store.readStream('ordered');
+    expect(events.map((e) => (e.data as { writer: number }).writer)).toEqual([0, 1, 2]);
+    const all = await store.readAll(null, 10_000);
+    const mine = all.filter((e) => e.streamId === 'ordered');
+    for (let i = 1; i < mine.length; i++) expect(compareSequence(mine[i - 1].sequence, mine[i].sequence)).toBe(-1);
+    expect(mine.map((e) => e.streamPosition)).toEqual([1, 2, 3]);
   });
 });

@@ -11,3 +11,4 @@ export * from './command-handler';
 export * from './domain-exception.filter';
 export * from './telemetry-producer';
 export * from './transactional-appender';
+export * from './stream-order-conflict';

@@ -5,17 +5,26 @@ import { CommandLookup, LagAware, StoredCommandResult } from './event-store.capa
 import { AppendOptions, AppendResult, EventStore, ExpectedVersion, StoredEvent } from './event-store.port';
 import { EVENT_COLUMNS, EventRow, FINISHED_TRANSACTIONS, rowToEnvelope, rowToStoredEvent } from './postgres-rows';
 import { readAllFrom, ReadAllFromOptions } from './read-all-from';
+import { StreamOrderConflict } from './stream-order-conflict';
 
-/** Lock (or create) the stream row, check the expected version and bump it, in one statement. */
+/**
+ * The relay publishes in (tx_id, position) order, so a stream's next events must come from a
+ * transaction whose id is not below its last writer's; otherwise (ids are taken before row locks)
+ * a later position could reach Kafka first. Such an append is refused and retried in a new
+ * transaction, whose id is higher (see StreamOrderConflict).
+ */
+const WRITER_IN_ORDER = (table: string) => `(${table}.last_tx IS NULL OR ${table}.last_tx <= pg_current_xact_id())`;
+
+/** Lock (or create) the stream row, check the expected version and writer order, and bump it, in one statement. */
 const UPSERT_STREAM = `
-  INSERT INTO sf_streams AS s (stream_id, version) VALUES ($1, $2::bigint)
-  ON CONFLICT (stream_id) DO UPDATE SET version = s.version + $2::bigint, updated_at = now()
-    WHERE $3::bigint IS NULL OR s.version = $3::bigint
+  INSERT INTO sf_streams AS s (stream_id, version, last_tx) VALUES ($1, $2::bigint, pg_current_xact_id())
+  ON CONFLICT (stream_id) DO UPDATE SET version = s.version + $2::bigint, updated_at = now(), last_tx = pg_current_xact_id()
+    WHERE ($3::bigint IS NULL OR s.version = $3::bigint) AND ${WRITER_IN_ORDER('s')}
   RETURNING version`;
 /** An exact version above 0 needs the stream to exist: never create it. */
 const UPDATE_STREAM = `
-  UPDATE sf_streams SET version = version + $2::bigint, updated_at = now()
-  WHERE stream_id = $1 AND version = $3::bigint
+  UPDATE sf_streams SET version = version + $2::bigint, updated_at = now(), last_tx = pg_current_xact_id()
+  WHERE stream_id = $1 AND version = $3::bigint AND ${WRITER_IN_ORDER('sf_streams')}
   RETURNING version`;
 
 /**
@@ -62,10 +71,19 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
     const prepared = prepareEvents(events, this.registry);
     const metadata = resolveMetadata(options.metadata, this.clock);
     const run = (sql: Sql) => this.appendIn(sql, streamId, prepared, metadata, options);
-    // Without a command id the append is a single statement, atomic on its own: skip the
-    // BEGIN/COMMIT round trips (a third of an append's latency on a fast network).
-    if (!options.sql && options.commandId === undefined && prepared.length > 0) return run(this.db.pool);
-    if (!options.sql) return this.db.transaction(run);
+    if (!options.sql) {
+      // Without a command id the append is a single statement, atomic on its own: skip the
+      // BEGIN/COMMIT round trips (a third of an append's latency on a fast network).
+      const own = options.commandId === undefined && prepared.length > 0 ? () => run(this.db.pool) : () => this.db.transaction(run);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await own();
+        } catch (error) {
+          // A fresh transaction gets a higher id than the stream's last writer: retry at once.
+          if (!(error instanceof StreamOrderConflict) || attempt >= 5) throw error;
+        }
+      }
+    }
     // A savepoint keeps "nothing written on conflict" true even when the caller catches the error
     // and commits the rest of its transaction.
     const sql = options.sql;
@@ -118,7 +136,11 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
       metadata.occurredAt,
       prepared.map((e) => e.json),
     ] });
-    if (rows.length === 0) throw new ConcurrencyConflict(streamId, describeExpected(expected), await this.versionOf(sql, streamId));
+    if (rows.length === 0) {
+      const { version, ahead } = await this.streamRow(sql, streamId);
+      if (ahead && expectedHolds(expected, version)) throw new StreamOrderConflict(streamId);
+      throw new ConcurrencyConflict(streamId, describeExpected(expected), version);
+    }
     const envelopes = rows.map(rowToEnvelope).sort((a, b) => a.streamPosition! - b.streamPosition!);
     return { nextVersion: envelopes[envelopes.length - 1].streamPosition!, envelopes };
   }
@@ -128,6 +150,14 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
     const actual = await this.versionOf(sql, streamId);
     if (!expectedHolds(expected, actual)) throw new ConcurrencyConflict(streamId, describeExpected(expected), actual);
     return { nextVersion: actual, envelopes: [] as EventEnvelope[] };
+  }
+
+  private async streamRow(sql: Sql, streamId: string): Promise<{ version: number; ahead: boolean }> {
+    const { rows } = await sql.query<{ version: string; ahead: boolean }>(
+      `SELECT version::text AS version, last_tx IS NOT NULL AND last_tx > pg_current_xact_id() AS ahead FROM sf_streams WHERE stream_id = $1`,
+      [streamId],
+    );
+    return rows.length ? { version: Number(rows[0].version), ahead: rows[0].ahead } : { version: 0, ahead: false };
   }
 
   private async versionOf(sql: Sql, streamId: string): Promise<number> {

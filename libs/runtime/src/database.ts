@@ -40,16 +40,23 @@ export class Database {
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
   async transaction<T>(fn: (sql: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client that loses its connection (database restart, terminated session)
+    // emits 'error'; unheard, that would crash the process. Keep it, fail the transaction, and
+    // hand the client back as broken so the pool discards it.
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken ??= rollbackFailed));
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 

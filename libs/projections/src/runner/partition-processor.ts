@@ -59,6 +59,18 @@ export class PartitionProcessor {
     this.handles = deps.definition.handles ? new Set(deps.definition.handles) : null;
   }
 
+  /**
+   * A serialization failure or deadlock (SQLSTATE 40001, 40P01; also the event store's stream
+   * order check) says "run the transaction again": do so at once, a few times, without counting
+   * it against the events and without handing the batch back to Kafka.
+   */
+  private async rerunTransaction(error: unknown, rerun: number): Promise<boolean> {
+    const code = (error as { code?: unknown })?.code;
+    if ((code !== '40001' && code !== '40P01') || rerun > 20) return false;
+    await sleep(Math.floor(Math.random() * 10 * Math.min(rerun, 5)));
+    return true;
+  }
+
   async process(batch: LogBatch, context: BatchContext): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
     let pending = batch.messages.map(decode);
@@ -72,12 +84,17 @@ export class PartitionProcessor {
   /** True when the batch committed; false when its attempts ran out. */
   private async asOneBatch(items: Item[], context: BatchContext, outcome: BatchOutcome): Promise<boolean> {
     const { policy, logger, consumer } = this.deps;
+    let rerun = 0;
     for (let attempt = 1; ; attempt++) {
       this.assertOwned(context);
       try {
         add(outcome, await this.commit(items, null));
         return true;
       } catch (error) {
+        if (await this.rerunTransaction(error, ++rerun)) {
+          attempt--;
+          continue;
+        }
         if (!(error instanceof ApplyFailed)) throw error;
         const where = `${consumer} ${items[0].message.topic}/${items[0].message.partition} offsets ${items[0].message.offset}..${items[items.length - 1].message.offset}`;
         if (attempt >= policy.batchAttempts) {
@@ -94,12 +111,17 @@ export class PartitionProcessor {
     const { policy, logger, consumer } = this.deps;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
+      let rerun = 0;
       for (let attempt = 1; ; attempt++) {
         this.assertOwned(context);
         try {
           add(outcome, await this.commit([item], null));
           break;
         } catch (error) {
+          if (await this.rerunTransaction(error, ++rerun)) {
+            attempt--;
+            continue;
+          }
           if (!(error instanceof ApplyFailed)) throw error;
           // Every event gets at least one attempt alone, so the poison one is always identified.
           if (item.attempts >= policy.maxAttempts) {
