@@ -31,6 +31,12 @@ describe('authorization', () => {
     expect((await app.request('POST', '/admin/dead-letters/999/replay', { user: 'root', admin: true })).status).toBe(400);
   });
 
+  it('refuses request bodies over 64 kB with 413 before any work', async () => {
+    const res = await app.request('POST', '/social/posts', { user: 'big', raw: JSON.stringify({ text: 'x'.repeat(70_000) }) });
+    expect(res.status).toBe(413);
+    expect(res.body.message).toMatch(/too large/);
+  });
+
   it('rate-limits writes per user with 429 and Retry-After, leaving other users alone', async () => {
     const postId = (await app.request('POST', '/social/posts', { user: 'author', body: { text: 'limited' } })).body.postId;
     const statuses: number[] = [];

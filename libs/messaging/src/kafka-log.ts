@@ -197,7 +197,8 @@ export class KafkaMessageLog implements MessageLog {
         this.consumers.delete(handle);
         // Batches in flight end early (running is false) or finish; what they resolved is
         // committed while this member still owns its partitions, then it leaves the group.
-        await offsets.close();
+        // Bounded: a batch that never returns must not keep a stalled member in the group.
+        await Promise.race([offsets.close(), new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
         await consumer.disconnect();
       },
     };
@@ -243,6 +244,8 @@ export class KafkaMessageLog implements MessageLog {
 const COMMIT_INTERVAL_MS = 1000;
 /** Longest a rebalancing member spends committing before it rejoins. */
 const REBALANCE_FLUSH_MS = 2000;
+/** How long stop() waits for batches in flight before leaving the group anyway. */
+const STOP_WAIT_MS = 15_000;
 
 /**
  * Commits consumed offsets to the group in the background instead of awaiting one commit per

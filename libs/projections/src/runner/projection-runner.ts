@@ -10,6 +10,11 @@ import { ProjectionMetrics } from './projection-metrics';
 import { RetryPolicy, retryPolicy, sleep } from './retry-policy';
 import { activeVersion, ensureVersion } from './versions';
 
+
+/** How often the runner checks that a consumer with lag still gets batches. */
+const STALL_CHECK_MS = 10_000;
+/** No batch for this long while partitions have lag: the consumer is restarted. */
+const STALL_AFTER_MS = 30_000;
 export interface ProjectionRunnerOptions {
   /** Version to build. @default the active version (1 when the projection has none yet) */
   version?: number;
@@ -61,6 +66,10 @@ export class ProjectionRunner {
   private current: { version: number; consumer: string } | null = null;
   private lifecycle: Promise<unknown> = Promise.resolve();
   private followTimer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Map<object, number>();
+  private checking = false;
+  private progress = { batches: 0, since: Date.now() };
   private stopped = false;
   private readonly policy: RetryPolicy;
   private readonly metrics: ProjectionMetrics | null;
@@ -114,6 +123,10 @@ export class ProjectionRunner {
       const version = this.options.version ?? (await activeVersion(this.db.pool, this.name)) ?? 1;
       await this.open(version);
     });
+    if (!this.watchdog) {
+      this.watchdog = setInterval(() => void this.checkProgress(), STALL_CHECK_MS);
+      this.watchdog.unref();
+    }
     if ((this.options.followActive ?? true) && !this.followTimer) {
       this.followTimer = setInterval(() => void this.follow(), this.options.followIntervalMs ?? 1000);
       this.followTimer.unref();
@@ -122,6 +135,8 @@ export class ProjectionRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
     if (this.followTimer) clearInterval(this.followTimer);
     this.followTimer = null;
     await this.serially(() => this.close());
@@ -174,7 +189,14 @@ export class ProjectionRunner {
   private async onBatch(processor: PartitionProcessor, batch: LogBatch, context: BatchContext): Promise<void> {
     if (batch.messages.length === 0) return;
     const started = process.hrtime.bigint();
-    const outcome = await processor.process(batch, context);
+    const token = {};
+    this.inFlight.set(token, Date.now());
+    let outcome: Awaited<ReturnType<PartitionProcessor['process']>>;
+    try {
+      outcome = await processor.process(batch, context);
+    } finally {
+      this.inFlight.delete(token);
+    }
     const t = this.totals;
     t.batches++;
     t.processed += batch.messages.length;
@@ -189,6 +211,44 @@ export class ProjectionRunner {
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       lag: Math.max(batch.highWatermark - last - 1, 0),
     });
+  }
+
+  /**
+   * A consumer that holds partitions with lag but has delivered no batch for STALL_AFTER_MS is
+   * restarted (seen with kafkajs after an offset-out-of-range reset: the member stays in the group
+   * and nothing is fetched). Safe at any time: the PostgreSQL checkpoint decides what is applied.
+   */
+  private async checkProgress(): Promise<void> {
+    if (this.stopped || !this.handle || this.checking) return;
+    this.checking = true;
+    try {
+      const batches = this.totals.batches;
+      if (batches !== this.progress.batches) {
+        this.progress = { batches, since: Date.now() };
+        return;
+      }
+      if (Date.now() - this.progress.since < STALL_AFTER_MS) return;
+      // A batch still working (retries with backoff, a long dead-letter pass) is progress too,
+      // unless it has been at it for much longer than any retry policy allows.
+      const oldest = Math.min(...this.inFlight.values());
+      if (this.inFlight.size > 0 && Date.now() - oldest < STALL_AFTER_MS * 4) return;
+      const lags = await partitionLag(this.db.pool, this.log, this.consumerId, this.definition.topics);
+      const mine = new Set(this.assignment().map((a) => `${a.topic}:${a.partition}`));
+      const stuck = lags.filter((l) => l.lag > 0 && mine.has(`${l.topic}:${l.partition}`));
+      if (stuck.length === 0) return;
+      this.logger.warn(`${this.consumerId}: no batch for ${Math.round((Date.now() - this.progress.since) / 1000)} s with lag on ${describeLag(stuck)}; restarting the consumer`);
+      this.progress = { batches, since: Date.now() };
+      await this.serially(async () => {
+        if (this.stopped || !this.current) return;
+        const version = this.current.version;
+        await this.close();
+        await this.open(version);
+      });
+    } catch (error) {
+      this.logger.warn(`${this.name}: progress check failed (retrying): ${(error as Error).message}`);
+    } finally {
+      this.checking = false;
+    }
   }
 
   /** Moves to the active version when a rebuild swapped it in; errors are retried on the next tick. */
