@@ -60,20 +60,6 @@ export function say(message: string): void {
   process.stdout.write(`[${clock.seconds()}s] ${message}\n`);
 }
 
-/** (tx_id, position) of the relay's log order, compared numerically (xid8 exceeds 2^53). */
-export interface Seq {
-  txId: string;
-  position: string;
-}
-
-export function compareSeq(a: Seq, b: Seq): number {
-  const tx = BigInt(a.txId) - BigInt(b.txId);
-  if (tx !== 0n) return tx < 0n ? -1 : 1;
-  const pos = BigInt(a.position) - BigInt(b.position);
-  return pos === 0n ? 0 : pos < 0n ? -1 : 1;
-}
-
-export function parseSeq(raw: string | undefined): Seq | null {
-  const m = raw ? /^(\d+):(\d+)$/.exec(raw) : null;
-  return m ? { txId: m[1], position: m[2] } : null;
-}
+/** The relay's log order, as the framework defines it (@streamfold/core). */
+export { compareSequence as compareSeq, parseSequence as parseSeq } from '@streamfold/core';
+export type { LogSequence as Seq } from '@streamfold/core';

@@ -1,18 +1,12 @@
 import type { Pool } from 'pg';
+import { SocialEventType } from '../apps/social/src/domain/social.events';
+import { PostCountsChanged } from '../apps/social/src/processors/posts-with-counts.processor';
+import { PostTrendingScoreChanged } from '../apps/social/src/processors/trending-posts.processor';
 import { auditTopic, readTopics } from './kafka-read';
 import { Ledger } from './workload';
 
-const T = {
-  PostCreated: 'social.PostCreated',
-  PostDeleted: 'social.PostDeleted',
-  PostLiked: 'social.PostLiked',
-  PostUnliked: 'social.PostUnliked',
-  CommentAdded: 'social.CommentAdded',
-  CommentDeleted: 'social.CommentDeleted',
-  PostCountsChanged: 'social.PostCountsChanged',
-  PostTrendingScoreChanged: 'social.PostTrendingScoreChanged',
-};
-const SOCIAL = [T.PostCreated, T.PostDeleted, T.PostLiked, T.PostUnliked, T.CommentAdded, T.CommentDeleted];
+const T = { ...SocialEventType, PostCountsChanged, PostTrendingScoreChanged };
+const SOCIAL: string[] = Object.values(SocialEventType);
 /** Topics whose every message must be there: relay output of every stored event of these types. */
 const COMPLETE_TOPICS: Record<string, string[]> = {
   posts: [T.PostCreated, T.PostDeleted],

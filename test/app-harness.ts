@@ -1,11 +1,11 @@
 import { signToken } from '@streamfold/auth';
-import { EVENT_STORE, EventStore } from '@streamfold/eventstore';
+import { EVENT_STORE, EventStore, PostgresEventStore } from '@streamfold/eventstore';
 import { ProjectionRegistry } from '@streamfold/projections';
 import { loadConfig } from '@streamfold/runtime';
 import { RelayWorker } from '../apps/streamfold/src/event-sourcing.module';
 import { Server, startServer } from '../apps/streamfold/src/server';
 import { createTestDatabase, deleteTopics, eventually, KAFKA_BROKERS, TestDatabase, topicPrefix } from './e2e-env';
-import { compareSequence, LogSequence } from '@streamfold/core';
+import { compareSequence } from '@streamfold/core';
 
 export interface TestApp {
   server: Server;
@@ -49,11 +49,8 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
       // "Relay idle" is not enough: the gap-safe reader cannot see commits above the cluster's
       // oldest open transaction yet. Wait until it published the last committed event.
       const relay = server.app.get(RelayWorker).relay;
-      const last = await server.infra.database.query(
-        'SELECT tx_id::text AS "txId", global_position::text AS position FROM sf_events ORDER BY tx_id DESC, global_position DESC LIMIT 1',
-      );
-      if (last.rows[0]) {
-        const head = last.rows[0] as LogSequence;
+      const head = await server.app.get(PostgresEventStore).lastCommitted();
+      if (head) {
         await eventually(async () => {
           relay.wake();
           const published = relay.publishedUpTo();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { compareSequence, fromWire, HEADER, LogSequence, parseSequence } from '@streamfold/core';
-import { PostgresEventStore } from '@streamfold/eventstore';
+import { PostgresEventStore, StreamOrderConflict } from '@streamfold/eventstore';
 import { KafkaMessageLog, LogMessage } from '@streamfold/messaging';
 import { Database, migrateUp } from '@streamfold/runtime';
 import { MIGRATIONS } from '../../migrations';
@@ -95,10 +95,18 @@ describe('relay SIGKILLed at random points while publishing', () => {
           remaining -= size;
           const streamId = `stream-${random(STREAMS)}`;
           const data = Array.from({ length: size }, (_, i) => ({ type: 'test.Happened', data: { i } }));
-          await db.transaction(async (sql) => {
-            await store.append(streamId, data, { expectedVersion: 'any', sql });
-            if (holdMs > 0) await sleep(random(holdMs));
-          });
+          // In a caller's transaction, StreamOrderConflict means "run the transaction again".
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await db.transaction(async (sql) => {
+                await store.append(streamId, data, { expectedVersion: 'any', sql });
+                if (holdMs > 0) await sleep(random(holdMs));
+              });
+              break;
+            } catch (error) {
+              if (!(error instanceof StreamOrderConflict) || attempt >= 10) throw error;
+            }
+          }
         }
       }),
     );

@@ -1,8 +1,9 @@
 import { TopicSpec } from '@streamfold/messaging';
+import { DEAD_LETTER_TOPIC } from '@streamfold/projections';
 import { CONTEXTS } from './contexts';
 
 /** Every topic the hosted bounded contexts use; `npm run cli -- topics setup` creates the missing ones. */
 export const APP_TOPICS: TopicSpec[] = [
-  { name: 'dead_letters', partitions: 3, retentionMs: -1 },
+  DEAD_LETTER_TOPIC,
   ...CONTEXTS.flatMap((c) => c.topics),
 ];

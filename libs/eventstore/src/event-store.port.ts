@@ -21,7 +21,8 @@ export interface AppendOptions {
   commandResult?: unknown;
   /**
    * Runs inside an open transaction (a processor committing its output with its checkpoint).
-   * Without it, the store opens and commits its own.
+   * Without it, the store opens and commits its own. In a caller's transaction the append may
+   * throw StreamOrderConflict (SQLSTATE 40001): nothing was written; run the transaction again.
    */
   sql?: Sql;
 }

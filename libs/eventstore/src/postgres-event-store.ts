@@ -208,6 +208,18 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
     return rows.length ? { txId: rows[0].tx_id, position: rows[0].position } : null;
   }
 
+  /**
+   * The last committed event in relay order, including one the gap-safe reader cannot return yet
+   * (an older transaction is still open somewhere on the server): what "the relay has published
+   * everything" must reach. Null when the store is empty.
+   */
+  async lastCommitted(): Promise<LogSequence | null> {
+    const { rows } = await this.db.query<LogSequence>(
+      `SELECT tx_id::text AS "txId", global_position::text AS position FROM sf_events ORDER BY tx_id DESC, global_position DESC LIMIT 1`,
+    );
+    return rows[0] ?? null;
+  }
+
   async countAfter(after: LogSequence | null): Promise<number> {
     const { rows } = await this.db.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM sf_events WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${FINISHED_TRANSACTIONS}`,

@@ -4,7 +4,7 @@ export const POST_TEXT_MAX = 2000;
 export const COMMENT_TEXT_MAX = 1000;
 
 export const PostNotFound = {
-  because: (postId: string) => new (class extends NotFound {})(`post ${postId} does not exist`),
+  because: (postId: string) => new NotFound(`post ${postId} does not exist`),
 };
 
 export const PostDeletedAlready = {
@@ -12,12 +12,12 @@ export const PostDeletedAlready = {
 };
 
 export const NotTheAuthor = {
-  ofPost: (postId: string) => new (class extends Forbidden {})(`only the author may delete post ${postId}`),
-  ofComment: (commentId: string) => new (class extends Forbidden {})(`only the author may delete comment ${commentId}`),
+  ofPost: (postId: string) => new Forbidden(`only the author may delete post ${postId}`),
+  ofComment: (commentId: string) => new Forbidden(`only the author may delete comment ${commentId}`),
 };
 
 export const CommentNotFound = {
-  because: (commentId: string) => new (class extends NotFound {})(`comment ${commentId} does not exist`),
+  because: (commentId: string) => new NotFound(`comment ${commentId} does not exist`),
 };
 
 export const TextInvalid = {

@@ -1,8 +1,8 @@
 import type { DomainEvent } from '@streamfold/core';
 import type { EventStore } from '@streamfold/eventstore';
-import type { Delivery, ProjectionContext, ProjectionDefinition } from '../projection';
+import type { Delivery, ProjectionDefinition } from '../projection';
 import { postgresProcessorState, ProcessorStateStore } from './processor-state';
-import { appendCaused, EmittedEvent, processorNamespace } from './processor';
+import { appendCaused, EmittedEvent, keyedStateDefinition } from './processor';
 
 /**
  * A processor that emits once per key per batch instead of once per delivery: a hot post liked a
@@ -26,35 +26,23 @@ export function defineBatchProcessor<S, E extends DomainEvent = DomainEvent>(
   processor: BatchProcessor<S, E>,
   deps: { eventStore: Pick<EventStore, 'append'>; stateStore?: ProcessorStateStore },
 ): ProjectionDefinition {
-  const keyOf = processor.keyOf ?? ((d: Delivery) => d.key ?? d.envelope.streamId);
   const stateStore = deps.stateStore ?? postgresProcessorState;
-  return {
-    name: processor.name,
-    topics: processor.topics,
-    tables: [],
-    handles: processor.handles,
-    async setup() {},
-    async apply(deliveries: Delivery[], ctx: ProjectionContext) {
-      if (deliveries.length === 0) return;
-      const namespace = processorNamespace(processor.name, ctx.version);
-      const keys = deliveries.map(keyOf);
-      const stored = (await stateStore.load(ctx.sql, namespace, keys)) as Map<string, S>;
-      const after = new Map<string, S>();
-      const last = new Map<string, Delivery>();
-      deliveries.forEach((delivery, i) => {
-        const key = keys[i];
-        const state = after.get(key) ?? stored.get(key) ?? processor.initialState(key);
-        after.set(key, processor.evolve(state, delivery));
-        last.set(key, delivery);
-      });
-      await stateStore.save(ctx.sql, namespace, [...after].map(([key, state]) => ({ key, state })));
-      for (const [key, state] of after) {
-        const cause = last.get(key)!;
-        const emitted = processor.emit(key, stored.get(key), state, cause);
-        if (!emitted) continue;
-        const { streamId, ...event } = emitted;
-        await appendCaused(deps.eventStore, ctx, processor.name, cause, streamId, [event]);
-      }
-    },
-  };
+  return keyedStateDefinition<S>(processor, stateStore, async ({ deliveries, keys, stored, namespace }, ctx) => {
+    const after = new Map<string, S>();
+    const last = new Map<string, Delivery>();
+    deliveries.forEach((delivery, i) => {
+      const key = keys[i];
+      const state = after.get(key) ?? stored.get(key) ?? processor.initialState(key);
+      after.set(key, processor.evolve(state, delivery));
+      last.set(key, delivery);
+    });
+    await stateStore.save(ctx.sql, namespace, [...after].map(([key, state]) => ({ key, state })));
+    for (const [key, state] of after) {
+      const cause = last.get(key)!;
+      const emitted = processor.emit(key, stored.get(key), state, cause);
+      if (!emitted) continue;
+      const { streamId, ...event } = emitted;
+      await appendCaused(deps.eventStore, ctx, processor.name, cause, streamId, [event]);
+    }
+  });
 }

@@ -60,14 +60,61 @@ export function processorNamespace(name: string, version: number): string {
  * publishes them.
  */
 export function defineProcessor<S, E extends DomainEvent = DomainEvent>(processor: Processor<S, E>, deps: ProcessorDependencies): ProjectionDefinition {
-  const keyOf = processor.keyOf ?? ((d: Delivery) => d.key ?? d.envelope.streamId);
   const store = deps.stateStore ?? postgresProcessorState;
   const onIgnored = deps.onIgnored ?? (() => undefined);
 
+  return keyedStateDefinition<S>(processor, store, async ({ deliveries, keys, stored, namespace }, ctx) => {
+    const states = new Map<string, S>();
+    const outputs: Array<{ cause: Delivery; streamId: string; events: DomainEvent[] }> = [];
+
+    deliveries.forEach((delivery, i) => {
+      const key = keys[i];
+      const state = states.has(key) ? (states.get(key) as S) : stored.has(key) ? (stored.get(key) as S) : processor.initialState(key);
+      const result = processor.process(state, delivery);
+      states.set(key, result.state);
+      if (result.ignored !== undefined) onIgnored(delivery, result.ignored);
+      for (const { streamId, ...event } of result.emit ?? []) {
+        if (!streamId) throw new Error(`processor ${processor.name} emitted ${event.type} without a streamId`);
+        const last = outputs[outputs.length - 1];
+        if (last && last.cause === delivery && last.streamId === streamId) last.events.push(event);
+        else outputs.push({ cause: delivery, streamId, events: [event] });
+      }
+    });
+
+    // Saves only states that changed (ignored deliveries change nothing). jsonb may reorder
+    // object keys, which at worst costs a redundant write, never a lost one.
+    const changed = [...states].filter(([key, state]) => JSON.stringify(state) !== JSON.stringify(stored.get(key))).map(([key, state]) => ({ key, state }));
+    await store.save(ctx.sql, namespace, changed);
+
+    for (const { cause, streamId, events } of outputs) {
+      await appendCaused(deps.eventStore, ctx, processor.name, cause, streamId, events);
+    }
+  });
+}
+
+export interface KeyedBatch<S> {
+  deliveries: Delivery[];
+  /** keys[i] is the state key of deliveries[i]. */
+  keys: string[];
+  /** Stored states of the batch's keys, locked until the transaction ends. */
+  stored: Map<string, S>;
+  namespace: string;
+}
+
+/**
+ * The projection shape every processor shares: no read-model tables (state lives in
+ * sf_processor_state, created by the framework migration), and the batch's per-key states loaded
+ * and locked before `fold` runs, inside the batch's transaction.
+ */
+export function keyedStateDefinition<S>(
+  processor: Pick<Processor<S>, 'name' | 'topics' | 'handles' | 'keyOf'>,
+  store: ProcessorStateStore,
+  fold: (batch: KeyedBatch<S>, ctx: ProjectionContext) => Promise<void>,
+): ProjectionDefinition {
+  const keyOf = processor.keyOf ?? ((d: Delivery) => d.key ?? d.envelope.streamId);
   return {
     name: processor.name,
     topics: processor.topics,
-    // State lives in sf_processor_state (created by the framework migration), not in read-model tables.
     tables: [],
     handles: processor.handles,
     async setup() {},
@@ -75,32 +122,8 @@ export function defineProcessor<S, E extends DomainEvent = DomainEvent>(processo
       if (deliveries.length === 0) return;
       const namespace = processorNamespace(processor.name, ctx.version);
       const keys = deliveries.map(keyOf);
-      const stored = await store.load(ctx.sql, namespace, keys);
-      const states = new Map<string, S>();
-      const outputs: Array<{ cause: Delivery; streamId: string; events: DomainEvent[] }> = [];
-
-      deliveries.forEach((delivery, i) => {
-        const key = keys[i];
-        const state = states.has(key) ? (states.get(key) as S) : stored.has(key) ? (stored.get(key) as S) : processor.initialState(key);
-        const result = processor.process(state, delivery);
-        states.set(key, result.state);
-        if (result.ignored !== undefined) onIgnored(delivery, result.ignored);
-        for (const { streamId, ...event } of result.emit ?? []) {
-          if (!streamId) throw new Error(`processor ${processor.name} emitted ${event.type} without a streamId`);
-          const last = outputs[outputs.length - 1];
-          if (last && last.cause === delivery && last.streamId === streamId) last.events.push(event);
-          else outputs.push({ cause: delivery, streamId, events: [event] });
-        }
-      });
-
-      // Saves only states that changed (ignored deliveries change nothing). jsonb may reorder
-      // object keys, which at worst costs a redundant write, never a lost one.
-      const changed = [...states].filter(([key, state]) => JSON.stringify(state) !== JSON.stringify(stored.get(key))).map(([key, state]) => ({ key, state }));
-      await store.save(ctx.sql, namespace, changed);
-
-      for (const { cause, streamId, events } of outputs) {
-        await appendCaused(deps.eventStore, ctx, processor.name, cause, streamId, events);
-      }
+      const stored = (await store.load(ctx.sql, namespace, keys)) as Map<string, S>;
+      await fold({ deliveries, keys, stored, namespace }, ctx);
     },
   };
 }
