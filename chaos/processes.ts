@@ -13,7 +13,7 @@ export interface ProcessSpec {
 }
 
 /**
- * One Streamfold process (`node dist/apps/streamfold/src/main.js` with ROLES=...). It plays the
+ * One Streamfold process (`node dist/apps/streamfold/src/main.js` with PROCESS_ROLES=...). It plays the
  * supervisor a real deployment has: after a chaos SIGKILL it is restarted by the fault schedule;
  * if it exits by itself (e.g. startup refused while the broker restarts), it is restarted after
  * a second and the exit is counted, because a production supervisor would do the same.
@@ -73,7 +73,7 @@ export class ServiceProcess {
       env: {
         PATH: process.env.PATH ?? '',
         ...this.env,
-        ROLES: this.spec.roles,
+        PROCESS_ROLES: this.spec.roles,
         PORT: String(this.spec.port),
         DB_POOL_SIZE: String(this.spec.poolSize),
       },

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { compareSequence, HEADER, LogSequence } from '@streamfold/core';
 import { PostgresEventStore, PostgresRelayLeases, Relay, StoredEvent } from '@streamfold/eventstore';
-import { InMemoryMessageLog, LogMessage } from '@streamfold/messaging';
+import { EmbeddedMessageLog, LogMessage } from '@streamfold/messaging';
 import { Database, migrateUp } from '@streamfold/runtime';
 import { MIGRATIONS } from '../../migrations';
 import { createTestDatabase, eventually, TestDatabase } from '../e2e-env';
@@ -125,7 +125,7 @@ describe('gap-safe global log on real PostgreSQL', () => {
   it('under concurrent writers holding transactions open, a tailing reader and the relay each get every event exactly once', async () => {
     const reader = new TailingReader(store, 5);
     await reader.catchUp();
-    const log = new InMemoryMessageLog();
+    const log = new EmbeddedMessageLog();
     await log.ensureTopics([{ name: 'all', partitions: 4 }]);
     const relay = new Relay({ name: 'gap', store, log, route: (e) => ({ topic: 'all', key: e.streamId }), leases: new PostgresRelayLeases(db, { standbyPollMs: 20 }), batchSize: 7, pollIntervalMs: 5 });
     relay.start();
@@ -137,7 +137,7 @@ describe('gap-safe global log on real PostgreSQL', () => {
     }
   });
 
-  async function concurrentWritersScenario(reader: TailingReader, relay: Relay, log: InMemoryMessageLog): Promise<void> {
+  async function concurrentWritersScenario(reader: TailingReader, relay: Relay, log: EmbeddedMessageLog): Promise<void> {
     let writing = true;
     const tail = (async () => {
       while (writing) if ((await reader.poll()) === 0) await sleep(2);

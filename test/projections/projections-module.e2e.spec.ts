@@ -12,7 +12,7 @@ async function boot(h: Harness, workers: boolean) {
     DATABASE_URL: h.url,
     KAFKA_BROKERS: KAFKA_BROKERS.join(','),
     KAFKA_TOPIC_PREFIX: h.prefix,
-    ROLES: workers ? 'api,projections' : 'api',
+    PROCESS_ROLES: workers ? 'api,projections' : 'api',
     LOG_LEVEL: 'silent',
   });
   const infra = await Infrastructure.start(config, { migrations: MIGRATIONS, topics: [{ name: 'likes', partitions: 3 }], schema: 'apply' });

@@ -1,5 +1,5 @@
 import { fromWire, HEADER, parseSequence } from '@streamfold/core';
-import { InMemoryMessageLog, MessageLog, OutgoingMessage } from '@streamfold/messaging';
+import { EmbeddedMessageLog, MessageLog, OutgoingMessage } from '@streamfold/messaging';
 import { Registry } from 'prom-client';
 import { InMemoryEventStore } from './memory-event-store';
 import { Relay, RelayOptions } from './relay';
@@ -99,7 +99,7 @@ describe('Relay', () => {
 
   it('keeps a second instance on standby and lets it take over from the checkpoint', async () => {
     const store = new InMemoryEventStore();
-    const log = new InMemoryMessageLog();
+    const log = new EmbeddedMessageLog();
     await log.ensureTopics([{ name: 'posts', partitions: 3 }, { name: 'likes', partitions: 3 }]);
     await seed(store, 20);
     const leases = new InMemoryRelayLeases({ standbyPollMs: 5 });

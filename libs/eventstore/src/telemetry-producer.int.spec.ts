@@ -1,5 +1,5 @@
 import { fromWire, HEADER } from '@streamfold/core';
-import { InMemoryMessageLog, LogMessage, MessageLog, OutgoingMessage } from '@streamfold/messaging';
+import { EmbeddedMessageLog, LogMessage, MessageLog, OutgoingMessage } from '@streamfold/messaging';
 import { TelemetryProducer } from './telemetry-producer';
 
 type Sent = { topic: string; messages: OutgoingMessage[] };
@@ -79,7 +79,7 @@ describe('TelemetryProducer', () => {
   });
 
   it('writes telemetry envelopes without positions or sequence, keyed, with the event time', async () => {
-    const log = new InMemoryMessageLog();
+    const log = new EmbeddedMessageLog();
     await log.ensureTopics([{ name: 'taxi_position', partitions: 4 }]);
     const producer = new TelemetryProducer(log, { batchSize: 64, lingerMs: 2 });
     const at = new Date('2025-11-25T08:00:00.000Z');

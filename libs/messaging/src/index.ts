@@ -1,3 +1,3 @@
 export * from './message-log.port';
 export * from './kafka-log';
-export * from './memory-log';
+export * from './embedded-log';

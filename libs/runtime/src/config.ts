@@ -29,14 +29,17 @@ export interface StreamfoldConfig {
   /** Size of the PostgreSQL connection pool. @default 10 */
   dbPoolSize: number;
   /**
-   * Background work of this process, from ROLES (comma-separated `api`, `relay`, `projections`).
-   * Every process serves HTTP (health, metrics, the API); `relay` publishes the event store to
-   * the log, `projections` runs projections and processors. @default all three
+   * What this process does, from PROCESS_ROLES (comma-separated `api`, `relay`, `projections`).
+   * Every process serves /health and /metrics; `api` serves the contexts' HTTP API, `relay`
+   * publishes the event store to the log, `projections` runs projections and processors.
+   * (Not to be confused with users' roles in bearer tokens.) @default all of them
    */
-  roles: Role[];
-  /** Whether this process runs projections and processors (`projections` in ROLES). */
+  processRoles: ProcessRole[];
+  /** Whether this process serves the contexts' API (`api` in PROCESS_ROLES). */
+  api: boolean;
+  /** Whether this process runs projections and processors (`projections` in PROCESS_ROLES). */
   workers: boolean;
-  /** Whether this process runs the relay (`relay` in ROLES). */
+  /** Whether this process runs the relay (`relay` in PROCESS_ROLES). */
   relay: boolean;
   /** Writes a user may send per window; 0 disables the limit. @default 300 */
   rateLimitWrites: number;
@@ -46,17 +49,19 @@ export interface StreamfoldConfig {
 
 export const DEV_JWT_SECRET = 'streamfold-development-secret-change-me';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-export const ROLES = ['api', 'relay', 'projections'] as const;
-export type Role = (typeof ROLES)[number];
+/** The kinds of work a process can take on (PROCESS_ROLES). */
+export const PROCESS_ROLES = ['api', 'relay', 'projections'] as const;
+/** One of PROCESS_ROLES. */
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
-function parseRoles(raw: string | undefined): Role[] {
-  if (raw === undefined || raw.trim() === '') return [...ROLES];
+function parseRoles(raw: string | undefined): ProcessRole[] {
+  if (raw === undefined || raw.trim() === '') return [...PROCESS_ROLES];
   const roles = raw.split(',').map((r) => r.trim()).filter(Boolean);
-  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  const unknown = roles.filter((r) => !(PROCESS_ROLES as readonly string[]).includes(r));
   if (unknown.length > 0 || roles.length === 0) {
-    throw new ConfigError(`ROLES must be a comma-separated list of ${ROLES.join(', ')}, got "${raw}"`);
+    throw new ConfigError(`PROCESS_ROLES must be a comma-separated list of ${PROCESS_ROLES.join(', ')}, got "${raw}"`);
   }
-  return [...new Set(roles)] as Role[];
+  return [...new Set(roles)] as ProcessRole[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -95,12 +100,15 @@ function parseDatabaseUrl(raw: string | undefined): string | null {
   return raw;
 }
 
-function rolesOf(roles: Role[]) {
-  return { roles, workers: roles.includes('projections'), relay: roles.includes('relay') };
+function rolesOf(processRoles: ProcessRole[]) {
+  return { processRoles, api: processRoles.includes('api'), workers: processRoles.includes('projections'), relay: processRoles.includes('relay') };
 }
 
 /** Reads and validates the environment. Throws ConfigError with a message naming the variable. */
 export function loadConfig(env: Env = process.env): StreamfoldConfig {
+  if (env.ROLES !== undefined && env.PROCESS_ROLES === undefined) {
+    throw new ConfigError('ROLES was renamed PROCESS_ROLES (process roles; users\' roles live in bearer tokens)');
+  }
   const topicPrefix = env.KAFKA_TOPIC_PREFIX ?? '';
   if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) {
     throw new ConfigError(`KAFKA_TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-", got "${topicPrefix}"`);
@@ -129,7 +137,7 @@ export function loadConfig(env: Env = process.env): StreamfoldConfig {
     dataDir: resolve(env.DATA_DIR || '.data'),
     logLevel,
     dbPoolSize: intVar(env, 'DB_POOL_SIZE', 10, 1, 500),
-    ...rolesOf(parseRoles(env.ROLES)),
+    ...rolesOf(parseRoles(env.PROCESS_ROLES)),
     rateLimitWrites: intVar(env, 'RATE_LIMIT_WRITES', 300, 0, 1_000_000),
     rateLimitWindowSeconds: intVar(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
   };

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InMemoryMessageLog, KafkaMessageLog, MessageLog, TopicSpec } from '@streamfold/messaging';
+import { EmbeddedMessageLog, KafkaMessageLog, MessageLog, TopicSpec } from '@streamfold/messaging';
 import { StreamfoldConfig } from './config';
 import { Database, describeUrl } from './database';
 import { EmbeddedPostgres } from './embedded-postgres';
@@ -87,7 +87,7 @@ export class Infrastructure {
 
 async function openLog(config: StreamfoldConfig): Promise<MessageLog> {
   if (!config.kafkaBrokers) {
-    return new InMemoryMessageLog({ prefix: config.topicPrefix, dir: join(config.dataDir, 'log') });
+    return new EmbeddedMessageLog({ prefix: config.topicPrefix, dir: join(config.dataDir, 'log') });
   }
   const kafka = new KafkaMessageLog({
     brokers: config.kafkaBrokers,

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InMemoryMessageLog } from './memory-log';
+import { EmbeddedMessageLog } from './embedded-log';
 import { ConsumerHandle, LogMessage, partitionForKey } from './message-log.port';
 
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
@@ -14,16 +14,16 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('InMemoryMessageLog', () => {
-  const logs: InMemoryMessageLog[] = [];
+describe('EmbeddedMessageLog', () => {
+  const logs: EmbeddedMessageLog[] = [];
   const dirs: string[] = [];
-  const newLog = (options: ConstructorParameters<typeof InMemoryMessageLog>[0] = {}) => {
-    const log = new InMemoryMessageLog(options);
+  const newLog = (options: ConstructorParameters<typeof EmbeddedMessageLog>[0] = {}) => {
+    const log = new EmbeddedMessageLog(options);
     logs.push(log);
     return log;
   };
   const newDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'memory-log-'));
+    const dir = mkdtempSync(join(tmpdir(), 'embedded-log-'));
     dirs.push(dir);
     return dir;
   };
@@ -203,7 +203,7 @@ describe('InMemoryMessageLog', () => {
   it('wakes an idle consumer on send instead of waiting for a timer', async () => {
     // Timers are frozen, so a delivery can only come from the send notification, not from polling.
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
-    const log = new InMemoryMessageLog();
+    const log = new EmbeddedMessageLog();
     try {
       await log.ensureTopics([{ name: 'idle', partitions: 2 }]);
       const seen: string[] = [];

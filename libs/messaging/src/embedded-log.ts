@@ -4,7 +4,7 @@ import { partitionForKey } from './message-log.port';
 import type { BatchContext, ConsumeOptions, ConsumerHandle, LogMessage, MessageLog } from './message-log.port';
 import type { OutgoingMessage, PartitionOffsets, TopicSpec } from './message-log.port';
 
-export interface InMemoryMessageLogOptions {
+export interface EmbeddedMessageLogOptions {
   /** Prepended to topic names and group ids, like KAFKA_TOPIC_PREFIX. @default '' */
   prefix?: string;
   /** Directory for append-only partition files; null keeps everything in memory only. @default null */
@@ -48,7 +48,7 @@ const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
  * `dir` as one append-only JSON-lines file per partition. One process owns a `dir` at a time.
  * Retention and compaction are not implemented: everything is kept, so `low` is always 0.
  */
-export class InMemoryMessageLog implements MessageLog {
+export class EmbeddedMessageLog implements MessageLog {
   readonly kind = 'embedded' as const;
   private readonly prefix: string;
   private readonly dir: string | null;
@@ -61,7 +61,7 @@ export class InMemoryMessageLog implements MessageLog {
   private roundRobin = 0;
   private closed = false;
 
-  constructor(options: InMemoryMessageLogOptions = {}) {
+  constructor(options: EmbeddedMessageLogOptions = {}) {
     this.prefix = options.prefix ?? '';
     this.dir = options.dir ?? null;
     this.partitionsDefault = options.partitionsDefault ?? 1;
