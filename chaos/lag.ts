@@ -1,13 +1,11 @@
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import type { Pool } from 'pg';
-import { trendingPostsProcessor } from '../apps/social/src/processors/trending-posts.processor';
-import { postsWithCountsProcessor } from '../apps/social/src/processors/posts-with-counts.processor';
-import { postCountsProjection } from '../apps/social/src/read-models/post-counts.projection';
-import { trendingProjection } from '../apps/social/src/read-models/trending.projection';
+import { allProjections, collectContexts } from '@streamfold/nestjs';
+import { AppModule } from '../apps/streamfold/src/app.module';
 import { sleep } from './util';
 
-/** Every consumer the projection processes run (name and topics come from the app's own definitions). */
-export const CONSUMERS = [postCountsProjection, trendingProjection, postsWithCountsProcessor, trendingPostsProcessor].map((d) => ({
+/** Every consumer the projection processes run, discovered from the host's contexts like the host does. */
+export const CONSUMERS = allProjections(collectContexts(AppModule)).map((d) => ({
   name: d.name,
   topics: d.topics,
 }));

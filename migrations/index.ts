@@ -1,5 +1,9 @@
-import { Framework1764100000000 } from './1764100000000-framework';
-import { StreamLastWriter1764200000000 } from './1764200000000-stream-last-writer';
+import type { MigrationClass } from '@streamfold/runtime';
 
-/** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
-export const MIGRATIONS = [Framework1764100000000, StreamLastWriter1764200000000];
+/**
+ * Migrations of this repository's host that belong to no bounded context (none yet). The
+ * framework's own schema ships in @streamfold/runtime (FRAMEWORK_MIGRATIONS) and each context
+ * declares its own in `defineContext({ migrations })`; the host runs framework, host, then
+ * context migrations, discovered from the contexts it imports.
+ */
+export const HOST_MIGRATIONS: MigrationClass[] = [];

@@ -1,9 +1,8 @@
 import { signToken } from '@streamfold/auth';
 import { EVENT_STORE, EventStore, PostgresEventStore } from '@streamfold/eventstore';
-import { ProjectionRegistry } from '@streamfold/projections';
+import { ProjectionRegistry, RelayWorker, Server, startServer } from '@streamfold/nestjs';
 import { loadConfig } from '@streamfold/runtime';
-import { RelayWorker } from '../apps/streamfold/src/event-sourcing.module';
-import { Server, startServer } from '../apps/streamfold/src/server';
+import { AppModule } from '../apps/streamfold/src/app.module';
 import { createTestDatabase, deleteTopics, eventually, KAFKA_BROKERS, TestDatabase, topicPrefix } from './e2e-env';
 import { compareSequence } from '@streamfold/core';
 
@@ -35,7 +34,7 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
     LOG_LEVEL: 'warn',
     DB_POOL_SIZE: '20',
   });
-  const server = await startServer(config, { logger: false, schema: 'apply' });
+  const server = await startServer(AppModule, { config, logger: false, schema: 'apply' });
   const store = server.app.get<EventStore>(EVENT_STORE);
   const token = (userId: string, o: { admin?: boolean } = {}) => signToken(JWT_SECRET, userId, { roles: o.admin ? ['admin'] : [] });
   return {

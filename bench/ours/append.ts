@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@streamfold/eventstore';
 import { Database, migrateUp } from '@streamfold/runtime';
-import { MIGRATIONS } from '../../migrations';
+import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { cpuMark, env, every, progress, resources, result } from '../lib/self';
 
 /**

@@ -2,7 +2,7 @@ import { KafkaMessageLog } from '@streamfold/messaging';
 import { ProjectionRunner } from '@streamfold/projections';
 import { Database, migrateUp } from '@streamfold/runtime';
 import { postCountsProjection } from '../../apps/social/src/read-models/post-counts.projection';
-import { MIGRATIONS } from '../../migrations';
+import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { cpuMark, env, every, progress, quietLogger, resources, result } from '../lib/self';
 
 /**

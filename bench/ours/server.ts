@@ -1,5 +1,6 @@
 import { loadConfig } from '@streamfold/runtime';
-import { startServer } from '../../apps/streamfold/src/server';
+import { startServer } from '@streamfold/nestjs';
+import { AppModule } from '../../apps/streamfold/src/app.module';
 
 /**
  * The host process, unchanged: HTTP API, relay and projection workers in one process, on the
@@ -7,7 +8,7 @@ import { startServer } from '../../apps/streamfold/src/server';
  */
 async function main() {
   const config = loadConfig({ ...process.env, PORT: '0', LOG_LEVEL: 'silent' });
-  const server = await startServer(config, { logger: false, schema: 'apply' });
+  const server = await startServer(AppModule, { config, logger: false, schema: 'apply' });
   process.stdout.write(`READY ${server.url}\n`);
   process.on('SIGTERM', () => {
     void server.close().finally(() => process.exit(0));

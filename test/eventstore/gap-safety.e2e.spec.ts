@@ -3,7 +3,7 @@ import { compareSequence, HEADER, LogSequence } from '@streamfold/core';
 import { PostgresEventStore, PostgresRelayLeases, Relay, StoredEvent } from '@streamfold/eventstore';
 import { EmbeddedMessageLog, LogMessage } from '@streamfold/messaging';
 import { Database, migrateUp } from '@streamfold/runtime';
-import { MIGRATIONS } from '../../migrations';
+import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { createTestDatabase, eventually, TestDatabase } from '../e2e-env';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

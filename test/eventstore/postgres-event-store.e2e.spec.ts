@@ -1,7 +1,7 @@
 import { compareSequence, ConcurrencyConflict, EventRegistry, InvalidEventPayload } from '@streamfold/core';
 import { executeCommand, PostgresEventStore, StreamOrderConflict } from '@streamfold/eventstore';
 import { Database, migrateUp } from '@streamfold/runtime';
-import { MIGRATIONS } from '../../migrations';
+import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { createTestDatabase, TestDatabase } from '../e2e-env';
 
 describe('PostgresEventStore on real PostgreSQL', () => {

@@ -7,7 +7,7 @@ import { compareSequence, fromWire, HEADER, LogSequence, parseSequence } from '@
 import { PostgresEventStore, StreamOrderConflict } from '@streamfold/eventstore';
 import { KafkaMessageLog, LogMessage } from '@streamfold/messaging';
 import { Database, migrateUp } from '@streamfold/runtime';
-import { MIGRATIONS } from '../../migrations';
+import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { createTestDatabase, eventually, KAFKA_BROKERS, TestDatabase, topicPrefix } from '../e2e-env';
 import { transpileTree } from './transpile';
 

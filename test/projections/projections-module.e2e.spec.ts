@@ -1,11 +1,12 @@
 import { Test } from '@nestjs/testing';
-import { Infrastructure, loadConfig, MetricsService, RuntimeModule } from '@streamfold/runtime';
-import { MIGRATIONS } from '../../migrations';
+import { MetricsService, ProjectionRegistry, ProjectionsModule, RuntimeModule } from '@streamfold/nestjs';
+import { Infrastructure, loadConfig } from '@streamfold/runtime';
+import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { KAFKA_BROKERS } from '../e2e-env';
 import { countsProjection } from './support/counts-projection';
 import { FakeRelay } from './support/fake-relay';
 import { countsOf, Harness, openHarness } from './support/harness';
-import { DeadLetters, ProjectionRegistry, ProjectionsModule } from './support/lib';
+import { DeadLetters } from './support/lib';
 
 async function boot(h: Harness, workers: boolean) {
   const config = loadConfig({

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { migrateDown, migrateUp, pendingMigrations } from '@streamfold/runtime';
-import { MIGRATIONS } from '../../migrations';
+import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { createTestDatabase, TestDatabase } from '../e2e-env';
 
 async function tables(url: string): Promise<string[]> {

@@ -1,7 +1,8 @@
 import { createServer, Server as NetServer, Socket } from 'node:net';
 import { signToken } from '@streamfold/auth';
 import { loadConfig } from '@streamfold/runtime';
-import { startServer } from '../../apps/streamfold/src/server';
+import { startServer } from '@streamfold/nestjs';
+import { AppModule } from '../../apps/streamfold/src/app.module';
 import { startTestApp, TestApp } from '../app-harness';
 import { createTestDatabase, deleteTopics, KAFKA_BROKERS, topicPrefix } from '../e2e-env';
 
@@ -95,10 +96,11 @@ describe('back-pressure when PostgreSQL is unreachable', () => {
     const url = new URL(db.url);
     url.port = String(proxy.port);
     const secret = 'e2e-secret-0123456789abcdef';
-    const server = await startServer(
-      loadConfig({ DATABASE_URL: url.toString(), KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPIC_PREFIX: prefix, PORT: '0', JWT_SECRET: secret, LOG_LEVEL: 'silent' }),
-      { logger: false, schema: 'apply' },
-    );
+    const server = await startServer(AppModule, {
+      config: loadConfig({ DATABASE_URL: url.toString(), KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPIC_PREFIX: prefix, PORT: '0', JWT_SECRET: secret, LOG_LEVEL: 'silent' }),
+      logger: false,
+      schema: 'apply',
+    });
     const post = (text: string) =>
       fetch(`${server.url}/social/posts`, {
         method: 'POST',

@@ -1,15 +1,10 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { Infrastructure, RuntimeModule } from '@streamfold/runtime';
-import { CONTEXTS } from './contexts';
-import { EventSourcingModule } from './event-sourcing.module';
+import { Module } from '@nestjs/common';
+import { SocialModule } from '../../social/src';
 
-/** The whole system in one process: every bounded context on one runtime (the default `npm start`). */
-@Module({})
-export class AppModule {
-  static register(infra: Infrastructure): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [RuntimeModule.forRoot(infra), EventSourcingModule, ...CONTEXTS.map((c) => c.module)],
-    };
-  }
-}
+/**
+ * The whole system in one process (the default `npm start`): one import per bounded context.
+ * Each context registers itself with StreamfoldModule.forFeature in its own module; the
+ * framework discovers it from here (routing, topics, migrations, projections, CLI, admin API).
+ */
+@Module({ imports: [SocialModule] })
+export class AppModule {}

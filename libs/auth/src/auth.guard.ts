@@ -1,11 +1,12 @@
 import { CanActivate, createParamDecorator, ExecutionContext, ForbiddenException, Inject, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { PUBLIC_ROUTE, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
+import { STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
+import { PUBLIC_ROUTE } from './public-route';
 import { InvalidToken, Principal, verifyToken } from './tokens';
 
 const ROLES = 'streamfold:roles';
 
-export { Public } from '@streamfold/runtime';
+export { Public } from './public-route';
 /** Requires every listed role, e.g. @Roles('admin') on replay and dead-letter operations. */
 export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
 

@@ -1,9 +1,6 @@
-import { Controller, INestApplication, Post } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { assertNever, ConcurrencyConflict, Decider, DomainEvent, InvalidEventPayload, RuleViolated } from '@streamfold/core';
-import request from 'supertest';
+
 import { executeCommand } from './command-handler';
-import { DomainExceptionFilter } from './domain-exception.filter';
 import { EventStore } from './event-store.port';
 import { InMemoryEventStore } from './memory-event-store';
 
@@ -123,45 +120,5 @@ describe('executeCommand', () => {
     const racing = await Promise.all(Array.from({ length: 10 }, () => like(store, 'zoe', { commandId: 'like-zoe', maxRetries: 3 })));
     expect(racing.filter((o) => !o.duplicate)).toHaveLength(1);
     expect((await store.readStream('post-1')).events.filter((e) => (e.data as { userId?: string }).userId === 'zoe')).toHaveLength(1);
-  });
-});
-
-@Controller()
-class ThrowingController {
-  @Post('conflict')
-  conflict() {
-    throw new ConcurrencyConflict('post-1', 3, 4);
-  }
-  @Post('rule')
-  rule() {
-    throw new RuleViolated('post_deleted', 'post was deleted');
-  }
-  @Post('payload')
-  payload() {
-    throw new InvalidEventPayload('social.PostCreated: text is required');
-  }
-  @Post('bug')
-  bug() {
-    throw new Error('boom');
-  }
-}
-
-describe('DomainExceptionFilter', () => {
-  let app: INestApplication;
-  beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ controllers: [ThrowingController] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    app.useGlobalFilters(new DomainExceptionFilter());
-    await app.init();
-  });
-  afterAll(() => app.close());
-
-  it('maps domain errors to their status with a stable code and a clear message', async () => {
-    const conflict = await request(app.getHttpServer()).post('/conflict');
-    expect(conflict.status).toBe(409);
-    expect(conflict.body).toEqual({ statusCode: 409, error: 'concurrency_conflict', message: 'stream post-1 is at version 4, expected 3; reload and retry' });
-    expect((await request(app.getHttpServer()).post('/rule')).body).toEqual({ statusCode: 422, error: 'post_deleted', message: 'post was deleted' });
-    expect((await request(app.getHttpServer()).post('/payload')).body).toMatchObject({ statusCode: 400, error: 'invalid_event_payload' });
-    expect((await request(app.getHttpServer()).post('/bug')).status).toBe(500);
   });
 });

@@ -76,3 +76,17 @@ export async function executeCommand<Command, Event extends DomainEvent, State, 
     }
   }
 }
+
+/**
+ * The current state of one stream as a decider folds it, read (not locked): for deciding
+ * another aggregate's command that depends on it (a like checks that its post is open).
+ */
+export async function loadState<Event extends DomainEvent, State>(
+  store: Pick<EventStore, 'readStream'>,
+  decider: Pick<Decider<never, Event, State>, 'initialState' | 'evolve'>,
+  streamId: string,
+): Promise<{ state: State; version: number }> {
+  const loaded = await store.readStream(streamId);
+  // Envelopes carry type and data, which is all a decider's events are; the stream's owner wrote them.
+  return { state: fold(decider, loaded.events as unknown as Event[]), version: loaded.version };
+}

@@ -8,7 +8,6 @@ export * from './relay-route';
 export * from './relay-lease';
 export * from './postgres-relay-leases';
 export * from './command-handler';
-export * from './domain-exception.filter';
 export * from './telemetry-producer';
 export * from './transactional-appender';
 export * from './stream-order-conflict';

@@ -1,9 +1,15 @@
-import { EventEnvelope, LogSequence } from '@streamfold/core';
+import type { DomainEvent, EventEnvelope, LogSequence } from '@streamfold/core';
 import type { Sql } from '@streamfold/runtime';
 
+/**
+ * The envelope of one event of a union, kept discriminated by `type`: a `switch` over
+ * `envelope.type` narrows `envelope.data` without a cast.
+ */
+export type EnvelopeOf<E extends DomainEvent> = E extends DomainEvent<infer T, infer D> ? EventEnvelope<T, D> : never;
+
 /** What a projection or processor sees of one delivered event. */
-export interface Delivery {
-  envelope: EventEnvelope;
+export interface Delivery<E extends DomainEvent = DomainEvent> {
+  envelope: EnvelopeOf<E>;
   topic: string;
   partition: number;
   offset: number;
@@ -12,6 +18,7 @@ export interface Delivery {
   sequence: LogSequence | null;
 }
 
+/** What `setup` and `apply` get: the open transaction and the version's table names. */
 export interface ProjectionContext {
   /** The open transaction: effects here commit atomically with the checkpoint. */
   sql: Sql;
@@ -21,21 +28,47 @@ export interface ProjectionContext {
 }
 
 /**
- * A projection folds events into PostgreSQL read-model tables. Tables are versioned
+ * 'projection' folds events into read-model tables (rebuildable beside the live version);
+ * 'processor' folds them into state and new events (its output is already in the log, so it is
+ * never rebuilt: a rebuild would emit everything again).
+ */
+export type ProjectionKind = 'projection' | 'processor';
+
+/**
+ * Something the runner applies exactly once per event: a projection folding events into
+ * PostgreSQL read-model tables, or a processor emitting new events. Tables are versioned
  * (`<base>_v<n>`) and readers use a view `<base>` that points at the active version, so a rebuild
  * fills a new version beside the live one and swaps the views in one transaction.
+ *
+ * `E` is the union of events it handles: `apply` receives deliveries narrowed to it. Build one
+ * with `defineProjection` (or `defineProcessor` / `defineBatchProcessor`) rather than by hand.
  */
-export interface ProjectionDefinition {
+export interface ProjectionDefinition<E extends DomainEvent = DomainEvent> {
   /** Stable name, e.g. "social.post_counts". */
   name: string;
+  kind: ProjectionKind;
   /** Logical topics it consumes. */
   topics: string[];
-  /** Base names of the tables readers use through views. */
+  /** Base names of the tables readers use through views (none for a processor). */
   tables: string[];
   /** Creates the tables of one version (idempotent: CREATE TABLE IF NOT EXISTS ...). */
   setup(ctx: ProjectionContext): Promise<void>;
   /** Applies a batch of new (already de-duplicated) events, in partition order. Throwing retries, then dead-letters. */
-  apply(deliveries: Delivery[], ctx: ProjectionContext): Promise<void>;
-  /** Event types it needs; others are skipped without calling apply (they still advance the checkpoint). */
-  handles?: string[];
+  apply(deliveries: Array<Delivery<E>>, ctx: ProjectionContext): Promise<void>;
+  /** Event types it needs; others are skipped without calling apply (they still advance the checkpoint). @default every type */
+  handles?: ReadonlyArray<E['type']>;
+}
+
+/** A projection as its author writes it: typed by the events it handles, which it must list. */
+export interface ProjectionSpec<E extends DomainEvent> extends Omit<ProjectionDefinition<E>, 'kind' | 'handles'> {
+  handles: ReadonlyArray<E['type']>;
+}
+
+/**
+ * Declares a read-model projection over the events `E` it handles. The runner delivers only
+ * those types, so `apply` switches over `envelope.type` without casts; end the switch with
+ * `assertNever` from @streamfold/core to make a missing case a compile error.
+ */
+export function defineProjection<E extends DomainEvent>(spec: ProjectionSpec<E>): ProjectionDefinition<E> {
+  return { ...spec, kind: 'projection' };
 }

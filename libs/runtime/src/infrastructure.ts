@@ -3,7 +3,7 @@ import { EmbeddedMessageLog, KafkaMessageLog, MessageLog, TopicSpec } from '@str
 import { StreamfoldConfig } from './config';
 import { Database, describeUrl } from './database';
 import { EmbeddedPostgres } from './embedded-postgres';
-import { MigrationClass, migrateUp, pendingMigrations } from './migrations';
+import { MigrationClass, migrateUp, pendingMigrations } from './migrations/index';
 import { StartupError } from './startup-error';
 
 export interface InfrastructureLog {

@@ -1,7 +1,7 @@
 import type { LogSequence } from '@streamfold/core';
 import type { Delivery } from '@streamfold/projections';
 // The runner's own comparison, from its file: the package index would load the NestJS module.
-import { isAbove } from '../../projections/src/runner/checkpoints';
+import { isAbove } from '@streamfold/projections';
 
 /** What the runner keeps per (consumer, topic, partition) in sf_checkpoints. */
 export interface PartitionCheckpoint {

@@ -1,7 +1,7 @@
 import type { ProjectionDefinition } from '@streamfold/projections';
 import { Checkpoints } from './checkpoints';
 import { deliveries } from './deliveries';
-import { projectionContext } from '../../projections/src/runner/consumer-id';
+import { projectionContext } from '@streamfold/projections';
 import { noDatabase, SimulatedRunner, toBatches } from './simulated-runner';
 
 const liked = (postId: string) => ({ type: 'PostLiked', data: { postId } });
@@ -63,6 +63,7 @@ describe('the runner rule (Checkpoints, SimulatedRunner)', () => {
     const seen: string[][] = [];
     const definition: ProjectionDefinition = {
       name: 't',
+      kind: 'projection',
       topics: ['events'],
       tables: [],
       handles: ['PostLiked'],

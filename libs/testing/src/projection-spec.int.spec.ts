@@ -19,6 +19,7 @@ const postOf = (d: Delivery) => (d.envelope.data as { postId: string }).postId;
 function likeCounts(apply?: ProjectionDefinition['apply']): ProjectionDefinition {
   return {
     name: 'test.like_counts',
+    kind: 'projection',
     topics: ['posts', 'likes'],
     tables: ['like_counts'],
     handles: ['PostCreated', 'PostLiked'],

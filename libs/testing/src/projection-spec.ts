@@ -1,8 +1,8 @@
 import type { Sql } from '@streamfold/runtime';
 import type { Delivery, ProjectionDefinition } from '@streamfold/projections';
 // The runner's own naming and view switching, from their files: the package index would load NestJS.
-import { ident, projectionContext, versionedTable } from '../../projections/src/runner/consumer-id';
-import { pointViews } from '../../projections/src/runner/versions';
+import { ident, projectionContext, versionedTable } from '@streamfold/projections';
+import { pointViews } from '@streamfold/projections';
 import { assertEqual } from './assert';
 import { SimulatedRunner, toBatches } from './simulated-runner';
 

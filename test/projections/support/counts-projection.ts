@@ -30,6 +30,7 @@ export function countsProjection(options: CountsProjectionOptions): ProjectionDe
   const applied = `${p}applied`;
   return {
     name: options.name ?? 'test.counts',
+    kind: 'projection',
     topics: options.topics,
     tables: [counts, applied],
     handles: [COUNTED],

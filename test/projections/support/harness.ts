@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaMessageLog } from '@streamfold/messaging';
 import { Database, migrateUp } from '@streamfold/runtime';
-import { MIGRATIONS } from '../../../migrations';
+import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { createTestDatabase, KAFKA_BROKERS, topicPrefix } from '../../e2e-env';
 import type { RunnerLogger } from './lib';
 

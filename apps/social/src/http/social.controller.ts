@@ -3,11 +3,12 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Principal, Public } from '@streamfold/auth';
 import { Observable } from 'rxjs';
-import { AddComment, DeleteComment } from '../application/comments';
-import { CreatePost } from '../application/create-post';
-import { DeletePost } from '../application/delete-post';
-import { LikePost, UnlikePost } from '../application/like-post';
-import { GetFeed, GetPost, GetTrending } from '../application/queries';
+import { AddComment } from '../application/add-comment.command';
+import { DeleteComment } from '../application/delete-comment.command';
+import { CreatePost } from '../application/create-post.command';
+import { DeletePost } from '../application/delete-post.command';
+import { LikePost, UnlikePost } from '../application/like-post.command';
+import { GetFeed, GetPost, GetTrending } from '../application/post.queries';
 import { LiveCountsService } from './live-counts.service';
 import { CommentIdResponse, LimitQuery, PostCountsResponse, PostIdResponse, PostResponse, TextBody } from './social.dto';
 

@@ -1,7 +1,6 @@
 import { DomainEvent } from '@streamfold/core';
-import { BatchProcessor, Delivery } from '@streamfold/projections';
-import { SocialEventType as T } from '../domain/social.events';
-import { COMMENT_WEIGHT, TRENDING_LATENESS_MS, TRENDING_WINDOW_MS } from '../read-models/trending.projection';
+import { BatchProcessor } from '@streamfold/projections';
+import { bucketOf, isLate, points, TRENDING_EVENTS, TRENDING_LATENESS_MS, TRENDING_WINDOW_MS, trendingDelta, TrendingEvent } from '../domain/trending';
 import { SocialTopic } from '../social.topics';
 
 export const PostTrendingScoreChanged = 'social.PostTrendingScoreChanged';
@@ -10,48 +9,39 @@ export type PostTrendingScoreChanged = DomainEvent<
   { postId: string; score: number; windowStart: string; windowEnd: string }
 >;
 
-const BUCKET_MS = 60_000;
-
 interface TrendingState {
   /** Latest event time seen for the post (its watermark). */
   watermark: number;
-  /** Points per one-minute bucket start (likes count 1, comments COMMENT_WEIGHT). */
+  /** Points per one-minute bucket start (see `points`). */
   buckets: Record<string, number>;
   score: number;
   late: number;
 }
 
-const POINTS: Record<string, number> = {
-  [T.PostLiked]: 1,
-  [T.PostUnliked]: -1,
-  [T.CommentAdded]: COMMENT_WEIGHT,
-  [T.CommentDeleted]: -COMMENT_WEIGHT,
-};
-
 /**
  * Emits a post's trending score to `trending_posts` when a batch changed it: the score of the
  * hour of event time ending at the post's watermark (same formula and lateness bound as the
- * trending read model). Purely event-time driven, so a replay emits the same scores.
+ * trending read model, from domain/trending.ts). Purely event-time driven, so a replay emits the same scores.
  */
-export const trendingPostsProcessor: BatchProcessor<TrendingState, PostTrendingScoreChanged> = {
+export const trendingPostsProcessor: BatchProcessor<TrendingState, PostTrendingScoreChanged, TrendingEvent> = {
   name: 'social.trending_posts',
   topics: [SocialTopic.likes, SocialTopic.comments],
-  handles: Object.keys(POINTS),
-  keyOf: (d: Delivery) => (d.envelope.data as { postId: string }).postId,
+  handles: TRENDING_EVENTS,
+  keyOf: (d) => d.envelope.data.postId,
   initialState: () => ({ watermark: 0, buckets: {}, score: 0, late: 0 }),
 
   evolve(state, { envelope }) {
     const at = Date.parse(envelope.occurredAt);
-    if (at < state.watermark - TRENDING_LATENESS_MS) return { ...state, late: state.late + 1 };
+    if (isLate(at, state.watermark)) return { ...state, late: state.late + 1 };
     const watermark = Math.max(state.watermark, at);
     const buckets = { ...state.buckets };
-    const bucket = String(Math.floor(at / BUCKET_MS) * BUCKET_MS);
-    buckets[bucket] = (buckets[bucket] ?? 0) + (POINTS[envelope.type] ?? 0);
+    const bucket = String(bucketOf(at));
+    buckets[bucket] = (buckets[bucket] ?? 0) + points(trendingDelta(envelope));
     // Buckets that can no longer be in any window (older than window + lateness) are dropped.
     const horizon = watermark - TRENDING_WINDOW_MS - TRENDING_LATENESS_MS;
     for (const key of Object.keys(buckets)) if (Number(key) < horizon) delete buckets[key];
     const windowStart = watermark - TRENDING_WINDOW_MS;
-    const score = Object.entries(buckets).reduce((sum, [start, points]) => (Number(start) > windowStart ? sum + points : sum), 0);
+    const score = Object.entries(buckets).reduce((sum, [start, p]) => (Number(start) > windowStart ? sum + p : sum), 0);
     return { watermark, buckets, score, late: state.late };
   },
 

@@ -1,16 +1,17 @@
-import { ProjectionContext, ProjectionDefinition, Delivery } from '@streamfold/projections';
+import { defineProjection } from '@streamfold/projections';
+import { evolveCounts, NO_COUNTS, PostCounts } from '../domain/post-counts';
 import { SocialEvent, SocialEventType as T } from '../domain/social.events';
 import { SocialTopic } from '../social.topics';
 
 export const POST_COUNTS_CHANNEL = 'social_post_counts';
 
+/** What one batch changes of one post's row: counts as deltas, the rest as values. */
 interface Change {
   authorId: string | null;
   text: string | null;
   createdAt: string | null;
   deletedAt: string | null;
-  likes: number;
-  comments: number;
+  counts: PostCounts;
   lastActivityAt: string;
 }
 
@@ -20,13 +21,13 @@ interface Change {
  * Events of one post arrive on three topics in no common order: a like may land before its
  * PostCreated, so rows are upserted and the feed shows only rows with an author.
  */
-export const postCountsProjection: ProjectionDefinition = {
+export const postCountsProjection = defineProjection<SocialEvent>({
   name: 'social.post_counts',
   topics: [SocialTopic.posts, SocialTopic.likes, SocialTopic.comments],
   tables: ['social_posts'],
   handles: Object.values(T),
 
-  async setup({ sql, table }: ProjectionContext) {
+  async setup({ sql, table }) {
     const t = table('social_posts');
     await sql.query(`
       CREATE TABLE IF NOT EXISTS ${t} (
@@ -42,33 +43,15 @@ export const postCountsProjection: ProjectionDefinition = {
     await sql.query(`CREATE INDEX IF NOT EXISTS ${t}_feed ON ${t} (created_at DESC, post_id DESC) WHERE deleted_at IS NULL AND author_id IS NOT NULL`);
   },
 
-  async apply(deliveries: Delivery[], { sql, table }: ProjectionContext) {
+  async apply(deliveries, { sql, table }) {
     const changes = new Map<string, Change>();
-    for (const { envelope } of deliveries) {
-      const event = { type: envelope.type, data: envelope.data } as SocialEvent;
-      const at = envelope.occurredAt;
-      const c = changes.get(event.data.postId) ?? { authorId: null, text: null, createdAt: null, deletedAt: null, likes: 0, comments: 0, lastActivityAt: at };
+    for (const { envelope: event } of deliveries) {
+      const at = event.occurredAt;
+      const c = changes.get(event.data.postId) ?? { authorId: null, text: null, createdAt: null, deletedAt: null, counts: NO_COUNTS, lastActivityAt: at };
       if (at > c.lastActivityAt) c.lastActivityAt = at;
-      switch (event.type) {
-        case T.PostCreated:
-          Object.assign(c, { authorId: event.data.authorId, text: event.data.text, createdAt: at });
-          break;
-        case T.PostDeleted:
-          c.deletedAt = at;
-          break;
-        case T.PostLiked:
-          c.likes++;
-          break;
-        case T.PostUnliked:
-          c.likes--;
-          break;
-        case T.CommentAdded:
-          c.comments++;
-          break;
-        case T.CommentDeleted:
-          c.comments--;
-          break;
-      }
+      if (event.type === T.PostCreated) Object.assign(c, { authorId: event.data.authorId, text: event.data.text, createdAt: at });
+      if (event.type === T.PostDeleted) c.deletedAt = at;
+      c.counts = evolveCounts(c.counts, event);
       changes.set(event.data.postId, c);
     }
     if (changes.size === 0) return;
@@ -93,8 +76,8 @@ export const postCountsProjection: ProjectionDefinition = {
         rows.map((r) => r.text),
         rows.map((r) => r.createdAt),
         rows.map((r) => r.deletedAt),
-        rows.map((r) => r.likes),
-        rows.map((r) => r.comments),
+        rows.map((r) => r.counts.likes),
+        rows.map((r) => r.counts.comments),
         rows.map((r) => r.lastActivityAt),
       ],
     );
@@ -102,7 +85,7 @@ export const postCountsProjection: ProjectionDefinition = {
     // commits. Payloads are capped at 8000 bytes, so the rows go in chunks, all in one statement.
     await sql.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [POST_COUNTS_CHANNEL, notifyChunks(updated.rows)]);
   },
-};
+});
 
 const NOTIFY_LIMIT = 7900;
 

@@ -1,29 +1,22 @@
-import { Delivery, ProjectionContext, ProjectionDefinition } from '@streamfold/projections';
-import { SocialEvent, SocialEventType as T } from '../domain/social.events';
+import { defineProjection } from '@streamfold/projections';
+import { bucketOf, COMMENT_WEIGHT, isLate, TRENDING_EVENTS, TRENDING_WINDOW_MS, trendingDelta, TrendingEvent } from '../domain/trending';
 import { SocialTopic } from '../social.topics';
-
-/** Window of "trending": the past hour of event time. */
-export const TRENDING_WINDOW_MS = 3600_000;
-/** How far behind its partition's watermark (max event time seen) an event may arrive and still count. */
-export const TRENDING_LATENESS_MS = 10 * 60_000;
-/** Weight of a comment against a like in the score. */
-export const COMMENT_WEIGHT = 2;
-const BUCKET_MS = 60_000;
 
 /**
  * Trending = score over the past hour by event time, in one-minute buckets:
  *   score(post) = Σ likes − unlikes + 2 × (comments − deleted comments), over buckets with start > now − 1h
  * Deleted posts are excluded (joined with social_posts); ties go to the most recent activity, then
  * the smaller post id. An event older than its partition's watermark minus 10 minutes is late:
- * it is not counted (and is reported in `social_trending_late`), so a replay gives the same result.
+ * it is not counted (and is reported in `social_trending_marks.late`), so a replay gives the same result.
+ * The rules (buckets, lateness, weights) are shared with the trending_posts processor.
  */
-export const trendingProjection: ProjectionDefinition = {
+export const trendingProjection = defineProjection<TrendingEvent>({
   name: 'social.trending',
   topics: [SocialTopic.likes, SocialTopic.comments],
   tables: ['social_trending', 'social_trending_marks'],
-  handles: [T.PostLiked, T.PostUnliked, T.CommentAdded, T.CommentDeleted],
+  handles: TRENDING_EVENTS,
 
-  async setup({ sql, table }: ProjectionContext) {
+  async setup({ sql, table }) {
     await sql.query(`
       CREATE TABLE IF NOT EXISTS ${table('social_trending')} (
         post_id   text NOT NULL,
@@ -43,7 +36,7 @@ export const trendingProjection: ProjectionDefinition = {
       )`);
   },
 
-  async apply(deliveries: Delivery[], { sql, table }: ProjectionContext) {
+  async apply(deliveries, { sql, table }) {
     if (deliveries.length === 0) return;
     const { topic, partition } = deliveries[0];
     const marks = table('social_trending_marks');
@@ -51,21 +44,19 @@ export const trendingProjection: ProjectionDefinition = {
     let watermark = found.rows[0] ? new Date(found.rows[0].watermark).getTime() : -Infinity;
     let late = 0;
     const buckets = new Map<string, { postId: string; bucket: number; likes: number; comments: number }>();
-    for (const { envelope } of deliveries) {
-      const at = Date.parse(envelope.occurredAt);
-      if (at < watermark - TRENDING_LATENESS_MS) {
+    for (const { envelope: event } of deliveries) {
+      const at = Date.parse(event.occurredAt);
+      if (isLate(at, watermark)) {
         late++;
         continue;
       }
       watermark = Math.max(watermark, at);
-      const event = { type: envelope.type, data: envelope.data } as SocialEvent;
-      const bucket = Math.floor(at / BUCKET_MS) * BUCKET_MS;
+      const bucket = bucketOf(at);
       const key = `${event.data.postId}@${bucket}`;
       const b = buckets.get(key) ?? { postId: event.data.postId, bucket, likes: 0, comments: 0 };
-      if (event.type === T.PostLiked) b.likes++;
-      else if (event.type === T.PostUnliked) b.likes--;
-      else if (event.type === T.CommentAdded) b.comments++;
-      else if (event.type === T.CommentDeleted) b.comments--;
+      const delta = trendingDelta(event);
+      b.likes += delta.likes;
+      b.comments += delta.comments;
       buckets.set(key, b);
     }
     if (buckets.size > 0) {
@@ -85,7 +76,7 @@ export const trendingProjection: ProjectionDefinition = {
       );
     }
   },
-};
+});
 
 /** The ranking over the reader views (active version): total counts, and the score of the past hour. */
 export const TRENDING_QUERY = `

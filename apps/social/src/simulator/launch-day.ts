@@ -1,4 +1,6 @@
 import { signToken } from '@streamfold/auth';
+import { ValidationFailed } from '@streamfold/core';
+import type { SimulationProgress, SimulatorDefinition } from '@streamfold/nestjs';
 import { Zipf } from './zipf';
 
 export interface LaunchDayOptions {
@@ -17,16 +19,8 @@ export interface LaunchDayOptions {
   onProgress?: (p: LaunchDayProgress) => void;
 }
 
-export interface LaunchDayProgress {
-  elapsedSeconds: number;
-  sent: number;
-  ok: number;
-  rejected: number;
-  failed: number;
-  ratePerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-}
+/** Progress and final figures of a launch-day run. */
+export type LaunchDayProgress = SimulationProgress;
 
 type Action = 'like' | 'unlike' | 'comment' | 'post';
 const MIX: Array<[Action, number]> = [['like', 0.7], ['unlike', 0.08], ['comment', 0.17], ['post', 0.05]];
@@ -113,3 +107,15 @@ export async function runLaunchDay(o: LaunchDayOptions): Promise<LaunchDayProgre
   }
   return snapshot();
 }
+
+/** `cli simulate social`: the launch-day spike against a running instance. */
+export const launchDaySimulator: SimulatorDefinition = {
+  description: 'launch-day spike: likes, unlikes, comments and posts on Zipf-popular posts',
+  params: { posts: 'posts created before the spike (default 100)' },
+  defaults: { rate: 200, durationSeconds: 30, users: 2000, concurrency: 64 },
+  run(o) {
+    const posts = Number(o.params.posts ?? 100);
+    if (!Number.isInteger(posts) || posts < 1 || posts > 100_000) throw new ValidationFailed('posts', 'must be an integer between 1 and 100000');
+    return runLaunchDay({ ...o, posts });
+  },
+};

@@ -10,26 +10,26 @@ import { appendCaused, EmittedEvent, keyedStateDefinition } from './processor';
  * stays pure (`evolve`), and so does the decision to emit (`emit`, from the state before and
  * after the batch).
  */
-export interface BatchProcessor<S, E extends DomainEvent = DomainEvent> {
+export interface BatchProcessor<S, E extends DomainEvent = DomainEvent, In extends DomainEvent = DomainEvent> {
   name: string;
   topics: string[];
-  handles?: string[];
+  handles?: ReadonlyArray<In['type']>;
   /** @default the Kafka key, else the stream id */
-  keyOf?(delivery: Delivery): string;
+  keyOf?(delivery: Delivery<In>): string;
   initialState(key: string): S;
-  evolve(state: S, delivery: Delivery): S;
+  evolve(state: S, delivery: Delivery<In>): S;
   /** What to emit for a key the batch touched; null emits nothing. `last` is the key's last delivery of the batch. */
-  emit(key: string, before: S | undefined, after: S, last: Delivery): EmittedEvent<E> | null;
+  emit(key: string, before: S | undefined, after: S, last: Delivery<In>): EmittedEvent<E> | null;
 }
 
-export function defineBatchProcessor<S, E extends DomainEvent = DomainEvent>(
-  processor: BatchProcessor<S, E>,
+export function defineBatchProcessor<S, E extends DomainEvent = DomainEvent, In extends DomainEvent = DomainEvent>(
+  processor: BatchProcessor<S, E, In>,
   deps: { eventStore: Pick<EventStore, 'append'>; stateStore?: ProcessorStateStore },
-): ProjectionDefinition {
+): ProjectionDefinition<In> {
   const stateStore = deps.stateStore ?? postgresProcessorState;
-  return keyedStateDefinition<S>(processor, stateStore, async ({ deliveries, keys, stored, namespace }, ctx) => {
+  return keyedStateDefinition<S, In>(processor, stateStore, async ({ deliveries, keys, stored, namespace }, ctx) => {
     const after = new Map<string, S>();
-    const last = new Map<string, Delivery>();
+    const last = new Map<string, Delivery<In>>();
     deliveries.forEach((delivery, i) => {
       const key = keys[i];
       const state = after.get(key) ?? stored.get(key) ?? processor.initialState(key);

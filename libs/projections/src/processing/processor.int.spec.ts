@@ -4,7 +4,7 @@ import { deliveries, DeliveryInput, PgliteWorker, pgliteSql, SimulatedRunner, st
 import { projectionContext } from '../runner/consumer-id';
 import type { QueryRunner } from 'typeorm';
 import type { AppendOptions, EventStore } from '@streamfold/eventstore';
-import { Framework1764100000000 } from '../../../../migrations/1764100000000-framework';
+import { Framework1764100000000 } from '@streamfold/runtime';
 import { defineProcessor, Processor, processorNamespace } from './processor';
 import { deleteProcessorState } from './processor-state';
 

@@ -21,16 +21,16 @@ export interface ProcessResult<S, E extends DomainEvent = DomainEvent> {
  * (trending posts, surge prices, alerts). It knows no database, Kafka or NestJS; defineProcessor
  * gives it the delivery guarantee of a projection.
  */
-export interface Processor<S, E extends DomainEvent = DomainEvent> {
+export interface Processor<S, E extends DomainEvent = DomainEvent, In extends DomainEvent = DomainEvent> {
   /** Stable name; with the version it namespaces the state (`name@v<version>`). */
   name: string;
   topics: string[];
   /** Event types it needs; others are skipped by the runner. @default every type */
-  handles?: string[];
+  handles?: ReadonlyArray<In['type']>;
   /** Which state a delivery belongs to. @default the Kafka key, else the stream id */
-  keyOf?(delivery: Delivery): string;
+  keyOf?(delivery: Delivery<In>): string;
   initialState(key: string): S;
-  process(state: S, delivery: Delivery): ProcessResult<S, E>;
+  process(state: S, delivery: Delivery<In>): ProcessResult<S, E>;
 }
 
 export interface ProcessorDependencies {
@@ -59,13 +59,16 @@ export function processorNamespace(name: string, version: number): string {
  * write. Emitted events are appended to the store in the batch's transaction and the relay
  * publishes them.
  */
-export function defineProcessor<S, E extends DomainEvent = DomainEvent>(processor: Processor<S, E>, deps: ProcessorDependencies): ProjectionDefinition {
+export function defineProcessor<S, E extends DomainEvent = DomainEvent, In extends DomainEvent = DomainEvent>(
+  processor: Processor<S, E, In>,
+  deps: ProcessorDependencies,
+): ProjectionDefinition<In> {
   const store = deps.stateStore ?? postgresProcessorState;
   const onIgnored = deps.onIgnored ?? (() => undefined);
 
-  return keyedStateDefinition<S>(processor, store, async ({ deliveries, keys, stored, namespace }, ctx) => {
+  return keyedStateDefinition<S, In>(processor, store, async ({ deliveries, keys, stored, namespace }, ctx) => {
     const states = new Map<string, S>();
-    const outputs: Array<{ cause: Delivery; streamId: string; events: DomainEvent[] }> = [];
+    const outputs: Array<{ cause: Delivery<In>; streamId: string; events: DomainEvent[] }> = [];
 
     deliveries.forEach((delivery, i) => {
       const key = keys[i];
@@ -92,8 +95,9 @@ export function defineProcessor<S, E extends DomainEvent = DomainEvent>(processo
   });
 }
 
-export interface KeyedBatch<S> {
-  deliveries: Delivery[];
+/** One batch as a keyed processor folds it. */
+export interface KeyedBatch<S, In extends DomainEvent = DomainEvent> {
+  deliveries: Array<Delivery<In>>;
   /** keys[i] is the state key of deliveries[i]. */
   keys: string[];
   /** Stored states of the batch's keys, locked until the transaction ends. */
@@ -106,19 +110,20 @@ export interface KeyedBatch<S> {
  * sf_processor_state, created by the framework migration), and the batch's per-key states loaded
  * and locked before `fold` runs, inside the batch's transaction.
  */
-export function keyedStateDefinition<S>(
-  processor: Pick<Processor<S>, 'name' | 'topics' | 'handles' | 'keyOf'>,
+export function keyedStateDefinition<S, In extends DomainEvent = DomainEvent>(
+  processor: Pick<Processor<S, DomainEvent, In>, 'name' | 'topics' | 'handles' | 'keyOf'>,
   store: ProcessorStateStore,
-  fold: (batch: KeyedBatch<S>, ctx: ProjectionContext) => Promise<void>,
-): ProjectionDefinition {
-  const keyOf = processor.keyOf ?? ((d: Delivery) => d.key ?? d.envelope.streamId);
+  fold: (batch: KeyedBatch<S, In>, ctx: ProjectionContext) => Promise<void>,
+): ProjectionDefinition<In> {
+  const keyOf = processor.keyOf ?? ((d: Delivery<In>) => d.key ?? d.envelope.streamId);
   return {
     name: processor.name,
+    kind: 'processor',
     topics: processor.topics,
     tables: [],
     handles: processor.handles,
     async setup() {},
-    async apply(deliveries: Delivery[], ctx: ProjectionContext) {
+    async apply(deliveries: Array<Delivery<In>>, ctx: ProjectionContext) {
       if (deliveries.length === 0) return;
       const namespace = processorNamespace(processor.name, ctx.version);
       const keys = deliveries.map(keyOf);
@@ -133,7 +138,7 @@ export function appendCaused(
   eventStore: Pick<EventStore, 'append'>,
   ctx: ProjectionContext,
   processorName: string,
-  cause: Delivery,
+  cause: Delivery<DomainEvent>,
   streamId: string,
   events: DomainEvent[],
 ) {

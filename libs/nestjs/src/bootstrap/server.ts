@@ -1,0 +1,81 @@
+import { DynamicModule, Module, Type, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Infrastructure, StreamfoldConfig } from '@streamfold/runtime';
+import { Logger } from 'nestjs-pino';
+import { collectContexts } from '../context/streamfold.module';
+import { StreamfoldHostModule } from '../host/streamfold-host.module';
+import { ReactionsTransport } from '../reactions/reactions.transport';
+import { HostOptions, readConfig, startInfrastructure } from './boot';
+
+/** A running Streamfold HTTP server. */
+export interface Server {
+  app: NestExpressApplication;
+  infra: Infrastructure;
+  /** Loopback URL of the bound port. */
+  url: string;
+  /** Stops consumers and the relay, closes HTTP, the pool and the log. */
+  close(): Promise<void>;
+}
+
+/** Options of `startServer`. */
+export interface ServerOptions extends HostOptions {
+  /** @default the environment (`loadConfig()`) */
+  config?: StreamfoldConfig;
+  /** Nest and request logs. @default true */
+  logger?: boolean;
+  /** Pending migrations: apply, check (refuse to start) or skip. @default apply on embedded or MIGRATE_ON_START=true, else check */
+  schema?: 'apply' | 'check' | 'skip';
+  /** OpenAPI document title. @default 'Streamfold' */
+  title?: string;
+}
+
+/**
+ * Serves an application module whose imports register bounded contexts with
+ * `StreamfoldModule.forFeature`: finds them, opens the infrastructure they need (migrations,
+ * topics), hosts them with the framework's services, and starts HTTP, projections, relay and
+ * reactions per PROCESS_ROLES.
+ */
+export async function startServer(appModule: Type<unknown> | DynamicModule, options: ServerOptions = {}): Promise<Server> {
+  const config = options.config ?? readConfig();
+  const contexts = collectContexts(appModule);
+  const infra = await startInfrastructure(config, contexts, { schema: options.schema, host: options });
+  try {
+    @Module({ imports: [StreamfoldHostModule.forRoot(infra, contexts), appModule] })
+    class StreamfoldRoot {}
+    const app = await NestFactory.create<NestExpressApplication>(StreamfoldRoot, {
+      bufferLogs: true,
+      abortOnError: false,
+      logger: options.logger === false ? false : undefined,
+    });
+    if (options.logger !== false) app.useLogger(app.get(Logger));
+    app.useBodyParser('json', { limit: '64kb' });
+    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+    const docs = new DocumentBuilder()
+      .setTitle(options.title ?? 'Streamfold')
+      .setDescription('Event-sourced CQRS on Kafka: commands, queries and operations')
+      .addBearerAuth()
+      .build();
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs));
+    if (config.workers) {
+      app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) }, { inheritAppConfig: true });
+      await app.startAllMicroservices();
+    }
+    await app.listen(config.port, '0.0.0.0');
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    return {
+      app,
+      infra,
+      url: `http://127.0.0.1:${port}`,
+      close: async () => {
+        await app.close();
+        await infra.close();
+      },
+    };
+  } catch (error) {
+    await infra.close();
+    throw error;
+  }
+}

@@ -1,0 +1,65 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { BearerAuthGuard, WriteRateLimitGuard, writeRateLimitOptions } from '@streamfold/auth';
+import { EventRegistry } from '@streamfold/core';
+import { EVENT_STORE, PostgresEventStore } from '@streamfold/eventstore';
+import { Database, Infrastructure, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
+import type { ContextDefinition } from '../context/context';
+import { allProjections } from '../context/context';
+import { STREAMFOLD_CONTEXTS } from '../context/streamfold.module';
+import { AdminController } from '../http/admin.controller';
+import { ApiRoleGuard } from '../http/api-role.guard';
+import { DomainExceptionFilter } from '../http/domain-exception.filter';
+import { UnavailableFilter } from '../http/unavailable.filter';
+import { ProjectionsModule } from '../projections/projections.module';
+import { RuntimeModule } from '../runtime/runtime.module';
+import { RelayWorker, wakingStore } from './relay.worker';
+
+/** Builds the event registry of every hosted context (validation on write, upcasting on read). */
+export function contextRegistry(contexts: readonly ContextDefinition[]): EventRegistry {
+  return new EventRegistry().register(...contexts.flatMap((c) => c.events));
+}
+
+/**
+ * Everything the hosted contexts share, on infrastructure opened before Nest started: config,
+ * pool, log, metrics, health; the event registry and PostgreSQL event store (PGlite on the
+ * embedded default), the relay, the projection runners, bearer auth, the rate limit, the admin
+ * API and the one mapping of domain errors to HTTP. `startServer` and `runCli` build it; an
+ * application never imports it itself.
+ */
+@Global()
+@Module({})
+export class StreamfoldHostModule {
+  static forRoot(infra: Infrastructure, contexts: ContextDefinition[]): DynamicModule {
+    return {
+      module: StreamfoldHostModule,
+      global: true,
+      imports: [
+        RuntimeModule.forRoot(infra),
+        ProjectionsModule.forRoot({ projections: allProjections(contexts) }),
+        ThrottlerModule.forRootAsync({
+          inject: [STREAMFOLD_CONFIG],
+          useFactory: (config: StreamfoldConfig) => writeRateLimitOptions(config.rateLimitWrites, config.rateLimitWindowSeconds),
+        }),
+      ],
+      controllers: [AdminController],
+      providers: [
+        { provide: STREAMFOLD_CONTEXTS, useValue: contexts },
+        { provide: EventRegistry, useValue: contextRegistry(contexts) },
+        { provide: PostgresEventStore, inject: [Database, EventRegistry], useFactory: (db: Database, registry: EventRegistry) => new PostgresEventStore(db, registry) },
+        RelayWorker,
+        { provide: EVENT_STORE, inject: [PostgresEventStore, RelayWorker], useFactory: wakingStore },
+        // Order matters: a worker-only process refuses API routes first; the rate limit keys on
+        // the user the bearer guard identified.
+        { provide: APP_GUARD, useClass: ApiRoleGuard },
+        { provide: APP_GUARD, useClass: BearerAuthGuard },
+        { provide: APP_GUARD, useClass: WriteRateLimitGuard },
+        // Filters run last-registered first: domain errors are caught before the catch-all.
+        { provide: APP_FILTER, useClass: UnavailableFilter },
+        { provide: APP_FILTER, useClass: DomainExceptionFilter },
+      ],
+      exports: [STREAMFOLD_CONTEXTS, EVENT_STORE, EventRegistry, PostgresEventStore, RelayWorker, ProjectionsModule],
+    };
+  }
+}

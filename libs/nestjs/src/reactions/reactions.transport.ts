@@ -1,0 +1,115 @@
+import { Logger } from '@nestjs/common';
+import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { EventEnvelope, fromWire } from '@streamfold/core';
+import type { BatchContext, ConsumerHandle, LogBatch, LogMessage, MessageLog } from '@streamfold/messaging';
+import { backoffMs, DeadLetterWriter, describeError, retryPolicy, RetryPolicy, sleep } from '@streamfold/projections';
+import type { Database } from '@streamfold/runtime';
+import { lastValueFrom } from 'rxjs';
+
+/** The second argument of a reaction handler (`@Ctx()`): where the event came from. */
+export class ReactionContext extends BaseRpcContext<[LogMessage]> {
+  /** The Kafka message (topic, partition, offset, key, headers). */
+  getMessage(): LogMessage {
+    return this.args[0];
+  }
+}
+
+/** Options of the reactions transport. */
+export interface ReactionsTransportOptions {
+  /** Consumer group of every reaction in the process. @default 'streamfold.reactions' */
+  groupId?: string;
+  /** Attempts per event before it is dead-lettered, with the runner's backoff. @default maxAttempts 5, backoff 100 ms doubling to 5 s */
+  retry?: Partial<RetryPolicy>;
+}
+
+/**
+ * A `@nestjs/microservices` transport over the MessageLog port, so side effects that need no
+ * read-model transaction (a notification, a call to another service) are written the Nest way:
+ * `@EventPattern('<topic>') onX(@Payload() event: EventEnvelope, @Ctx() ctx: ReactionContext)`.
+ *
+ * Delivery is AT LEAST ONCE: a partition's batch is committed after its handlers resolved, so a
+ * crash or rebalance delivers some events again. A handler whose effect must not repeat
+ * de-duplicates by `event.eventId` (see `onceByEventId`). A handler that keeps throwing is retried
+ * with backoff, then its event is dead-lettered (`cli dlq list`) so the partition moves on.
+ * Read models and processors do not belong here: they need the runner's exactly-once checkpoint.
+ */
+export class ReactionsTransport extends Server implements CustomTransportStrategy {
+  private readonly log$ = new Logger('Reactions');
+  private handle: ConsumerHandle | null = null;
+  private readonly policy: RetryPolicy;
+  private readonly deadLetters: DeadLetterWriter;
+
+  constructor(
+    private readonly messageLog: MessageLog,
+    private readonly db: Database,
+    private readonly options: ReactionsTransportOptions = {},
+  ) {
+    super();
+    this.policy = retryPolicy(options.retry);
+    this.deadLetters = new DeadLetterWriter(messageLog);
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    const topics = [...this.messageHandlers.keys()];
+    try {
+      if (topics.length > 0) {
+        this.handle = await this.messageLog.consume({
+          groupId: this.options.groupId ?? 'streamfold.reactions',
+          topics,
+          eachBatch: (batch, context) => this.onBatch(batch, context),
+        });
+        this.log$.log(`reacting to ${topics.join(', ')}`);
+      }
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.stop();
+  }
+
+  on(): never {
+    throw new Error('ReactionsTransport has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.messageLog as T;
+  }
+
+  private async onBatch(batch: LogBatch, context: BatchContext): Promise<void> {
+    const handler = this.getHandlerByPattern(batch.topic);
+    if (!handler) return;
+    for (const message of batch.messages) {
+      if (!context.isRunning()) throw new Error('reactions: partition released; the rest of the batch comes again');
+      let envelope: EventEnvelope;
+      try {
+        envelope = fromWire(message.value, message.headers).envelope;
+      } catch (error) {
+        await this.deadLetter(message, describeError(error), 1);
+        continue;
+      }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await lastValueFrom(this.transformToObservable(await handler(envelope, new ReactionContext([message]))), { defaultValue: undefined });
+          break;
+        } catch (error) {
+          if (attempt >= this.policy.maxAttempts) {
+            await this.deadLetter(message, describeError(error), attempt);
+            break;
+          }
+          await sleep(backoffMs(this.policy, attempt));
+          await context.heartbeat();
+        }
+      }
+    }
+  }
+
+  private async deadLetter(message: LogMessage, error: string, attempts: number): Promise<void> {
+    this.log$.warn(`${message.topic}/${message.partition}@${message.offset}: dead-lettered after ${attempts} attempt(s): ${error}`);
+    await this.deadLetters.write(this.db.pool, { consumer: `reactions:${message.topic}`, message, error, attempts });
+  }
+}

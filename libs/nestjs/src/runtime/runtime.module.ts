@@ -1,0 +1,47 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
+import { MESSAGE_LOG } from '@streamfold/messaging';
+import { LoggerModule } from 'nestjs-pino';
+import { Database, Infrastructure, loadConfig, STREAMFOLD_CONFIG } from '@streamfold/runtime';
+import { HealthController } from './health.controller';
+import { MetricsController, MetricsService } from './metrics';
+
+/**
+ * Process-wide services: validated config, the database pool and message log opened before
+ * Nest started, structured logs, /health and /metrics.
+ */
+@Global()
+@Module({})
+export class RuntimeModule {
+  static forRoot(infra: Infrastructure, options: { http?: boolean } = {}): DynamicModule {
+    const http = options.http ?? true;
+    return {
+      module: RuntimeModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: (env) => ({ ...env, ...loadConfig(env) }) }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: infra.config.logLevel,
+            // One line per request at info and below; above it, skip the per-request work entirely.
+            autoLogging: ['trace', 'debug', 'info'].includes(infra.config.logLevel)
+              ? { ignore: (req) => req.url === '/health' || req.url === '/metrics' }
+              : false,
+            redact: ['req.headers.authorization'],
+          },
+        }),
+        TerminusModule,
+      ],
+      controllers: http ? [HealthController, MetricsController] : [],
+      providers: [
+        { provide: Infrastructure, useValue: infra },
+        { provide: STREAMFOLD_CONFIG, useValue: infra.config },
+        { provide: Database, useValue: infra.database },
+        { provide: MESSAGE_LOG, useValue: infra.log },
+        MetricsService,
+      ],
+      exports: [Infrastructure, STREAMFOLD_CONFIG, Database, MESSAGE_LOG, MetricsService],
+    };
+  }
+}
