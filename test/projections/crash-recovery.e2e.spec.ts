@@ -40,7 +40,7 @@ function spawnProjector(h: Harness, env: Record<string, string>): Child {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// DESIGN invariant 4 under crashes: a projector killed at random moments, over and over, while a
+// Invariant 4 (docs/architecture.md) under crashes: a projector killed at random moments, over and over, while a
 // relay that also re-sends keeps publishing, ends with exactly the from-scratch fold.
 describe('a projector killed mid-batch again and again', () => {
   let h: Harness;

@@ -6,7 +6,7 @@ import { FakeRelay } from './support/fake-relay';
 import { applications, countsOf, Harness, measured, openHarness, quietLogger } from './support/harness';
 import { DEAD_LETTER_HEADER, DEAD_LETTER_TOPIC, DeadLetterRefused, DeadLetters, ProjectionRunner } from './support/lib';
 
-// DESIGN invariant 7: bounded retries with backoff, then the dead-letter topic and table; the
+// Invariant 7 (docs/architecture.md): bounded retries with backoff, then the dead-letter topic and table; the
 // partition moves on; a replay after the fix applies the event exactly once.
 describe('poison events', () => {
   let h: Harness;

@@ -45,7 +45,7 @@ function startReader(url: string): { stop(): Promise<ReaderResult> } {
   };
 }
 
-// DESIGN invariant 5: a rebuild runs beside the live projection while events keep flowing, swaps
+// Invariant 5 (docs/architecture.md): a rebuild runs beside the live projection while events keep flowing, swaps
 // when caught up, and equals the live fold; readers never see the model go back or disappear.
 describe('rebuilding a projection', () => {
   let h: Harness;

@@ -26,7 +26,7 @@ export const EVENT_COLUMNS = `global_position::text AS global_position, tx_id::t
 /**
  * Rows readAll may return: only transactions older than every transaction still running. A
  * global_position is drawn before its transaction commits, so "position > last" alone would skip
- * a slow transaction's events once a faster, later one was read (DESIGN invariant 3). Every xid
+ * a slow transaction's events once a faster, later one was read (invariant 3 of docs/architecture.md). Every xid
  * below the snapshot's xmin has finished, and any later writer gets a larger xid, so nothing can
  * appear behind a (tx_id, global_position) checkpoint taken from these rows.
  */

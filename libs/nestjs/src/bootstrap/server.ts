@@ -6,7 +6,7 @@ import { Infrastructure, StreamfoldConfig } from '@streamfold/runtime';
 import { Logger } from 'nestjs-pino';
 import { collectContexts } from '../context/streamfold.module';
 import { StreamfoldHostModule } from '../host/streamfold-host.module';
-import { ReactionsTransport } from '../reactions/reactions.transport';
+import { ReactionErrorFilter, ReactionsTransport } from '../reactions/reactions.transport';
 import { HostOptions, readConfig, startInfrastructure } from './boot';
 
 /** A running Streamfold HTTP server. */
@@ -59,7 +59,8 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       .build();
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs));
     if (config.workers) {
-      app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) }, { inheritAppConfig: true });
+      const reactions = app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) }, { inheritAppConfig: true });
+      reactions.useGlobalFilters(new ReactionErrorFilter());
       await app.startAllMicroservices();
     }
     await app.listen(config.port, '0.0.0.0');

@@ -64,7 +64,7 @@ export class DeadLettersCommand extends CommandRunner {
     if (!['pending', 'replayed', 'discarded'].includes(v)) throw new UsageError('--status must be pending, replayed or discarded');
     return v;
   }
-  @Option({ flags: '--consumer <id>', description: 'replay --all: the consumer, e.g. social.post_counts@v1' })
+  @Option({ flags: '--consumer <id>', description: 'replay --all: the consumer, e.g. shop.order_totals@v1' })
   parseConsumer(v: string): string {
     return v;
   }

@@ -17,7 +17,7 @@ class ThrowingController {
   }
   @Post('payload')
   payload() {
-    throw new InvalidEventPayload('social.PostCreated: text is required');
+    throw new InvalidEventPayload('shop.OrderPlaced: total is required');
   }
   @Post('bug')
   bug() {

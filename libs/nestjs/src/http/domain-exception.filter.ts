@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import { DomainError, InvalidEventPayload } from '@streamfold/core';
+import { throwError } from 'rxjs';
 
 export interface DomainErrorBody {
   statusCode: number;
@@ -17,6 +18,8 @@ export interface DomainErrorBody {
 @Catch(DomainError, InvalidEventPayload)
 export class DomainExceptionFilter implements ExceptionFilter {
   catch(exception: DomainError | InvalidEventPayload, host: ArgumentsHost): unknown {
+    // Reactions (the microservice transport) retry and dead-letter the error themselves.
+    if (host.getType() === 'rpc') return throwError(() => exception);
     // Other transports (GraphQL) turn a returned exception into their own error shape.
     if (host.getType() !== 'http') return exception;
     const body = toDomainErrorBody(exception);

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
+import { Observable, throwError } from 'rxjs';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 // PostgreSQL SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (operator intervention: shutdown).
@@ -23,7 +24,9 @@ export function isUnavailable(error: unknown): boolean {
 export class UnavailableFilter extends BaseExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Unavailable');
 
-  override catch(exception: unknown, host: ArgumentsHost): void {
+  override catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    // Reactions (the microservice transport) handle their own errors: retry, then dead-letter.
+    if (host.getType() === 'rpc') return throwError(() => exception);
     if (host.getType() === 'http' && !(exception instanceof HttpException) && isUnavailable(exception)) {
       this.logger.warn(`dependency unavailable: ${(exception as Error).message}`);
       const res = host.switchToHttp().getResponse();

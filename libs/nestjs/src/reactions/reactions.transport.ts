@@ -1,16 +1,28 @@
-import { Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, Logger, RpcExceptionFilter } from '@nestjs/common';
 import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { EventEnvelope, fromWire } from '@streamfold/core';
 import type { BatchContext, ConsumerHandle, LogBatch, LogMessage, MessageLog } from '@streamfold/messaging';
 import { backoffMs, DeadLetterWriter, describeError, retryPolicy, RetryPolicy, sleep } from '@streamfold/projections';
 import type { Database } from '@streamfold/runtime';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, Observable, throwError } from 'rxjs';
 
 /** The second argument of a reaction handler (`@Ctx()`): where the event came from. */
 export class ReactionContext extends BaseRpcContext<[LogMessage]> {
   /** The Kafka message (topic, partition, offset, key, headers). */
   getMessage(): LogMessage {
     return this.args[0];
+  }
+}
+
+/**
+ * Hands a reaction's error back to the transport as it is (Nest's default RPC filter would turn
+ * it into "Internal server error"), so retries see it and the dead letter records it.
+ * `startServer` installs it; install it yourself on a microservice you create by hand.
+ */
+@Catch()
+export class ReactionErrorFilter implements RpcExceptionFilter {
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    return throwError(() => exception);
   }
 }
 
@@ -98,7 +110,7 @@ export class ReactionsTransport extends Server implements CustomTransportStrateg
           break;
         } catch (error) {
           if (attempt >= this.policy.maxAttempts) {
-            await this.deadLetter(message, describeError(error), attempt);
+            await this.deadLetter(message, describeHandlerError(error), attempt);
             break;
           }
           await sleep(backoffMs(this.policy, attempt));
@@ -112,4 +124,11 @@ export class ReactionsTransport extends Server implements CustomTransportStrateg
     this.log$.warn(`${message.topic}/${message.partition}@${message.offset}: dead-lettered after ${attempts} attempt(s): ${error}`);
     await this.deadLetters.write(this.db.pool, { consumer: `reactions:${message.topic}`, message, error, attempts });
   }
+}
+
+/** Nest's RPC exception layer hands back `{ status, message }` objects rather than Errors. */
+function describeHandlerError(error: unknown): string {
+  if (error instanceof Error) return describeError(error);
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(error);
 }

@@ -53,7 +53,7 @@ export function processorNamespace(name: string, version: number): string {
 /**
  * Runs a processor as a projection: the runner hands it a de-duplicated batch inside one
  * transaction, and state, emitted events and the runner's checkpoint commit together, so every
- * delivery takes effect exactly once (DESIGN invariant 4).
+ * delivery takes effect exactly once (invariant 4 of docs/architecture.md).
  *
  * There is deliberately no variant that produces to a Kafka topic directly: that would be a dual
  * write. Emitted events are appended to the store in the batch's transaction and the relay

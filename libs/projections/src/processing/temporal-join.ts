@@ -1,6 +1,6 @@
 /**
  * A temporal table: every version of a value per key, each valid from an event time. Joining an
- * event against it answers "what was in force when this happened" (DESIGN invariant 6): a
+ * event against it answers "what was in force when this happened" (invariant 6 of docs/architecture.md): a
  * threshold changed at 12:00 applies to transactions from 12:00 on, never to earlier ones, even
  * when the transaction or the change arrives late. Pure and JSON-serialisable (jsonb column).
  */

@@ -1,5 +1,5 @@
 /**
- * Event-time windowing (DESIGN invariant 6): windows are cut by the event's own timestamp, never
+ * Event-time windowing (invariant 6 of docs/architecture.md): windows are cut by the event's own timestamp, never
  * by the clock of the machine that processes it, so a replay computes the same windows as the
  * live run. Pure and JSON-serialisable: a processor keeps the state in a jsonb column.
  *

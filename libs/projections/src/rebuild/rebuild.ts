@@ -71,7 +71,7 @@ export class RebuildError extends Error {
 
 /**
  * Folds the whole log into version n+1 beside the live version n, then swaps the reader views in
- * one transaction once it is caught up (DESIGN invariant 5). The fold uses the very runner the
+ * one transaction once it is caught up (invariant 5 of docs/architecture.md). The fold uses the very runner the
  * live process uses, so the new model is what live processing would have built.
  */
 export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {

@@ -59,7 +59,7 @@ export interface RunnerStats extends BatchOutcome {
  * Runs one projection at one version as consumer `${name}@v${version}` (Kafka group and checkpoint
  * key). More instances with the same group share the partitions; instances in other groups or
  * processes are safe too, because every batch commits its effects and its checkpoint in one
- * PostgreSQL transaction under a row lock (DESIGN invariant 4).
+ * PostgreSQL transaction under a row lock (invariant 4 of docs/architecture.md).
  */
 export class ProjectionRunner {
   private handle: ConsumerHandle | null = null;

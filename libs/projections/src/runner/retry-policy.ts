@@ -1,4 +1,4 @@
-/** How a runner treats an `apply` that throws (DESIGN invariant 7: never stall a partition forever). */
+/** How a runner treats an `apply` that throws (invariant 7 of docs/architecture.md: never stall a partition forever). */
 export interface RetryPolicy {
   /** Attempts of a whole batch in one transaction before falling back to one event per transaction. @default 3 */
   batchAttempts: number;
