@@ -3,6 +3,7 @@ export * from './checkpoints';
 export * from './decider-spec';
 export * from './deliveries';
 export * from './memory-processor-state';
+export * from './pglite-database';
 export * from './pglite-sql';
 export * from './pglite-worker';
 export * from './projection-spec';
