@@ -7,5 +7,6 @@ export * from './pglite-database';
 export * from './pglite-sql';
 export * from './pglite-worker';
 export * from './projection-spec';
+export * from './property-seed';
 export * from './recording-event-store';
 export * from './simulated-runner';
