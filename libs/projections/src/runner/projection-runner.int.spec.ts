@@ -52,8 +52,11 @@ const tally = (name: string): ProjectionDefinition => ({
   },
 });
 
-// Two streams on (most likely) both partitions; sequences grow in list order, as the relay sends.
-const events = deliveries(Array.from({ length: 12 }, (_, i) => ({ stream: `s${i % 3}`, topic: TOPIC, event: { type: 'Tallied', data: { i } } })));
+// Three streams over both partitions, sequences growing in list order as the relay sends them,
+// and telemetry (no sequence: only the offset tells a redelivery) on a fourth key.
+const events = deliveries(
+  Array.from({ length: 15 }, (_, i) => (i < 12 ? { stream: `s${i % 3}` } : { stream: 'telemetry', telemetry: true })).map((e, i) => ({ ...e, topic: TOPIC, event: { type: 'Tallied', data: { i } } })),
+);
 const publish = (list: Delivery[]) => log.send(TOPIC, list.map((d) => toWire(d.envelope, d.key, d.sequence)));
 
 async function run(definition: ProjectionDefinition, options: ProjectionRunnerOptions = {}): Promise<ProjectionRunner> {
@@ -66,7 +69,7 @@ async function run(definition: ProjectionDefinition, options: ProjectionRunnerOp
 async function rows(table: string) {
   return (await sql.query(`SELECT stream, events, ids FROM ${table} ORDER BY stream`)).rows;
 }
-const expected = ['s0', 's1', 's2'].map((stream) => {
+const expected = ['s0', 's1', 's2', 'telemetry'].map((stream) => {
   const mine = events.filter((d) => d.envelope.streamId === stream).map((d) => d.envelope.eventId);
   return { stream, events: String(mine.length), ids: mine };
 });
@@ -76,12 +79,12 @@ describe('ProjectionRunner on the in-process log and PGlite', () => {
     const definition = tally('redelivered');
     await publish(events);
     const first = await run(definition);
-    expect(first.stats()).toMatchObject({ applied: 12, duplicates: 0 });
+    expect(first.stats()).toMatchObject({ applied: 15, duplicates: 0 });
     await first.stop();
     await publish(events.slice(3, 9)); // a relay that crashed before saving its checkpoint
     // Another group has no committed offsets: Kafka delivers everything again from offset 0.
     const second = await run(definition, { groupId: () => 'a-group-without-offsets' });
-    expect(second.stats()).toMatchObject({ applied: 0, duplicates: 18 });
+    expect(second.stats()).toMatchObject({ applied: 0, duplicates: 21 });
     expect(await rows('redelivered_tally')).toEqual(expected);
   });
 
@@ -91,7 +94,7 @@ describe('ProjectionRunner on the in-process log and PGlite', () => {
     await publish(events);
     await runner.waitUntilCaughtUp(10_000);
     expect(db.crashes()).toBe(2);
-    expect(runner.stats()).toMatchObject({ applied: 12 });
+    expect(runner.stats()).toMatchObject({ applied: 15 });
     expect(await rows('crashed_tally')).toEqual(expected);
   });
 
