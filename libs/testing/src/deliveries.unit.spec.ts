@@ -1,7 +1,6 @@
-import type { ProjectionDefinition } from '@streamfold/projections';
+import { projectionContext, type ProjectionDefinition } from '@streamfold/projections';
 import { Checkpoints } from './checkpoints';
 import { deliveries } from './deliveries';
-import { projectionContext } from '@streamfold/projections';
 import { noDatabase, SimulatedRunner, toBatches } from './simulated-runner';
 
 const liked = (postId: string) => ({ type: 'PostLiked', data: { postId } });
@@ -50,7 +49,7 @@ describe('the runner rule (Checkpoints, SimulatedRunner)', () => {
     expect(cp.filter(list).fresh.map((d) => d.offset)).toEqual([2]);
     const resent = cp.filter([{ ...list[1], offset: 7 }]);
     expect(resent.fresh).toEqual([]);
-    expect(resent.pending.get('events/0')).toEqual({ nextOffset: 8, lastSequence: { txId: '2', position: '2' } });
+    expect(resent.pending.get('events/0')).toEqual({ nextOffset: 8, sequence: { txId: '2', position: '2' } });
   });
 
   it('de-duplicates telemetry by offset alone', () => {
@@ -81,7 +80,7 @@ describe('the runner rule (Checkpoints, SimulatedRunner)', () => {
       ['evt-1', 'evt-3'],
     ]);
     expect(statements).toEqual(['BEGIN', 'ROLLBACK', 'BEGIN', 'COMMIT']);
-    expect(runner.checkpoints.get('events', 0)).toEqual({ nextOffset: 3, lastSequence: { txId: '3', position: '3' } });
+    expect(runner.checkpoints.get('events', 0)).toEqual({ nextOffset: 3, sequence: { txId: '3', position: '3' } });
   });
 
   it('cuts batches at partition changes and at the batch size', () => {

@@ -1,8 +1,6 @@
 import type { Sql } from '@streamfold/runtime';
-import type { Delivery, ProjectionDefinition } from '@streamfold/projections';
-// The runner's own naming and view switching, from their files: the package index would load NestJS.
-import { ident, projectionContext, versionedTable } from '@streamfold/projections';
-import { pointViews } from '@streamfold/projections';
+// The runner's own naming and view switching, so specs read tables the way the runner writes them.
+import { type Delivery, ident, pointViews, projectionContext, type ProjectionDefinition, versionedTable } from '@streamfold/projections';
 import { assertEqual } from './assert';
 import { SimulatedRunner, toBatches } from './simulated-runner';
 
@@ -45,7 +43,7 @@ export interface ProjectionSpec {
  *    then deliver this batch once more (a consumer restart).
  *
  * Batches run as the projection runner runs them (SimulatedRunner): one transaction each, with
- * the runner's duplicate rule (see Checkpoints). The query must return the expected rows after
+ * the runner's own duplicate rule (`admit`, see Checkpoints). The query must return the expected rows after
  * both runs. A projection that keeps effects outside the transaction, or whose result depends on
  * batch boundaries, fails the second run.
  */

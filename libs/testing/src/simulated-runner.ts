@@ -12,7 +12,7 @@ export interface SimulatedRunnerOptions {
 
 /**
  * The projection runner's contract in miniature, for tests: one transaction per batch,
- * duplicates dropped by the runner's rule (see Checkpoints), unhandled types skipped, apply()
+ * duplicates dropped by the runner's own rule (`admit`, see Checkpoints), unhandled types skipped, apply()
  * called with what is left, checkpoint kept only if the batch commits. No Kafka, no retries.
  */
 export class SimulatedRunner {

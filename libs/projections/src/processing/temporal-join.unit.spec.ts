@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { propertyParams } from '@streamfold/testing';
 import { emptyTemporalTable, lookup, pruneBefore, TemporalTable, upsert } from './temporal-join';
 
 const at = (hhmm: string) => Date.parse(`2025-03-01T${hhmm}:00.000Z`);
@@ -73,6 +74,7 @@ describe('temporal table', () => {
         const inForce = versions.filter((v) => v.validFromMs <= probe).sort((a, b) => b.validFromMs - a.validFromMs)[0];
         expect(lookup(table, 'k', probe)).toBe(inForce?.value);
       }),
+      propertyParams(),
     );
   });
 });

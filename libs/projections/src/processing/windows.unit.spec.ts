@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { propertyParams } from '@streamfold/testing';
 import { add, AddResult, assignWindows, closeWindows, current, emptyWindowedAggregate, slidingWindows, tumblingWindows, WindowedAggregate, WindowSpec } from './windows';
 
 const MINUTE = 60_000;
@@ -132,6 +133,7 @@ describe('windowed aggregate properties', () => {
         const all = arrival.flatMap((e) => assignWindows(specValue, e.t).map((w) => ({ e, start: w.start })));
         expect(shuffled.results).toEqual(recount(specValue, all));
       }),
+      propertyParams(),
     );
   });
 
@@ -152,6 +154,7 @@ describe('windowed aggregate properties', () => {
         expect(rejected).toEqual(expectedRejected);
         expect(results).toEqual(recount(specValue, counted));
       }),
+      propertyParams(),
     );
   });
 });

@@ -3,7 +3,7 @@ import type { BatchContext, LogBatch, LogMessage } from '@streamfold/messaging';
 import type { Database } from '@streamfold/runtime';
 import { DeadLetterWriter, describeError } from '../dead-letters/dead-letter-writer';
 import type { Delivery, ProjectionDefinition } from '../projection';
-import { isAbove, lockCheckpoint, saveCheckpoint } from './checkpoints';
+import { type Checkpoint, isAbove, lockCheckpoint, saveCheckpoint } from './checkpoints';
 import { projectionContext } from './consumer-id';
 import { ApplyFailed, backoffMs, isInfrastructureError, PartitionReleased, RetryPolicy, sleep } from './retry-policy';
 
@@ -153,18 +153,12 @@ export class PartitionProcessor {
       const toApply: Item[] = [];
       const toDeadLetter: Array<{ item: Item; error: string }> = [];
       for (const item of items) {
-        if (item.message.offset < nextOffset) {
+        const admitted = admit({ nextOffset, sequence }, item.message.offset, item.sequence);
+        if (admitted.checkpoint.nextOffset !== nextOffset) lastEventAt = item.message.timestamp;
+        ({ nextOffset, sequence } = admitted.checkpoint);
+        if (admitted.duplicate) {
           result.duplicates++;
           continue;
-        }
-        nextOffset = item.message.offset + 1;
-        lastEventAt = item.message.timestamp;
-        if (item.sequence) {
-          if (!isAbove(item.sequence, sequence)) {
-            result.duplicates++;
-            continue;
-          }
-          sequence = item.sequence;
         }
         if (item.malformed !== null) toDeadLetter.push({ item, error: item.malformed });
         else if (deadLetterError !== null) toDeadLetter.push({ item, error: deadLetterError });
@@ -208,6 +202,23 @@ export class PartitionProcessor {
   private assertOwned(context: BatchContext): void {
     if (!context.isRunning()) throw new PartitionReleased(`${this.deps.consumer}: partition released while retrying`);
   }
+}
+
+/**
+ * The duplicate rule of one partition (DESIGN invariant 4), exported so the test kit runs this
+ * very rule instead of a copy. A message is a duplicate when
+ *   - its offset is below the checkpoint's next offset (Kafka redelivers after a restart or a
+ *     rebalance), or
+ *   - it carries a relay sequence not above the highest applied (the relay re-sent it after a
+ *     crash: same event, new offset).
+ * The next offset moves past every message at or above it, re-sends included, so they are not
+ * read again; the sequence moves with every new event, dead-lettered or skipped ones too.
+ */
+export function admit(checkpoint: Checkpoint, offset: number, sequence: LogSequence | null): { duplicate: boolean; checkpoint: Checkpoint } {
+  if (offset < checkpoint.nextOffset) return { duplicate: true, checkpoint };
+  const nextOffset = offset + 1;
+  if (sequence && !isAbove(sequence, checkpoint.sequence)) return { duplicate: true, checkpoint: { nextOffset, sequence: checkpoint.sequence } };
+  return { duplicate: false, checkpoint: { nextOffset, sequence: sequence ?? checkpoint.sequence } };
 }
 
 function decode(message: LogMessage): Item {

@@ -1,0 +1,163 @@
+import { toWire } from '@streamfold/core';
+import { EmbeddedMessageLog, type LogMessage } from '@streamfold/messaging';
+import type { Sql } from '@streamfold/runtime';
+import { deliveries, pgliteDatabase, PgliteDatabase, PgliteWorker, pgliteSql, startPglite } from '@streamfold/testing';
+import type { QueryRunner } from 'typeorm';
+import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
+import { DEAD_LETTER_TOPIC, DeadLetterWriter } from '../dead-letters/dead-letter-writer';
+import { DeadLetterRefused, DeadLetters } from '../dead-letters/dead-letters';
+import type { Delivery, ProjectionDefinition } from '../projection';
+import { consumerId, projectionContext } from './consumer-id';
+import { PartitionProcessor } from './partition-processor';
+import { retryPolicy } from './retry-policy';
+
+// The real PartitionProcessor, checkpoints and dead letters on the framework's own tables
+// (PGlite) and the in-process log: the exactly-once rules below e2e.
+const TOPIC = 'counted';
+let worker: PgliteWorker;
+let sql: Sql;
+let db: PgliteDatabase;
+let log: EmbeddedMessageLog;
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+beforeAll(async () => {
+  worker = await startPglite();
+  sql = pgliteSql(worker);
+  db = pgliteDatabase(worker);
+  for (const M of MIGRATIONS) await new M().up({ query: (text: string) => sql.query(text) } as unknown as QueryRunner);
+  log = new EmbeddedMessageLog();
+  await log.ensureTopics([{ name: TOPIC, partitions: 1 }]);
+}, 30_000);
+afterAll(async () => {
+  await log?.close();
+  await worker?.close();
+});
+
+/** Every apply appends the event ids it got: a duplicate shows up as a second row. */
+let poisoned = new Set<string>();
+const counter: ProjectionDefinition = {
+  name: 'test.counter',
+  kind: 'projection',
+  topics: [TOPIC],
+  tables: ['applied'],
+  async setup(ctx) {
+    await ctx.sql.query(`CREATE TABLE IF NOT EXISTS ${ctx.table('applied')} (n serial PRIMARY KEY, event_id text NOT NULL)`);
+  },
+  async apply(batch, ctx) {
+    for (const d of batch) {
+      if (poisoned.has(d.envelope.eventId)) throw new Error(`cannot fold ${d.envelope.eventId}`);
+      await ctx.sql.query(`INSERT INTO ${ctx.table('applied')} (event_id) VALUES ($1)`, [d.envelope.eventId]);
+    }
+  },
+};
+const consumer = consumerId(counter.name, 1);
+
+beforeEach(async () => {
+  poisoned = new Set();
+  await counter.setup(projectionContext(sql, 1));
+  await sql.query('DELETE FROM applied_v1; DELETE FROM sf_checkpoints; DELETE FROM sf_dead_letters');
+});
+
+const processor = () =>
+  new PartitionProcessor({
+    db,
+    definition: counter,
+    version: 1,
+    consumer,
+    policy: retryPolicy({ batchAttempts: 2, maxAttempts: 2, initialBackoffMs: 1, maxBackoffMs: 1 }),
+    deadLetters: new DeadLetterWriter(log),
+    logger: quiet,
+  });
+const context = { isRunning: () => true, heartbeat: async () => undefined };
+
+/** The event as the relay puts it on Kafka, at `offset` (a re-send gets a new one). */
+function message(d: Delivery, offset = d.offset): LogMessage {
+  const wire = toWire(d.envelope, d.key, d.sequence);
+  return { topic: TOPIC, partition: 0, offset, key: wire.key, value: Buffer.from(wire.value), headers: wire.headers, timestamp: wire.timestamp };
+}
+const feed = (telemetry = false) => deliveries(Array.from({ length: 6 }, (_, i) => ({ stream: 'counter', topic: TOPIC, telemetry, event: { type: 'Counted', data: { i } } })));
+const deliver = (messages: LogMessage[]) => processor().process({ topic: TOPIC, partition: 0, messages, highWatermark: 100 }, context);
+const at = (list: Delivery[], offsets: number[]) => offsets.map((o) => message(list[o]));
+
+async function applied(): Promise<string[]> {
+  return (await sql.query('SELECT event_id FROM applied_v1 ORDER BY n')).rows.map((r) => r.event_id);
+}
+async function checkpoint() {
+  const { rows } = await sql.query(`SELECT next_offset, seq_position FROM sf_checkpoints WHERE consumer = $1`, [consumer]);
+  return rows[0] ?? null;
+}
+const ids = (...n: number[]) => n.map((i) => `evt-${i}`);
+
+describe('PartitionProcessor on PostgreSQL (PGlite) and the in-process log', () => {
+  it('applies Kafka redeliveries (the same offsets again, whole or overlapping) once', async () => {
+    const list = feed();
+    expect(await deliver(at(list, [0, 1, 2, 3]))).toMatchObject({ applied: 4, duplicates: 0 });
+    expect(await deliver(at(list, [0, 1, 2, 3]))).toMatchObject({ applied: 0, duplicates: 4 });
+    expect(await deliver(at(list, [2, 3, 4, 5]))).toMatchObject({ applied: 2, duplicates: 2 });
+    expect(await applied()).toEqual(ids(1, 2, 3, 4, 5, 6));
+    expect(await checkpoint()).toEqual({ next_offset: '6', seq_position: '6' });
+  });
+
+  it('drops redelivered telemetry, which has no relay sequence, by its offset alone', async () => {
+    const list = feed(true);
+    await deliver(at(list, [0, 1, 2]));
+    expect(await deliver(at(list, [1, 2, 3]))).toMatchObject({ applied: 1, duplicates: 2 });
+    expect(await applied()).toEqual(ids(1, 2, 3, 4));
+    expect(await checkpoint()).toEqual({ next_offset: '4', seq_position: null });
+  });
+
+  it('drops relay re-sends (new offsets, the same or a lower sf-seq) and moves the offset past them', async () => {
+    const list = feed();
+    await deliver(at(list, [0, 1, 2, 3]));
+    const resent = [message(list[2], 4), message(list[3], 5), message(list[0], 6), message(list[4], 7)];
+    expect(await deliver(resent)).toMatchObject({ applied: 1, duplicates: 3 });
+    expect(await applied()).toEqual(ids(1, 2, 3, 4, 5));
+    expect(await checkpoint()).toEqual({ next_offset: '8', seq_position: '5' });
+  });
+
+  it('keeps nothing of a batch that crashed between apply and commit, and applies its redelivery once', async () => {
+    const list = feed();
+    db.crashBeforeCommit();
+    await expect(deliver(at(list, [0, 1, 2]))).rejects.toMatchObject({ code: '08006' });
+    expect(await applied()).toEqual([]);
+    expect(await checkpoint()).toBeNull();
+    await deliver(at(list, [0, 1, 2]));
+    db.crashBeforeCommit();
+    await expect(deliver(at(list, [3, 4]))).rejects.toThrow(/crash before COMMIT/);
+    expect(await checkpoint()).toEqual({ next_offset: '3', seq_position: '3' });
+    await deliver(at(list, [2, 3, 4, 5]));
+    expect(await applied()).toEqual(ids(1, 2, 3, 4, 5, 6));
+  });
+
+  it('dead-letters a poison event with the checkpoint past it; a replay applies it once', async () => {
+    const list = feed();
+    poisoned.add('evt-3');
+    expect(await deliver(at(list, [0, 1, 2, 3, 4]))).toMatchObject({ applied: 4, deadLettered: 1, duplicates: 0 });
+    expect(await applied()).toEqual(ids(1, 2, 4, 5));
+    expect(await checkpoint()).toEqual({ next_offset: '5', seq_position: '5' });
+    const letters = new DeadLetters(db, [counter]);
+    const [letter] = await letters.list({ consumer });
+    expect(letter).toMatchObject({ topic: TOPIC, offset: 2, type: 'Counted', status: 'pending', error: 'Error: cannot fold evt-3' });
+    const onTopic = async () => (await log.offsets(DEAD_LETTER_TOPIC.name)).reduce((n, p) => n + p.high, 0);
+    expect(await onTopic()).toBe(1);
+
+    // Redelivered after the dead-lettering: nothing applied, nothing dead-lettered again.
+    expect(await deliver(at(list, [0, 1, 2, 3, 4]))).toMatchObject({ applied: 0, deadLettered: 0, duplicates: 5 });
+    expect(await letters.list({ consumer })).toHaveLength(1);
+    expect(await onTopic()).toBe(1);
+
+    poisoned.clear(); // the bug is fixed and deployed
+    expect(await letters.replay(letter.id)).toMatchObject({ status: 'replayed' });
+    await expect(letters.replay(letter.id)).rejects.toThrow(DeadLetterRefused);
+    await deliver(at(list, [2, 3, 4, 5]));
+    expect(await applied()).toEqual(ids(1, 2, 4, 5, 3, 6));
+  });
+
+  it('dead-letters a message that is not an event without calling apply', async () => {
+    const list = feed();
+    const garbage: LogMessage = { ...message(list[1]), value: Buffer.from('not json') };
+    expect(await deliver([message(list[0]), garbage, message(list[2])])).toMatchObject({ applied: 2, deadLettered: 1 });
+    expect(await applied()).toEqual(ids(1, 3));
+    expect((await new DeadLetters(db, [counter]).list({ consumer }))[0]).toMatchObject({ offset: 1, error: expect.stringMatching(/not JSON/) });
+  });
+});

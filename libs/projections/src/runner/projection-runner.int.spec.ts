@@ -1,0 +1,116 @@
+import { toWire } from '@streamfold/core';
+import { EmbeddedMessageLog } from '@streamfold/messaging';
+import type { Sql } from '@streamfold/runtime';
+import { deliveries, pgliteDatabase, PgliteDatabase, PgliteWorker, pgliteSql, startPglite } from '@streamfold/testing';
+import type { QueryRunner } from 'typeorm';
+import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
+import type { Delivery, ProjectionDefinition } from '../projection';
+import { swapVersion } from '../rebuild/swap';
+import { ProjectionRunner, ProjectionRunnerOptions } from './projection-runner';
+
+// The ProjectionRunner as deployed, minus Kafka and the server: the in-process log delivers
+// (and redelivers) batches, PGlite holds the read model, checkpoints and versions.
+const TOPIC = 'tallied';
+let worker: PgliteWorker;
+let sql: Sql;
+let db: PgliteDatabase;
+let log: EmbeddedMessageLog;
+const runners: ProjectionRunner[] = [];
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+beforeAll(async () => {
+  worker = await startPglite();
+  sql = pgliteSql(worker);
+  db = pgliteDatabase(worker);
+  for (const M of MIGRATIONS) await new M().up({ query: (text: string) => sql.query(text) } as unknown as QueryRunner);
+}, 30_000);
+beforeEach(async () => {
+  log = new EmbeddedMessageLog();
+  await log.ensureTopics([{ name: TOPIC, partitions: 2 }]);
+});
+afterEach(async () => {
+  for (const r of runners.splice(0)) await r.stop();
+  await log.close();
+});
+afterAll(() => worker?.close());
+
+/** Counts events per stream and keeps every id it applied, so a duplicate cannot hide. */
+const tally = (name: string): ProjectionDefinition => ({
+  name,
+  kind: 'projection',
+  topics: [TOPIC],
+  tables: [`${name}_tally`],
+  async setup(ctx) {
+    await ctx.sql.query(`CREATE TABLE IF NOT EXISTS ${ctx.table(`${name}_tally`)} (stream text PRIMARY KEY, events bigint NOT NULL, ids text[] NOT NULL)`);
+  },
+  async apply(batch, ctx) {
+    for (const d of batch) {
+      await ctx.sql.query(
+        `INSERT INTO ${ctx.table(`${name}_tally`)} VALUES ($1, 1, ARRAY[$2]) ON CONFLICT (stream) DO UPDATE SET events = EXCLUDED.events + ${ctx.table(`${name}_tally`)}.events, ids = ${ctx.table(`${name}_tally`)}.ids || $2`,
+        [d.envelope.streamId, d.envelope.eventId],
+      );
+    }
+  },
+});
+
+// Three streams over both partitions, sequences growing in list order as the relay sends them,
+// and telemetry (no sequence: only the offset tells a redelivery) on a fourth key.
+const events = deliveries(
+  Array.from({ length: 15 }, (_, i) => (i < 12 ? { stream: `s${i % 3}` } : { stream: 'telemetry', telemetry: true })).map((e, i) => ({ ...e, topic: TOPIC, event: { type: 'Tallied', data: { i } } })),
+);
+const publish = (list: Delivery[]) => log.send(TOPIC, list.map((d) => toWire(d.envelope, d.key, d.sequence)));
+
+async function run(definition: ProjectionDefinition, options: ProjectionRunnerOptions = {}): Promise<ProjectionRunner> {
+  const runner = new ProjectionRunner(db, log, definition, { version: 1, followActive: false, logger: quiet, retry: { initialBackoffMs: 1, maxBackoffMs: 5 }, ...options });
+  runners.push(runner);
+  await runner.start();
+  await runner.waitUntilCaughtUp(10_000);
+  return runner;
+}
+async function rows(table: string) {
+  return (await sql.query(`SELECT stream, events, ids FROM ${table} ORDER BY stream`)).rows;
+}
+const expected = ['s0', 's1', 's2', 'telemetry'].map((stream) => {
+  const mine = events.filter((d) => d.envelope.streamId === stream).map((d) => d.envelope.eventId);
+  return { stream, events: String(mine.length), ids: mine };
+});
+
+describe('ProjectionRunner on the in-process log and PGlite', () => {
+  it('applies every event once when a new group re-reads the log and the relay re-sends', async () => {
+    const definition = tally('redelivered');
+    await publish(events);
+    const first = await run(definition);
+    expect(first.stats()).toMatchObject({ applied: 15, duplicates: 0 });
+    await first.stop();
+    await publish(events.slice(3, 9)); // a relay that crashed before saving its checkpoint
+    // Another group has no committed offsets: Kafka delivers everything again from offset 0.
+    const second = await run(definition, { groupId: () => 'a-group-without-offsets' });
+    expect(second.stats()).toMatchObject({ applied: 0, duplicates: 21 });
+    expect(await rows('redelivered_tally')).toEqual(expected);
+  });
+
+  it('applies a batch whose commit crashed once, when the log redelivers it', async () => {
+    const runner = await run(tally('crashed'));
+    db.crashBeforeCommit(2); // the first two batches' transactions: their effects roll back
+    await publish(events);
+    await runner.waitUntilCaughtUp(10_000);
+    expect(db.crashes()).toBe(2);
+    expect(runner.stats()).toMatchObject({ applied: 15 });
+    expect(await rows('crashed_tally')).toEqual(expected);
+  });
+
+  it('swaps a rebuilt version in only once it has caught up, and readers then see the same rows', async () => {
+    const definition = tally('swapped');
+    await publish(events.slice(0, 6));
+    const live = await run(definition);
+    const refused = await swapVersion(db, definition, 1, 2, 50);
+    expect(refused).toEqual({ swapped: false, reason: expect.stringMatching(/^v2 is at 0 on tallied\/\d, v1 at \d+$/) });
+    await publish(events.slice(6));
+    await live.waitUntilCaughtUp(10_000);
+    await run(definition, { version: 2 });
+    expect(await swapVersion(db, definition, 1, 2, 50)).toEqual({ swapped: true });
+    expect((await sql.query(`SELECT active_version FROM sf_projections WHERE name = 'swapped'`)).rows).toEqual([{ active_version: 2 }]);
+    expect(await rows('swapped_tally')).toEqual(expected); // the reader view, now on v2
+    expect(await rows('swapped_tally_v1')).toEqual(expected);
+  });
+});

@@ -1,0 +1,72 @@
+import type { Database, Sql } from '@streamfold/runtime';
+import { PgliteLike, pgliteSql } from './pglite-sql';
+
+/** A Database on PGlite for int tests, with a switch to simulate a crash before COMMIT. */
+export interface PgliteDatabase extends Database {
+  /**
+   * The next `count` transactions run their work, then roll back instead of committing and fail
+   * like a connection lost at COMMIT (SQLSTATE 08006): a process killed between apply and commit.
+   * @default count 1
+   */
+  crashBeforeCommit(count?: number): void;
+  /** Simulated crashes so far, so a test can tell its crash really happened. */
+  crashes(): number;
+}
+
+/**
+ * Adapts PGlite to the framework's `Database` (what the projection runner, the swap and dead
+ * letters take), so the real runner code runs in int tests without a server. PGlite is one
+ * connection running one transaction at a time: transactions and plain queries take turns in
+ * arrival order, which is what the row locks would enforce on PostgreSQL for one partition.
+ * Do not call the Database itself inside `transaction(fn)` (use fn's `sql`): it would wait for
+ * the transaction that waits for it.
+ */
+export function pgliteDatabase(db: PgliteLike): PgliteDatabase {
+  const sql = pgliteSql(db);
+  let turn: Promise<unknown> = Promise.resolve();
+  let planned = 0;
+  let crashed = 0;
+
+  /** Runs task after every earlier one settled. */
+  function inTurn<T>(task: () => Promise<T>): Promise<T> {
+    const run = turn.then(task);
+    turn = run.catch(() => undefined);
+    return run;
+  }
+
+  const query = ((text: string, params?: unknown[]) => inTurn(() => sql.query(text, params))) as Sql['query'];
+
+  async function transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return inTurn(async () => {
+      await sql.query('BEGIN');
+      try {
+        const result = await fn(sql);
+        if (planned > 0) {
+          planned--;
+          crashed++;
+          throw Object.assign(new Error('simulated crash before COMMIT: connection lost'), { code: '08006' });
+        }
+        await sql.query('COMMIT');
+        return result;
+      } catch (error) {
+        await sql.query('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  const adapter = {
+    url: 'pglite://in-process',
+    embedded: true,
+    pool: { query },
+    query,
+    transaction,
+    verify: async () => undefined,
+    close: async () => undefined,
+    crashBeforeCommit(count = 1) {
+      planned += count;
+    },
+    crashes: () => crashed,
+  };
+  return adapter as unknown as PgliteDatabase;
+}
