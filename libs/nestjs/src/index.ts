@@ -19,3 +19,4 @@ export * from './reactions/reactions.transport';
 export * from './runtime/health.controller';
 export * from './runtime/metrics';
 export * from './runtime/runtime.module';
+export * from './host/telemetry.publisher';

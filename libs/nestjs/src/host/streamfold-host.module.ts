@@ -15,6 +15,7 @@ import { UnavailableFilter } from '../http/unavailable.filter';
 import { ProjectionsModule } from '../projections/projections.module';
 import { RuntimeModule } from '../runtime/runtime.module';
 import { RelayWorker, wakingStore } from './relay.worker';
+import { TelemetryPublisher } from './telemetry.publisher';
 
 /** Builds the event registry of every hosted context (validation on write, upcasting on read). */
 export function contextRegistry(contexts: readonly ContextDefinition[]): EventRegistry {
@@ -49,6 +50,7 @@ export class StreamfoldHostModule {
         { provide: EventRegistry, useValue: contextRegistry(contexts) },
         { provide: PostgresEventStore, inject: [Database, EventRegistry], useFactory: (db: Database, registry: EventRegistry) => new PostgresEventStore(db, registry) },
         RelayWorker,
+        TelemetryPublisher,
         { provide: EVENT_STORE, inject: [PostgresEventStore, RelayWorker], useFactory: wakingStore },
         // Order matters: a worker-only process refuses API routes first; the rate limit keys on
         // the user the bearer guard identified.
@@ -59,7 +61,7 @@ export class StreamfoldHostModule {
         { provide: APP_FILTER, useClass: UnavailableFilter },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
       ],
-      exports: [STREAMFOLD_CONTEXTS, EVENT_STORE, EventRegistry, PostgresEventStore, RelayWorker, ProjectionsModule],
+      exports: [STREAMFOLD_CONTEXTS, EVENT_STORE, EventRegistry, PostgresEventStore, RelayWorker, TelemetryPublisher, ProjectionsModule],
     };
   }
 }
