@@ -14,3 +14,4 @@ export * from './rebuild/projection-status';
 export * from './rebuild/rebuild';
 export * from './rebuild/replay-from-store';
 export * from './rebuild/swap';
+export * from './runner/decode';

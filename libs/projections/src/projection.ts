@@ -1,4 +1,5 @@
 import type { DomainEvent, EventEnvelope, LogSequence } from '@streamfold/core';
+import type { LogMessage } from '@streamfold/messaging';
 import type { Sql } from '@streamfold/runtime';
 
 /**
@@ -57,7 +58,20 @@ export interface ProjectionDefinition<E extends DomainEvent = DomainEvent> {
   apply(deliveries: Array<Delivery<E>>, ctx: ProjectionContext): Promise<void>;
   /** Event types it needs; others are skipped without calling apply (they still advance the checkpoint). @default every type */
   handles?: ReadonlyArray<E['type']>;
+  /**
+   * Reads a foreign topic: one whose messages are not Streamfold envelopes (Debezium change
+   * events, another system's JSON). Maps a raw message to an envelope (give it a stable `eventId`
+   * derived from the source, so redeliveries are recognisable), or null to skip it (tombstones,
+   * heartbeats; the checkpoint still moves). Throwing dead-letters the message with the error.
+   * Exactly-once holds per offset as for any topic; a source that re-sends at new offsets
+   * (Kafka Connect after a crash) must be de-duplicated by the definition, by source position.
+   * @default the Streamfold wire format (`fromWire`)
+   */
+  decode?: MessageDecoder;
 }
+
+/** See `ProjectionDefinition.decode`. */
+export type MessageDecoder = (message: LogMessage) => EventEnvelope | null;
 
 /** A projection as its author writes it: typed by the events it handles, which it must list. */
 export interface ProjectionSpec<E extends DomainEvent> extends Omit<ProjectionDefinition<E>, 'kind' | 'handles'> {

@@ -1,7 +1,8 @@
-import { fromWire, HEADER, MalformedMessage, parseSequence } from '@streamfold/core';
+import { HEADER } from '@streamfold/core';
 import type { Database } from '@streamfold/runtime';
 import type { Delivery, ProjectionDefinition } from '../projection';
 import { parseConsumerId, projectionContext } from '../runner/consumer-id';
+import { decodeFor } from '../runner/decode';
 import { ApplyFailed } from '../runner/retry-policy';
 import { describeError } from './dead-letter-writer';
 
@@ -81,7 +82,7 @@ export class DeadLetters {
         const { name, version } = parseConsumerId(row.consumer);
         const definition = this.projections.get(name);
         if (!definition) throw new DeadLetterRefused(`dead letter ${id}: projection ${name} is not registered in this process`);
-        const delivery = toDelivery(id, row);
+        const delivery = toDelivery(id, row, definition);
         try {
           await definition.apply([delivery], projectionContext(sql, version));
         } catch (error) {
@@ -137,22 +138,13 @@ export class DeadLetters {
   }
 }
 
-function toDelivery(id: string | number, row: Record<string, any>): Delivery {
+function toDelivery(id: string | number, row: Record<string, any>, definition: ProjectionDefinition): Delivery {
   const headers = row.headers as Record<string, string>;
-  try {
-    const { envelope } = fromWire(row.value as Buffer, headers);
-    return {
-      envelope,
-      topic: row.topic,
-      partition: row.partition,
-      offset: Number(row.offset),
-      key: row.key,
-      sequence: parseSequence(headers[HEADER.sequence]),
-    };
-  } catch (error) {
-    if (error instanceof MalformedMessage) throw new DeadLetterRefused(`dead letter ${id} is not a valid event (${error.message}); discard it`);
-    throw error;
-  }
+  const message = { topic: row.topic, partition: row.partition, offset: Number(row.offset), key: row.key, value: row.value as Buffer, headers, timestamp: 0 };
+  const decoded = decodeFor(definition, message);
+  if ('delivery' in decoded) return decoded.delivery;
+  const why = 'skip' in decoded ? decoded.skip : decoded.malformed.message;
+  throw new DeadLetterRefused(`dead letter ${id} is not a valid event (${why}); discard it`);
 }
 
 function toDeadLetter(row: Record<string, any>): DeadLetter {

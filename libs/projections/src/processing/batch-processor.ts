@@ -1,6 +1,6 @@
 import type { DomainEvent } from '@streamfold/core';
 import type { EventStore } from '@streamfold/eventstore';
-import type { Delivery, ProjectionDefinition } from '../projection';
+import type { Delivery, MessageDecoder, ProjectionDefinition } from '../projection';
 import { postgresProcessorState, ProcessorStateStore } from './processor-state';
 import { appendCaused, EmittedEvent, keyedStateDefinition } from './processor';
 
@@ -16,6 +16,8 @@ export interface BatchProcessor<S, E extends DomainEvent = DomainEvent, In exten
   handles?: ReadonlyArray<In['type']>;
   /** @default the Kafka key, else the stream id */
   keyOf?(delivery: Delivery<In>): string;
+  /** Reads foreign (non-envelope) topics; see ProjectionDefinition.decode. @default the Streamfold wire format */
+  decode?: MessageDecoder;
   initialState(key: string): S;
   evolve(state: S, delivery: Delivery<In>): S;
   /** What to emit for a key the batch touched; null emits nothing. `last` is the key's last delivery of the batch. */

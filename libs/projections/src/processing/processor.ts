@@ -1,6 +1,6 @@
 import type { DomainEvent } from '@streamfold/core';
 import type { EventStore } from '@streamfold/eventstore';
-import type { Delivery, ProjectionContext, ProjectionDefinition } from '../projection';
+import type { Delivery, MessageDecoder, ProjectionContext, ProjectionDefinition } from '../projection';
 import { consumerId } from '../runner/consumer-id';
 import { postgresProcessorState, ProcessorStateStore } from './processor-state';
 
@@ -29,6 +29,8 @@ export interface Processor<S, E extends DomainEvent = DomainEvent, In extends Do
   handles?: ReadonlyArray<In['type']>;
   /** Which state a delivery belongs to. @default the Kafka key, else the stream id */
   keyOf?(delivery: Delivery<In>): string;
+  /** Reads foreign (non-envelope) topics; see ProjectionDefinition.decode. @default the Streamfold wire format */
+  decode?: MessageDecoder;
   initialState(key: string): S;
   process(state: S, delivery: Delivery<In>): ProcessResult<S, E>;
 }
@@ -111,7 +113,7 @@ export interface KeyedBatch<S, In extends DomainEvent = DomainEvent> {
  * and locked before `fold` runs, inside the batch's transaction.
  */
 export function keyedStateDefinition<S, In extends DomainEvent = DomainEvent>(
-  processor: Pick<Processor<S, DomainEvent, In>, 'name' | 'topics' | 'handles' | 'keyOf'>,
+  processor: Pick<Processor<S, DomainEvent, In>, 'name' | 'topics' | 'handles' | 'keyOf' | 'decode'>,
   store: ProcessorStateStore,
   fold: (batch: KeyedBatch<S, In>, ctx: ProjectionContext) => Promise<void>,
 ): ProjectionDefinition<In> {
@@ -122,6 +124,7 @@ export function keyedStateDefinition<S, In extends DomainEvent = DomainEvent>(
     topics: processor.topics,
     tables: [],
     handles: processor.handles,
+    decode: processor.decode,
     async setup() {},
     async apply(deliveries: Array<Delivery<In>>, ctx: ProjectionContext) {
       if (deliveries.length === 0) return;

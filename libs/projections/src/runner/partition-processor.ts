@@ -1,9 +1,10 @@
-import { fromWire, HEADER, LogSequence, MalformedMessage, parseSequence } from '@streamfold/core';
+import { HEADER, LogSequence, parseSequence } from '@streamfold/core';
 import type { BatchContext, LogBatch, LogMessage } from '@streamfold/messaging';
 import type { Database } from '@streamfold/runtime';
 import { DeadLetterWriter, describeError } from '../dead-letters/dead-letter-writer';
 import type { Delivery, ProjectionDefinition } from '../projection';
 import { type Checkpoint, isAbove, lockCheckpoint, saveCheckpoint } from './checkpoints';
+import { decodeFor } from './decode';
 import { projectionContext } from './consumer-id';
 import { ApplyFailed, backoffMs, isInfrastructureError, PartitionReleased, RetryPolicy, sleep } from './retry-policy';
 
@@ -25,10 +26,12 @@ export interface BatchOutcome {
 
 interface Item {
   message: LogMessage;
-  /** Null when the message could not be decoded. */
+  /** Null when the message could not be decoded, or its decoder skipped it. */
   delivery: Delivery | null;
   sequence: LogSequence | null;
   malformed: string | null;
+  /** The definition's decoder returned null (a foreign topic's tombstone, heartbeat ...). */
+  skip: boolean;
   /** Times apply was called with this event and threw. */
   attempts: number;
 }
@@ -73,7 +76,7 @@ export class PartitionProcessor {
 
   async process(batch: LogBatch, context: BatchContext): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
-    let pending = batch.messages.map(decode);
+    let pending = batch.messages.map((m) => this.decode(m));
     while (pending.length > 0) {
       if (await this.asOneBatch(pending, context, outcome)) break;
       pending = await this.oneByOne(pending, context, outcome);
@@ -162,7 +165,7 @@ export class PartitionProcessor {
         }
         if (item.malformed !== null) toDeadLetter.push({ item, error: item.malformed });
         else if (deadLetterError !== null) toDeadLetter.push({ item, error: deadLetterError });
-        else if (this.handles && !this.handles.has(item.delivery!.envelope.type)) result.skipped++;
+        else if (item.skip || (this.handles && !this.handles.has(item.delivery!.envelope.type))) result.skipped++;
         else toApply.push(item);
       }
       if (toApply.length > 0) {
@@ -198,6 +201,15 @@ export class PartitionProcessor {
     }
   }
 
+  private decode(message: LogMessage): Item {
+    const sequence = parseSequence(message.headers[HEADER.sequence]);
+    const decoded = decodeFor(this.deps.definition, message);
+    const base = { message, sequence, attempts: 0, delivery: null, malformed: null, skip: false };
+    if ('delivery' in decoded) return { ...base, delivery: decoded.delivery };
+    if ('skip' in decoded) return { ...base, skip: true };
+    return { ...base, malformed: describeError(decoded.malformed) };
+  }
+
   /** Stopping or revoked: leave without committing, so the log delivers this batch again. */
   private assertOwned(context: BatchContext): void {
     if (!context.isRunning()) throw new PartitionReleased(`${this.deps.consumer}: partition released while retrying`);
@@ -219,18 +231,6 @@ export function admit(checkpoint: Checkpoint, offset: number, sequence: LogSeque
   const nextOffset = offset + 1;
   if (sequence && !isAbove(sequence, checkpoint.sequence)) return { duplicate: true, checkpoint: { nextOffset, sequence: checkpoint.sequence } };
   return { duplicate: false, checkpoint: { nextOffset, sequence: sequence ?? checkpoint.sequence } };
-}
-
-function decode(message: LogMessage): Item {
-  const sequence = parseSequence(message.headers[HEADER.sequence]);
-  try {
-    const { envelope } = fromWire(message.value, message.headers);
-    const delivery: Delivery = { envelope, topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, sequence };
-    return { message, delivery, sequence, malformed: null, attempts: 0 };
-  } catch (error) {
-    if (!(error instanceof MalformedMessage)) throw error;
-    return { message, delivery: null, sequence, malformed: describeError(error), attempts: 0 };
-  }
 }
 
 function add(total: BatchOutcome, part: BatchOutcome): void {
