@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import type { EventEnvelope, EventTypeDefinition } from '@streamfold/core';
 import type { TopicSpec } from '@streamfold/messaging';
 import type { ProjectionDefinition } from '@streamfold/projections';
@@ -34,6 +35,14 @@ export interface ContextDefinition {
   migrations?: MigrationClass[];
   /** Realistic traffic for `cli simulate <name>`. @default none */
   simulator?: SimulatorDefinition;
+  /**
+   * Context-specific CLI commands: nest-commander `@Command` classes and the `@SubCommand`
+   * classes they list in `subCommands` (both here), registered in `cli` beside the framework's. They may inject
+   * `CliInfrastructure` (configuration, database, log) and nothing else of the running app,
+   * since the CLI does not start the context's module. Name them after the context
+   * (`cli mybank connector setup`) so two contexts never claim one command. @default []
+   */
+  commands?: Array<Type<unknown>>;
 }
 
 /** Declares a bounded context; throws naming what is inconsistent in it. */
