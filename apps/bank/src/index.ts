@@ -1,0 +1,2 @@
+export { BankModule } from './bank.module';
+export { bankContext } from './bank.context';
