@@ -1,6 +1,11 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
 import { StartupError } from './startup-error';
 
+/**
+ * An open connection or transaction; effects through it commit with the caller's transaction.
+ * Functions that take one never BEGIN or COMMIT themselves: the caller owns the transaction, and
+ * if it throws (e.g. a 40001 serialization failure) the caller rolls back and re-runs it whole.
+ */
 export type Sql = Pick<PoolClient, 'query'>;
 
 /**
