@@ -7,6 +7,7 @@ export interface Principal {
   roles: string[];
 }
 
+/** A bearer token that is missing its subject, expired or badly signed; the guard answers 401. */
 export class InvalidToken extends Error {
   override name = 'InvalidToken';
 }
