@@ -9,6 +9,10 @@ import type {
   TopicSpec,
 } from './message-log.port';
 
+/**
+ * How to reach Kafka. `prefix` (KAFKA_TOPIC_PREFIX) is prepended to topic names and group ids so
+ * environments sharing a broker never meet. @default prefix ''
+ */
 export interface KafkaLogOptions {
   brokers: string[];
   clientId: string;
