@@ -10,6 +10,7 @@ export function consumerId(name: string, version: number): string {
   return `${name}@v${version}`;
 }
 
+/** Splits `name@v<version>` back; throws for anything else (e.g. a dead letter of another consumer). */
 export function parseConsumerId(consumer: string): { name: string; version: number } {
   const match = /^(.+)@v(\d+)$/.exec(consumer);
   if (!match) throw new Error(`"${consumer}" is not a projection consumer id (expected <name>@v<version>)`);
@@ -21,6 +22,7 @@ export function versionedTable(base: string, version: number): string {
   return `${base}_v${version}`;
 }
 
+/** The context apply and setup receive: the transaction, the version, and its physical table names. */
 export function projectionContext(sql: Sql, version: number): ProjectionContext {
   return { sql, version, table: (base) => versionedTable(base, version) };
 }
