@@ -17,7 +17,7 @@ export class ValidationFailed extends DomainError {
   }
 }
 
-/** The caller may not act on this resource (403), e.g. another user's post. */
+/** The caller may not do this to the resource (403), e.g. delete another author's post. */
 export class Forbidden extends DomainError {
   readonly status = 403;
   readonly code = 'forbidden';

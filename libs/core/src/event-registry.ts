@@ -16,7 +16,7 @@ export interface EventTypeDefinition {
   upcasters?: Record<number, Upcaster>;
 }
 
-/** A type the registry does not know was appended or validated: a bug in the application (500). */
+/** Thrown for an event type the registry does not know: a bug in the application, never bad input (500). */
 export class UnknownEventType extends Error {
   override name = 'UnknownEventType';
 }

@@ -38,7 +38,7 @@ export interface AppendResult {
   commandResult?: unknown;
 }
 
-/** An event as read from the global log, with its position (transaction id, sequence) in relay order. */
+/** An event as read from the global log, with its position in relay order (transaction id, global position). */
 export interface StoredEvent extends EventEnvelope {
   sequence: LogSequence;
 }

@@ -85,10 +85,11 @@ export interface PartitionOffsets {
 }
 
 /**
- * A partitioned, replayable log (Kafka semantics). Order holds per partition, and one key always
- * maps to one partition; send is idempotent and resolves once durable (a failed send may be
- * retried whole). Delivery is at least once: a batch comes again after a throw, a crash or a
- * rebalance, so consumers drop duplicates with their own checkpoint (docs/architecture.md, 4).
+ * A partitioned, replayable log with Kafka's semantics: order holds per partition and a key always
+ * maps to one partition. send resolves once every message is durable; when it throws, some may be
+ * written already, so the caller retries it whole and consumers drop the duplicates. Delivery is at
+ * least once (again after a throw, a crash or a rebalance): exactly-once effects keep their own
+ * checkpoint (docs/architecture.md, invariant 4).
  */
 export interface MessageLog {
   readonly kind: 'kafka' | 'embedded';

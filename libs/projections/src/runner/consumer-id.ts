@@ -10,7 +10,7 @@ export function consumerId(name: string, version: number): string {
   return `${name}@v${version}`;
 }
 
-/** Splits `name@v<version>` back; throws for anything else (e.g. a dead letter of another consumer). */
+/** Splits a consumer id back into `name` and `version`; throws for anything not `name@v<version>`. */
 export function parseConsumerId(consumer: string): { name: string; version: number } {
   const match = /^(.+)@v(\d+)$/.exec(consumer);
   if (!match) throw new Error(`"${consumer}" is not a projection consumer id (expected <name>@v<version>)`);

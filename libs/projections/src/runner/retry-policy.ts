@@ -32,7 +32,7 @@ export function backoffMs(policy: RetryPolicy, retry: number): number {
   return Math.min(policy.initialBackoffMs * 2 ** (retry - 1), policy.maxBackoffMs);
 }
 
-/** Resolves after `ms` milliseconds (not abortable: keep waits short). */
+/** Resolves after `ms` milliseconds; cannot be cancelled. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** `apply` threw: the event (or batch) is at fault, as opposed to the database or the broker. */
