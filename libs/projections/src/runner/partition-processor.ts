@@ -7,6 +7,7 @@ import { type Checkpoint, isAbove, lockCheckpoint, saveCheckpoint } from './chec
 import { projectionContext } from './consumer-id';
 import { ApplyFailed, backoffMs, isInfrastructureError, PartitionReleased, RetryPolicy, sleep } from './retry-policy';
 
+/** Where runners report retries, dead letters and restarts (the Nest module passes its Logger). */
 export interface RunnerLogger {
   log(message: string): void;
   warn(message: string): void;
@@ -33,6 +34,7 @@ interface Item {
   attempts: number;
 }
 
+/** What a PartitionProcessor needs: the projection version it applies, its retry policy and dead-letter writer. */
 export interface PartitionProcessorDeps {
   db: Database;
   definition: ProjectionDefinition;
