@@ -25,6 +25,7 @@ export function cliModule(appModule: Type<unknown> | DynamicModule, host: HostOp
       SimulateCommand,
       ProjectionsCommand,
       DeadLettersCommand,
+      ...contexts.flatMap((c) => c.commands ?? []),
     ],
   })
   class StreamfoldCli {}
@@ -33,7 +34,8 @@ export function cliModule(appModule: Type<unknown> | DynamicModule, host: HostOp
 
 /**
  * The `cli.ts` of a Streamfold service: migrations, topics, tokens, projections (status,
- * rebuild), dead letters and every context's simulator, discovered from the application module.
+ * rebuild), dead letters, every context's simulator and its own commands, discovered from the
+ * application module.
  * Commands open the infrastructure they need themselves, so `--help` and `token` work with
  * nothing running.
  */

@@ -3,6 +3,7 @@ import type { TopicSpec } from '@streamfold/messaging';
 import type { ProjectionDefinition } from '@streamfold/projections';
 import type { MigrationClass } from '@streamfold/runtime';
 import { StartupError } from '@streamfold/runtime';
+import type { Type } from '@nestjs/common';
 import type { SimulatorDefinition } from './simulator';
 
 /** Where the relay publishes an event: its topic and partitioning key; null when the context does not own it. */
@@ -34,6 +35,11 @@ export interface ContextDefinition {
   migrations?: MigrationClass[];
   /** Realistic traffic for `cli simulate <name>`. @default none */
   simulator?: SimulatorDefinition;
+  /**
+   * The context's own CLI commands (nest-commander `@Command` classes, e.g. `movieflix evaluate`),
+   * added to `runCli`. They may inject `CliInfrastructure` to open the database and log. @default []
+   */
+  commands?: Array<Type<unknown>>;
 }
 
 /** Declares a bounded context; throws naming what is inconsistent in it. */
