@@ -7,6 +7,7 @@ export interface Principal {
   roles: string[];
 }
 
+/** A token that is badly signed, expired or without a valid user id; the guard answers 401. */
 export class InvalidToken extends Error {
   override name = 'InvalidToken';
 }

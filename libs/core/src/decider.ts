@@ -18,6 +18,7 @@ export interface Decider<Command, Event extends DomainEvent, State> {
   evolve(state: State, event: Event): State;
 }
 
+/** The state after replaying `events` from the decider's initial state (how a stream is loaded). */
 export function fold<Event extends DomainEvent, State>(decider: Pick<Decider<never, Event, State>, 'initialState' | 'evolve'>, events: Iterable<Event>): State {
   let state = decider.initialState();
   for (const event of events) state = decider.evolve(state, event);

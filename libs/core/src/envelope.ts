@@ -28,6 +28,7 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
   data: Data;
 }
 
+/** Context an append stores on every event it writes, beside the decider's type and data. */
 export interface EventMetadata {
   /** Event time; defaults to the clock of the command. */
   occurredAt?: Date;
@@ -46,6 +47,7 @@ export interface LogSequence {
   position: string;
 }
 
+/** Orders two sequences as the relay publishes them: by transaction id, then global position. */
 export function compareSequence(a: LogSequence, b: LogSequence): number {
   const tx = BigInt(a.txId) - BigInt(b.txId);
   if (tx !== 0n) return tx < 0n ? -1 : 1;
@@ -53,10 +55,12 @@ export function compareSequence(a: LogSequence, b: LogSequence): number {
   return pos === 0n ? 0 : pos < 0n ? -1 : 1;
 }
 
+/** The `sf-seq` header form, `txId:position`; parseSequence reads it back. */
 export function formatSequence(seq: LogSequence): string {
   return `${seq.txId}:${seq.position}`;
 }
 
+/** Reads an `sf-seq` header; null when absent or malformed (telemetry carries none). */
 export function parseSequence(raw: string | undefined): LogSequence | null {
   if (!raw) return null;
   const match = /^(\d+):(\d+)$/.exec(raw);

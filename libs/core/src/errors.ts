@@ -8,6 +8,7 @@ export abstract class DomainError extends Error {
   abstract readonly code: string;
 }
 
+/** A command or query argument is invalid (400); names the field. */
 export class ValidationFailed extends DomainError {
   readonly status = 400;
   readonly code = 'validation_failed';
@@ -16,11 +17,13 @@ export class ValidationFailed extends DomainError {
   }
 }
 
+/** The caller may not do this to the resource (403), e.g. delete another author's post. */
 export class Forbidden extends DomainError {
   readonly status = 403;
   readonly code = 'forbidden';
 }
 
+/** The addressed resource does not exist (404). */
 export class NotFound extends DomainError {
   readonly status = 404;
   readonly code = 'not_found';
@@ -35,6 +38,7 @@ export class ConcurrencyConflict extends DomainError {
   }
 }
 
+/** The expected version as a ConcurrencyConflict reports it (`'no stream'` for `no_stream`). */
 export type ExpectedVersionDescription = number | 'any' | 'no stream';
 
 /** A rule of the domain refused the command (e.g. "post was deleted"). */

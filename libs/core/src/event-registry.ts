@@ -5,6 +5,7 @@ export type PayloadValidator = (data: unknown) => string[];
 /** Turns a payload at version v into version v + 1. */
 export type Upcaster = (data: any) => any;
 
+/** One event type an application registers: wire name, current schema, validation, upcasters. */
 export interface EventTypeDefinition {
   /** Stable wire name, e.g. "social.PostLiked". Never renamed. */
   type: string;
@@ -15,10 +16,12 @@ export interface EventTypeDefinition {
   upcasters?: Record<number, Upcaster>;
 }
 
+/** Thrown for an event type the registry does not know: a bug in the application, never bad input (500). */
 export class UnknownEventType extends Error {
   override name = 'UnknownEventType';
 }
 
+/** A payload failed its type's validation before an append; nothing was stored (400). */
 export class InvalidEventPayload extends Error {
   override name = 'InvalidEventPayload';
 }

@@ -9,6 +9,7 @@ export const HEADER = {
   schemaVersion: 'sf-schema',
 } as const;
 
+/** An envelope encoded for the log: JSON value, Streamfold headers, event time as timestamp. */
 export interface WireMessage {
   key: string | null;
   value: string;
@@ -27,6 +28,7 @@ export function toWire(envelope: EventEnvelope, key: string | null, sequence: Lo
   return { key, value: JSON.stringify(envelope), headers, timestamp: Date.parse(envelope.occurredAt) };
 }
 
+/** A message that is not a Streamfold envelope; consumers dead-letter it instead of retrying. */
 export class MalformedMessage extends Error {
   override name = 'MalformedMessage';
 }

@@ -3,6 +3,7 @@ import { ConcurrencyConflict, Decider, DomainEvent, EventEnvelope, fold } from '
 import { canLookupCommands } from './event-store.capabilities';
 import { EventStore } from './event-store.port';
 
+/** Who runs the command and with which clock and id source, so deciders stay pure. */
 export interface CommandContext {
   /** Acting user id; stored as the events' actor. */
   actor: string | null;
@@ -12,6 +13,7 @@ export interface CommandContext {
   newId?: () => string;
 }
 
+/** One command to execute against one stream with a decider; see executeCommand. */
 export interface ExecuteCommandOptions<Command, Event extends DomainEvent, State, Result> {
   store: EventStore;
   decider: Decider<Command, Event, State>;
@@ -29,6 +31,7 @@ export interface ExecuteCommandOptions<Command, Event extends DomainEvent, State
   maxRetries?: number;
 }
 
+/** What executeCommand did: the events appended (or found, on a repeated command id) and the result. */
 export interface CommandOutcome<Result> {
   /** The appended events (on a duplicate: the first execution's). */
   events: EventEnvelope[];

@@ -14,15 +14,21 @@ export interface CommandLookup {
   lookupCommand(commandId: string): Promise<AppendResult | null>;
 }
 
+/**
+ * A store that can count the events the relay has not yet read. Like readAll, the count only sees
+ * committed events below the oldest open transaction, so it never runs ahead of the relay.
+ */
 export interface LagAware {
   /** How many events readAll would still return after `after` (relay lag). */
   countAfter(after: LogSequence | null): Promise<number>;
 }
 
+/** Whether the store can answer a repeated command id before deciding again (CommandLookup). */
 export function canLookupCommands(store: EventStore): store is EventStore & CommandLookup {
   return typeof (store as Partial<CommandLookup>).lookupCommand === 'function';
 }
 
+/** Whether the store can count unrelayed events (LagAware); the relay reports lag only for those. */
 export function isLagAware(store: EventStore): store is EventStore & LagAware {
   return typeof (store as Partial<LagAware>).countAfter === 'function';
 }

@@ -9,6 +9,7 @@ import type { Sql } from '@streamfold/runtime';
  */
 export type ExpectedVersion = 'any' | 'no_stream' | number;
 
+/** How to append: the concurrency check, the idempotency key and the transaction to join. */
 export interface AppendOptions {
   expectedVersion: ExpectedVersion;
   metadata?: EventMetadata;
@@ -27,6 +28,7 @@ export interface AppendOptions {
   sql?: Sql;
 }
 
+/** What an append stored, or, for a repeated command id, what the first append stored. */
 export interface AppendResult {
   streamId: string;
   /** Stream version after the append. */
@@ -36,10 +38,18 @@ export interface AppendResult {
   commandResult?: unknown;
 }
 
+/** An event as read from the global log, with its position in relay order (transaction id, global position). */
 export interface StoredEvent extends EventEnvelope {
   sequence: LogSequence;
 }
 
+/**
+ * The system of record and the outbox (docs/architecture.md, invariants 1-3). An append stores all
+ * its events or none, in one transaction, in stream order; a command id makes it idempotent.
+ * Errors, each with nothing written: ConcurrencyConflict when expectedVersion fails (reload and
+ * decide again, as executeCommand does within maxRetries); StreamOrderConflict (40001) in a
+ * caller's transaction (re-run that whole transaction; the store retries its own).
+ */
 export interface EventStore {
   /** Throws ConcurrencyConflict (from @streamfold/core) when expectedVersion does not hold; writes nothing then. */
   append(streamId: string, events: DomainEvent[], options: AppendOptions): Promise<AppendResult>;
@@ -54,4 +64,5 @@ export interface EventStore {
   head(): Promise<LogSequence | null>;
 }
 
+/** Nest injection token of the process's EventStore. */
 export const EVENT_STORE = Symbol('EVENT_STORE');

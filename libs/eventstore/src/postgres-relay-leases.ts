@@ -7,6 +7,7 @@ import { sleep } from './sleep';
 /** First key of the two-int advisory lock: keeps relay locks apart from any other advisory lock user. */
 const RELAY_LOCK_CLASS = 0x53465231; // "SFR1"
 
+/** Tuning of PostgresRelayLeases: how eagerly a standby and a broken lock connection retry. */
 export interface PostgresRelayLeasesOptions {
   /** How often a standby retries the lock. @default 250 */
   standbyPollMs?: number;

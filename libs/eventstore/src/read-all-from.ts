@@ -1,6 +1,7 @@
 import { LogSequence } from '@streamfold/core';
 import { EventStore, StoredEvent } from './event-store.port';
 
+/** Paging of readAllFrom. */
 export interface ReadAllFromOptions {
   /** Events fetched per query. @default 1000 */
   pageSize?: number;

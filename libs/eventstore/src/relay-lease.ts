@@ -1,7 +1,11 @@
 import { compareSequence, LogSequence } from '@streamfold/core';
 import { sleep } from './sleep';
 
-/** The right to be the one active relay of a name, and that relay's checkpoint. */
+/**
+ * The right to be the one active relay of a name, and that relay's checkpoint. The relay checks
+ * `held` before each batch and stops when it turns false; a rejected save means another instance
+ * may be publishing already, so the relay goes back to acquire() instead of retrying the save.
+ */
 export interface RelayLease {
   /** Where the previous holder stopped; null = the start of the log. */
   load(): Promise<LogSequence | null>;
@@ -12,6 +16,11 @@ export interface RelayLease {
   release(): Promise<void>;
 }
 
+/**
+ * Elects one active relay per name among processes (docs/architecture.md, process roles). At most
+ * one lease per name is held at a time; a lost holder's lease becomes free, so a standby takes
+ * over from the last saved checkpoint and may re-send what followed it (consumers de-duplicate).
+ */
 export interface RelayLeases {
   /**
    * Resolves once this instance holds the lease for `name` (a standby keeps waiting while another
@@ -20,6 +29,7 @@ export interface RelayLeases {
   acquire(name: string, signal: AbortSignal): Promise<RelayLease | null>;
 }
 
+/** Tuning of InMemoryRelayLeases. */
 export interface InMemoryRelayLeasesOptions {
   /** How often a standby checks whether the lease is free. @default 20 */
   standbyPollMs?: number;

@@ -8,8 +8,10 @@ import { RelayMetrics, relayMetrics } from './relay-metrics';
 import { groupByTopic, RelayRoute } from './relay-route';
 import { backoff, sleep } from './sleep';
 
+/** Where the relay reports takeovers, retried sends and failures. */
 export type RelayLogger = (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
 
+/** What a Relay publishes (store, route), where to (log), and how it elects and retries. */
 export interface RelayOptions {
   /** Names the checkpoint and the lease: one active relay per name. @default 'default' */
   name?: string;
@@ -34,6 +36,7 @@ export interface RelayOptions {
   logger?: RelayLogger;
 }
 
+/** standby: waiting for the lease; active: holds it and publishes; stopped: not started, or stop() ran. */
 export type RelayState = 'stopped' | 'standby' | 'active';
 
 const defaultLogger: RelayLogger = (level, message, extra) => {

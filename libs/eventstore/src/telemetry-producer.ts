@@ -3,6 +3,7 @@ import { EventEnvelope, toWire } from '@streamfold/core';
 import type { MessageLog, OutgoingMessage } from '@streamfold/messaging';
 import { backoff, sleep } from './sleep';
 
+/** Batching, back-pressure and retry bounds of a TelemetryProducer. */
 export interface TelemetryProducerOptions {
   /** Messages per send. @default 500 */
   batchSize?: number;

@@ -4,6 +4,7 @@ import { partitionForKey } from './message-log.port';
 import type { BatchContext, ConsumeOptions, ConsumerHandle, LogMessage, MessageLog } from './message-log.port';
 import type { OutgoingMessage, PartitionOffsets, TopicSpec } from './message-log.port';
 
+/** Naming, persistence and partitioning of an EmbeddedMessageLog. */
 export interface EmbeddedMessageLogOptions {
   /** Prepended to topic names and group ids, like KAFKA_TOPIC_PREFIX. @default '' */
   prefix?: string;

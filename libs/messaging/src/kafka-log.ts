@@ -9,9 +9,11 @@ import type {
   TopicSpec,
 } from './message-log.port';
 
+/** How to reach Kafka, and how this environment's names are kept apart on a shared broker. */
 export interface KafkaLogOptions {
   brokers: string[];
   clientId: string;
+  /** Prepended to topic names and group ids (KAFKA_TOPIC_PREFIX). @default '' */
   prefix?: string;
   /** Receives kafkajs log lines (warn and above). */
   log?: (level: 'warn' | 'error', message: string, extra: Record<string, unknown>) => void;

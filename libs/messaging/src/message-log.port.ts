@@ -3,6 +3,7 @@
  * embedded default and in fast tests. Names passed in and out are *logical* topic names and group
  * ids: the implementation adds KAFKA_TOPIC_PREFIX so environments sharing a broker never meet.
  */
+/** A topic to create: logical name, partitions and retention. */
 export interface TopicSpec {
   /** Logical name (no prefix). */
   name: string;
@@ -12,6 +13,7 @@ export interface TopicSpec {
   cleanupPolicy?: 'delete' | 'compact';
 }
 
+/** One message to send; its key decides the partition and so the order it is read in. */
 export interface OutgoingMessage {
   /** Partitioning key; messages with one key land on one partition, in send order. */
   key: string | null;
@@ -21,6 +23,7 @@ export interface OutgoingMessage {
   timestamp?: number;
 }
 
+/** A message as consumed: where it sits (topic, partition, offset) and what was sent. */
 export interface LogMessage {
   topic: string;
   partition: number;
@@ -31,6 +34,7 @@ export interface LogMessage {
   timestamp: number;
 }
 
+/** Consecutive messages of one partition, in offset order, handed to eachBatch together. */
 export interface LogBatch {
   topic: string;
   partition: number;
@@ -39,12 +43,14 @@ export interface LogBatch {
   highWatermark: number;
 }
 
+/** What a batch handler can ask the consumer while it works on a batch. */
 export interface BatchContext {
   /** False once stop() was called or the partition was revoked: finish quickly, commit nothing more. */
   isRunning(): boolean;
   heartbeat(): Promise<void>;
 }
 
+/** A consumer group member: the group, its topics and the handler that receives each batch. */
 export interface ConsumeOptions {
   groupId: string;
   topics: string[];
@@ -62,12 +68,14 @@ export interface ConsumeOptions {
   maxBatchSize?: number;
 }
 
+/** A running group member; stop() waits (bounded) for batches in flight, then leaves the group. */
 export interface ConsumerHandle {
   readonly groupId: string;
   assignment(): Array<{ topic: string; partition: number }>;
   stop(): Promise<void>;
 }
 
+/** The range of offsets one partition currently holds. */
 export interface PartitionOffsets {
   partition: number;
   /** First offset still held (retention may have dropped older ones). */
@@ -76,6 +84,13 @@ export interface PartitionOffsets {
   high: number;
 }
 
+/**
+ * A partitioned, replayable log with Kafka's semantics: order holds per partition and a key always
+ * maps to one partition. send resolves once every message is durable; when it throws, some may be
+ * written already, so the caller retries it whole and consumers drop the duplicates. Delivery is at
+ * least once (again after a throw, a crash or a rebalance): exactly-once effects keep their own
+ * checkpoint (docs/architecture.md, invariant 4).
+ */
 export interface MessageLog {
   readonly kind: 'kafka' | 'embedded';
   /** Full name on the broker (prefix applied). */
@@ -93,6 +108,7 @@ export interface MessageLog {
   close(): Promise<void>;
 }
 
+/** Nest injection token of the process's MessageLog. */
 export const MESSAGE_LOG = Symbol('MESSAGE_LOG');
 
 /** Kafka's default partitioner maps keys with murmur2; both transports use it so a key lands on the same partition number. */

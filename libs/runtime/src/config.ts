@@ -47,6 +47,7 @@ export interface StreamfoldConfig {
   rateLimitWindowSeconds: number;
 }
 
+/** The token secret when JWT_SECRET is unset: development only, loadConfig refuses it in production. */
 export const DEV_JWT_SECRET = 'streamfold-development-secret-change-me';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** The kinds of work a process can take on (PROCESS_ROLES). */
@@ -143,4 +144,5 @@ export function loadConfig(env: Env = process.env): StreamfoldConfig {
   };
 }
 
+/** Nest injection token of the validated StreamfoldConfig. */
 export const STREAMFOLD_CONFIG = Symbol('STREAMFOLD_CONFIG');

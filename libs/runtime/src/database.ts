@@ -1,6 +1,12 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
 import { StartupError } from './startup-error';
 
+/**
+ * An open connection or transaction; effects through it commit with the caller's transaction.
+ * Code handed one (a projection's apply, AppendOptions.sql) never commits it: the caller owns the
+ * transaction and, when it fails (e.g. a 40001 serialization failure), rolls back and re-runs it.
+ * A pool also fits, for reads that need no transaction.
+ */
 export type Sql = Pick<PoolClient, 'query'>;
 
 /**

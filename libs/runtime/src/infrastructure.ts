@@ -6,11 +6,13 @@ import { EmbeddedPostgres } from './embedded-postgres';
 import { MigrationClass, migrateUp, pendingMigrations } from './migrations/index';
 import { StartupError } from './startup-error';
 
+/** Where start-up reports applied migrations and warnings; silent by default. */
 export interface InfrastructureLog {
   info(message: string): void;
   warn(message: string): void;
 }
 
+/** What Infrastructure.start prepares before Nest starts: the schema and the topics. */
 export interface StartOptions {
   migrations: MigrationClass[];
   topics: TopicSpec[];

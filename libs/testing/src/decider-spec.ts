@@ -23,6 +23,7 @@ export function fixedContext(overrides: { now?: Date; actor?: string | null; idP
 /** An error class, or a predicate the thrown error must satisfy. */
 export type ErrorExpectation = (abstract new (...args: never[]) => Error) | ((error: unknown) => boolean);
 
+/** The outcome a decider spec expects of one `when`: these events, or this error. */
 export interface DecisionAssertions<E extends DomainEvent> {
   /** decide() returned exactly these events, in order. */
   then(expected: E[]): void;
@@ -30,11 +31,13 @@ export interface DecisionAssertions<E extends DomainEvent> {
   thenThrows(expected: ErrorExpectation): void;
 }
 
+/** A decider spec with its history fixed: the command to decide next. */
 export interface GivenSpec<C, E extends DomainEvent> {
   /** Runs decide(command, state-from-given, ctx). @param ctx @default fixedContext() */
   when(command: C, ctx?: DecisionContext): DecisionAssertions<E>;
 }
 
+/** The start of a decider spec: a history (`given`) or, without one, the command on an empty stream. */
 export interface DeciderSpec<C, E extends DomainEvent> extends GivenSpec<C, E> {
   /** The stream's history, folded with evolve into the state decide() sees. */
   given(events: E[]): GivenSpec<C, E>;

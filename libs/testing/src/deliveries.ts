@@ -25,6 +25,7 @@ export interface DeliveryInput<E extends DomainEvent = DomainEvent> {
   actor?: string | null;
 }
 
+/** Defaults deliveries() applies to every input: topic, partitions and the event-time clock. */
 export interface DeliveriesOptions {
   /** @default 'events' */
   topic?: string;

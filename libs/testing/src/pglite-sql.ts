@@ -6,6 +6,7 @@ export interface PgliteLike {
   exec(text: string, options?: { parsers?: Record<number, (value: string) => unknown> }): Promise<PgliteResult[]>;
 }
 
+/** The part of a PGlite query result pgliteSql turns into a `pg` result. */
 export interface PgliteResult {
   rows: any[];
   rowCount?: number;

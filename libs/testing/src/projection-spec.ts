@@ -4,6 +4,7 @@ import { type Delivery, ident, pointViews, projectionContext, type ProjectionDef
 import { assertEqual } from './assert';
 import { SimulatedRunner, toBatches } from './simulated-runner';
 
+/** The one connection a projection spec runs on, and the batch sizes of its two runs. */
 export interface ProjectionSpecOptions {
   /**
    * ONE connection (a pg Client or PoolClient, or pgliteSql(new PGlite())): the spec opens
@@ -19,6 +20,7 @@ export interface ProjectionSpecOptions {
   redeliveryBatchSize?: number;
 }
 
+/** What a projection spec checks once the given deliveries are applied, in both runs. */
 export interface ProjectionExpectations {
   /**
    * Runs `query` (read-model tables by their base names, as readers do through views) and
@@ -27,6 +29,7 @@ export interface ProjectionExpectations {
   expectQuery(query: string, expectedRows: unknown[], params?: unknown[]): Promise<void>;
 }
 
+/** A projection spec waiting for its deliveries. */
 export interface ProjectionSpec {
   /** The deliveries, in arrival order (see deliveries()). */
   given(deliveries: Delivery[]): ProjectionExpectations;

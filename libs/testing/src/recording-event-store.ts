@@ -1,6 +1,7 @@
 import type { DomainEvent, EventEnvelope } from '@streamfold/core';
 import type { AppendOptions, AppendResult, EventStore } from '@streamfold/eventstore';
 
+/** One append() call as RecordingEventStore saw it. */
 export interface RecordedAppend {
   streamId: string;
   events: DomainEvent[];

@@ -2,6 +2,7 @@ import type { Sql } from '@streamfold/runtime';
 import type { Delivery, ProjectionContext, ProjectionDefinition } from '@streamfold/projections';
 import { Checkpoints } from './checkpoints';
 
+/** How closely a SimulatedRunner imitates the runner's transactions. */
 export interface SimulatedRunnerOptions {
   /**
    * Wrap each batch in BEGIN / COMMIT on ctx.sql, as the runner does. Off for processors whose

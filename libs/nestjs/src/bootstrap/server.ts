@@ -59,7 +59,8 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       .build();
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs));
     if (config.workers) {
-      const reactions = app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) }, { inheritAppConfig: true });
+      // Its own application config: a global filter added here must not reach the HTTP routes.
+      const reactions = app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) });
       reactions.useGlobalFilters(new ReactionErrorFilter());
       await app.startAllMicroservices();
     }

@@ -25,7 +25,6 @@ export function cliModule(appModule: Type<unknown> | DynamicModule, host: HostOp
       SimulateCommand,
       ProjectionsCommand,
       DeadLettersCommand,
-      // Commands the contexts contribute (ContextDefinition.commands), e.g. `mybank connector`.
       ...contexts.flatMap((c) => c.commands ?? []),
     ],
   })
@@ -35,8 +34,8 @@ export function cliModule(appModule: Type<unknown> | DynamicModule, host: HostOp
 
 /**
  * The `cli.ts` of a Streamfold service: migrations, topics, tokens, projections (status,
- * rebuild), dead letters, every context's simulator and every context's own `commands`,
- * discovered from the application module.
+ * rebuild), dead letters, every context's simulator and its own commands, discovered from the
+ * application module.
  * Commands open the infrastructure they need themselves, so `--help` and `token` work with
  * nothing running.
  */

@@ -1,9 +1,9 @@
-import type { Type } from '@nestjs/common';
 import type { EventEnvelope, EventTypeDefinition } from '@streamfold/core';
 import type { TopicSpec } from '@streamfold/messaging';
 import type { ProjectionDefinition } from '@streamfold/projections';
 import type { MigrationClass } from '@streamfold/runtime';
 import { StartupError } from '@streamfold/runtime';
+import type { Type } from '@nestjs/common';
 import type { SimulatorDefinition } from './simulator';
 
 /** Where the relay publishes an event: its topic and partitioning key; null when the context does not own it. */
@@ -36,11 +36,8 @@ export interface ContextDefinition {
   /** Realistic traffic for `cli simulate <name>`. @default none */
   simulator?: SimulatorDefinition;
   /**
-   * Context-specific CLI commands: nest-commander `@Command` classes and the `@SubCommand`
-   * classes they list in `subCommands` (both here), registered in `cli` beside the framework's. They may inject
-   * `CliInfrastructure` (configuration, database, log) and nothing else of the running app,
-   * since the CLI does not start the context's module. Name them after the context
-   * (`cli mybank connector setup`) so two contexts never claim one command. @default []
+   * The context's own CLI commands (nest-commander `@Command` classes, e.g. `movieflix evaluate`),
+   * added to `runCli`. They may inject `CliInfrastructure` to open the database and log. @default []
    */
   commands?: Array<Type<unknown>>;
 }

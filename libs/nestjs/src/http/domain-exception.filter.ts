@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import { DomainError, InvalidEventPayload } from '@streamfold/core';
 import { throwError } from 'rxjs';
 
+/** The JSON body of every domain error response. */
 export interface DomainErrorBody {
   statusCode: number;
   /** The error's stable code, e.g. "concurrency_conflict". */
@@ -28,6 +29,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
   }
 }
 
+/** Maps a domain error to its response body (InvalidEventPayload: 400 `invalid_event_payload`). */
 export function toDomainErrorBody(exception: DomainError | InvalidEventPayload): DomainErrorBody {
   if (exception instanceof DomainError) return { statusCode: exception.status, error: exception.code, message: exception.message };
   return { statusCode: 400, error: 'invalid_event_payload', message: exception.message };

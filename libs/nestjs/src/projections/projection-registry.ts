@@ -4,12 +4,14 @@ import { ProjectionDefinition, ProjectionRunner, ProjectionRunnerOptions } from 
 import { Database, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
 import { MetricsService } from '../runtime/metrics';
 
+/** The projections this process runs and the options every runner shares. */
 export interface ProjectionsModuleOptions {
   projections: ProjectionDefinition[];
   /** Options for every runner (metrics registry and logger are filled in by the module). */
   runner?: Omit<ProjectionRunnerOptions, 'version' | 'registry' | 'logger'>;
 }
 
+/** Nest injection token of the ProjectionsModuleOptions. */
 export const PROJECTIONS_OPTIONS = Symbol('PROJECTIONS_OPTIONS');
 
 /**

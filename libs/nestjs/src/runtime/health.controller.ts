@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { Infrastructure } from '@streamfold/runtime';
 import { Public } from '@streamfold/auth';
 
+/** `GET /health`, public: whether PostgreSQL and the message log answer, for load balancers and probes. */
 @ApiTags('operations')
 @Public()
 @Controller('health')

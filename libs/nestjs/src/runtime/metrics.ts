@@ -13,6 +13,7 @@ export class MetricsService {
   }
 }
 
+/** `GET /metrics`, public: the process's Prometheus registry in text exposition format. */
 @ApiExcludeController()
 @Public()
 @Controller('metrics')

@@ -15,6 +15,7 @@ export const DEAD_LETTER_HEADER = {
 
 const MAX_HEADER_ERROR = 1000;
 
+/** A message a consumer gives up on (malformed, or failing every retry), with the error and attempts. */
 export interface DeadLetterInput {
   consumer: string;
   message: LogMessage;
@@ -68,6 +69,7 @@ export class DeadLetterWriter {
   }
 }
 
+/** `Name: message` of an error, as stored on a dead letter and its `sf-dlq-error` header. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);

@@ -6,8 +6,10 @@ import { decodeFor } from '../runner/decode';
 import { ApplyFailed } from '../runner/retry-policy';
 import { describeError } from './dead-letter-writer';
 
+/** pending until an operator acts; replayed (applied once, after a fix) and discarded are final. */
 export type DeadLetterStatus = 'pending' | 'replayed' | 'discarded';
 
+/** One row of sf_dead_letters: where the message came from, why it failed, and what was done since. */
 export interface DeadLetter {
   id: string;
   /** `${projection}@v${version}` that failed on it. */
@@ -25,6 +27,7 @@ export interface DeadLetter {
   resolvedAt: Date | null;
 }
 
+/** Which dead letters to list; fields combine with AND. */
 export interface DeadLetterFilter {
   consumer?: string;
   /** Every version of one projection. */
@@ -34,6 +37,7 @@ export interface DeadLetterFilter {
   limit?: number;
 }
 
+/** The outcome of replayAll: each pending dead letter either replayed or refused with its reason. */
 export interface ReplayReport {
   replayed: DeadLetter[];
   failed: Array<{ id: string; error: string }>;

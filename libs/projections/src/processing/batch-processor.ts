@@ -24,6 +24,10 @@ export interface BatchProcessor<S, E extends DomainEvent = DomainEvent, In exten
   emit(key: string, before: S | undefined, after: S, last: Delivery<In>): EmittedEvent<E> | null;
 }
 
+/**
+ * Runs a BatchProcessor as a projection, with defineProcessor's guarantee: states, emitted events
+ * and the checkpoint commit in the batch's transaction, so each delivery takes effect once.
+ */
 export function defineBatchProcessor<S, E extends DomainEvent = DomainEvent, In extends DomainEvent = DomainEvent>(
   processor: BatchProcessor<S, E, In>,
   deps: { eventStore: Pick<EventStore, 'append'>; stateStore?: ProcessorStateStore },

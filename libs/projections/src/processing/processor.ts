@@ -7,6 +7,7 @@ import { postgresProcessorState, ProcessorStateStore } from './processor-state';
 /** An event a processor emits, with the stream it is appended to. */
 export type EmittedEvent<E extends DomainEvent = DomainEvent> = E & { streamId: string };
 
+/** What a processor decides for one delivery: the key's next state and the events to emit. */
 export interface ProcessResult<S, E extends DomainEvent = DomainEvent> {
   /** The key's next state (JSON-serialisable, never null: null means "no state"). */
   state: S;
@@ -35,6 +36,7 @@ export interface Processor<S, E extends DomainEvent = DomainEvent, In extends Do
   process(state: S, delivery: Delivery<In>): ProcessResult<S, E>;
 }
 
+/** Where defineProcessor appends output and keeps state; both must join the batch's transaction. */
 export interface ProcessorDependencies {
   /** Output goes to the event store; the relay publishes it to Kafka like any other event. */
   eventStore: Pick<EventStore, 'append'>;

@@ -5,12 +5,14 @@
  * when the transaction or the change arrives late. Pure and JSON-serialisable (jsonb column).
  */
 
+/** One value of a key and the event time it is in force from. */
 export interface TemporalVersion<V> {
   /** Event time from which this value is in force (inclusive), epoch ms. */
   validFromMs: number;
   value: V;
 }
 
+/** Every version of every key, and how far back lookups can still be answered. */
 export interface TemporalTable<V> {
   /** Versions per key, ascending by validFromMs, at most one per validFromMs. */
   versions: Record<string, TemporalVersion<V>[]>;
@@ -21,6 +23,7 @@ export interface TemporalTable<V> {
   retainedFromMs: number | null;
 }
 
+/** A table with no versions and nothing pruned. */
 export function emptyTemporalTable<V>(): TemporalTable<V> {
   return { versions: {}, retainedFromMs: null };
 }

@@ -66,6 +66,7 @@ export interface WindowedAggregate<K extends string, A> {
   open: Record<string, Partial<Record<K, A>>>;
 }
 
+/** The state of a windowed aggregate before its first event: no windows open, no watermark. */
 export function emptyWindowedAggregate<K extends string, A>(windows: WindowSpec): WindowedAggregate<K, A> {
   return { windows, watermarkMs: null, maxEventTimeMs: null, open: {} };
 }
@@ -73,6 +74,7 @@ export function emptyWindowedAggregate<K extends string, A>(windows: WindowSpec)
 /** Merges two partial aggregates. Must be associative and commutative for order independence. */
 export type Combine<A> = (a: A, b: A) => A;
 
+/** The lateness bound and the merge of add(). */
 export interface AddOptions<A> {
   /** How far behind the newest event time an event may arrive and still count. @default 0 */
   allowedLatenessMs?: number;
@@ -80,6 +82,7 @@ export interface AddOptions<A> {
   combine?: Combine<A>;
 }
 
+/** add()'s answer: the new state and the windows the event joined, or a late event refused. */
 export type AddResult<K extends string, A> =
   | { accepted: true; state: WindowedAggregate<K, A>; windows: Window[]; /** Its windows that were already final. */ missedWindows: Window[] }
   | { accepted: false; reason: 'late'; state: WindowedAggregate<K, A>; watermarkMs: number };

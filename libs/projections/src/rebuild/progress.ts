@@ -1,6 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { RebuildProgress } from './rebuild';
 
+/** Shows a rebuild's progress to an operator (progressBar draws one on a terminal). */
 export interface ProgressReporter {
   /** Pass as RebuildOptions.onProgress. */
   onProgress(progress: RebuildProgress): void;

@@ -5,6 +5,7 @@ import { consumerId } from '../runner/consumer-id';
 import { PartitionLag, partitionLag } from '../runner/lag';
 import type { VersionStatus } from '../runner/versions';
 
+/** One projection as operators see it: versions, lag of the active one, and its pending dead letters. */
 export interface ProjectionStatus {
   name: string;
   /** Null before any runner started it. */

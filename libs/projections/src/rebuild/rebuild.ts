@@ -10,6 +10,7 @@ import { ensureVersion, lockProjection } from '../runner/versions';
 import { EventRoute, ReadAll, replayFromStore } from './replay-from-store';
 import { swapVersion } from './swap';
 
+/** What rebuildProjection reports to onProgress at every poll and at each change of phase. */
 export interface RebuildProgress {
   projection: string;
   version: number;
@@ -22,6 +23,7 @@ export interface RebuildProgress {
   elapsedMs: number;
 }
 
+/** What to rebuild, from where (Kafka, or the event store when retention dropped data), and its bounds. */
 export interface RebuildOptions {
   db: Database;
   log: MessageLog;
@@ -57,6 +59,7 @@ export interface RebuildOptions {
   signal?: AbortSignal;
 }
 
+/** The version a rebuild built and activated, and the one it replaced. */
 export interface RebuildResult {
   projection: string;
   version: number;
@@ -65,6 +68,10 @@ export interface RebuildResult {
   durationMs: number;
 }
 
+/**
+ * A rebuild that cannot go on (missing readAll, history dropped by retention, aborted, not caught up
+ * in time); the live version keeps serving readers. Its message says what to do instead.
+ */
 export class RebuildError extends Error {
   override name = 'RebuildError';
 }

@@ -11,6 +11,7 @@ export type ReadAll = (after: LogSequence | null, limit: number) => Promise<Stor
 /** Where the relay publishes an event: its topic and key; null when the projection does not consume it. */
 export type EventRoute = (event: StoredEvent) => { topic: string; key: string | null } | null;
 
+/** The version to fold the event store into, and how to route and page the store's events. */
 export interface StoreReplayOptions {
   db: Database;
   log: MessageLog;

@@ -4,6 +4,7 @@ import { consumerId } from '../runner/consumer-id';
 import { sleep } from '../runner/retry-policy';
 import { lockProjection, pointViews, setStatuses } from '../runner/versions';
 
+/** Whether swapVersion activated the new version; if not, which partition it was still behind on. */
 export type SwapOutcome = { swapped: true } | { swapped: false; reason: string };
 
 const WAIT_POLL_MS = 20;

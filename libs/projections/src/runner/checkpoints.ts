@@ -32,6 +32,10 @@ export async function lockCheckpoint(sql: Sql, consumer: string, topic: string, 
   };
 }
 
+/**
+ * Moves a checkpoint locked by lockCheckpoint, in the same transaction as the batch's effects, so
+ * the effects and the new position commit or roll back together (invariant 4).
+ */
 export async function saveCheckpoint(
   sql: Sql,
   consumer: string,

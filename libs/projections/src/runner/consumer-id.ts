@@ -10,6 +10,7 @@ export function consumerId(name: string, version: number): string {
   return `${name}@v${version}`;
 }
 
+/** Splits a consumer id back into `name` and `version`; throws for anything not `name@v<version>`. */
 export function parseConsumerId(consumer: string): { name: string; version: number } {
   const match = /^(.+)@v(\d+)$/.exec(consumer);
   if (!match) throw new Error(`"${consumer}" is not a projection consumer id (expected <name>@v<version>)`);
@@ -21,6 +22,7 @@ export function versionedTable(base: string, version: number): string {
   return `${base}_v${version}`;
 }
 
+/** The context apply and setup receive: the transaction, the version, and its physical table names. */
 export function projectionContext(sql: Sql, version: number): ProjectionContext {
   return { sql, version, table: (base) => versionedTable(base, version) };
 }

@@ -2,6 +2,7 @@ import type { MessageLog } from '@streamfold/messaging';
 import type { Sql } from '@streamfold/runtime';
 import { readCheckpoints } from './checkpoints';
 
+/** How far one consumer is behind on one partition, measured from its checkpoint. */
 export interface PartitionLag {
   topic: string;
   partition: number;
@@ -42,6 +43,7 @@ export async function partitionLag(sql: Sql, log: MessageLog, consumer: string, 
   return result;
 }
 
+/** One line naming the partitions still behind (`topic/p at offset of end`), or "caught up". */
 export function describeLag(lags: PartitionLag[]): string {
   const behind = lags.filter((l) => l.lag > 0);
   return behind.map((l) => `${l.topic}/${l.partition} at ${l.nextOffset ?? 'none'} of ${l.high}`).join(', ') || 'caught up';

@@ -8,6 +8,7 @@ import { decodeFor } from './decode';
 import { projectionContext } from './consumer-id';
 import { ApplyFailed, backoffMs, isInfrastructureError, PartitionReleased, RetryPolicy, sleep } from './retry-policy';
 
+/** Where runners report retries, dead letters and restarts (the Nest module passes its Logger). */
 export interface RunnerLogger {
   log(message: string): void;
   warn(message: string): void;
@@ -36,6 +37,7 @@ interface Item {
   attempts: number;
 }
 
+/** What a PartitionProcessor needs: the projection version it applies, its retry policy and dead-letter writer. */
 export interface PartitionProcessorDeps {
   db: Database;
   definition: ProjectionDefinition;

@@ -15,6 +15,7 @@ import { activeVersion, ensureVersion } from './versions';
 const STALL_CHECK_MS = 10_000;
 /** No batch for this long while partitions have lag: the consumer is restarted. */
 const STALL_AFTER_MS = 30_000;
+/** Tuning of a ProjectionRunner: which version, batch size, retries, metrics and logging. */
 export interface ProjectionRunnerOptions {
   /** Version to build. @default the active version (1 when the projection has none yet) */
   version?: number;

@@ -10,6 +10,7 @@ export interface RetryPolicy {
   maxBackoffMs: number;
 }
 
+/** The retry policy a runner uses when none is given: 3 batch attempts, 5 single, 100 ms to 5 s. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   batchAttempts: 3,
   maxAttempts: 5,
@@ -17,6 +18,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxBackoffMs: 5000,
 };
 
+/** DEFAULT_RETRY_POLICY with `overrides`; throws at configuration time when the result is unusable. */
 export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
   const policy = { ...DEFAULT_RETRY_POLICY, ...overrides };
   if (!Number.isInteger(policy.batchAttempts) || policy.batchAttempts < 1) throw new Error('retry.batchAttempts must be an integer >= 1');
@@ -30,6 +32,7 @@ export function backoffMs(policy: RetryPolicy, retry: number): number {
   return Math.min(policy.initialBackoffMs * 2 ** (retry - 1), policy.maxBackoffMs);
 }
 
+/** Resolves after `ms` milliseconds; cannot be cancelled. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** `apply` threw: the event (or batch) is at fault, as opposed to the database or the broker. */
@@ -51,6 +54,11 @@ export class PartitionReleased extends Error {
 const TRANSIENT_SQLSTATE = /^(08|53|57P|40001|40P01)/;
 const TRANSIENT_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
+/**
+ * Whether an error comes from the database or the network (connection loss, 40001, deadlock)
+ * rather than from the event: the runner hands such a batch back for redelivery instead of
+ * counting an attempt towards dead-lettering.
+ */
 export function isInfrastructureError(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
   if (!e || typeof e !== 'object') return false;

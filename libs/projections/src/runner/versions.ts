@@ -2,6 +2,7 @@ import type { Database, Sql } from '@streamfold/runtime';
 import type { ProjectionDefinition } from '../projection';
 import { ident, projectionContext, versionedTable } from './consumer-id';
 
+/** building: being folded; live: reader views point at it; retired: replaced by a swap; failed: its rebuild stopped. */
 export type VersionStatus = 'building' | 'live' | 'retired' | 'failed';
 
 /**
@@ -12,6 +13,7 @@ export async function lockProjection(sql: Sql, name: string): Promise<void> {
   await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`streamfold.projection:${name}`]);
 }
 
+/** The version the reader views point at, or null before any version of `name` was activated. */
 export async function activeVersion(sql: Sql, name: string): Promise<number | null> {
   const result = await sql.query('SELECT active_version FROM sf_projections WHERE name = $1', [name]);
   return result.rowCount === 0 ? null : Number(result.rows[0].active_version);

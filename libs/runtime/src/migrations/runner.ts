@@ -1,7 +1,9 @@
 import { DataSource, MigrationInterface } from 'typeorm';
 
+/** A TypeORM migration class, as the framework (FRAMEWORK_MIGRATIONS) and contexts list them. */
 export type MigrationClass = new () => MigrationInterface;
 
+/** The table recording applied migrations (shared by the framework's and every context's). */
 export const MIGRATIONS_TABLE = 'sf_migrations';
 
 function dataSource(url: string, migrations: MigrationClass[]): DataSource {
