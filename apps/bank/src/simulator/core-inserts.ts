@@ -1,6 +1,9 @@
 import { ValidationFailed } from '@streamfold/core';
 import type { SimulationProgress, SimulatorDefinition } from '@streamfold/nestjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
+import { EMBEDDED_CORE_SCHEMA, EMBEDDED_CORE_URL_FILE } from '../source/polling-source';
 
 /** What a core banking application would write: plain INSERTs, Streamfold nowhere in the path. */
 export const INSERT_TRANSACTION = `INSERT INTO transactions (account_id, user_id, amount, currency, status) VALUES ($1, $2, $3, $4, 'posted') RETURNING id`;
@@ -14,6 +17,17 @@ export function randomAmount(largeShare: number): string {
 }
 
 /**
+ * The core database: --param core, else CORE_DATABASE_URL, else a running embedded default's
+ * (DATA_DIR/corebank-embedded.url), else scripts/corebank-pg.sh's cluster.
+ */
+function coreDatabaseUrl(param: string | undefined): string {
+  const embedded = join(resolve(process.env.DATA_DIR || '.data'), EMBEDDED_CORE_URL_FILE);
+  if (param ?? process.env.CORE_DATABASE_URL) return (param ?? process.env.CORE_DATABASE_URL)!;
+  if (existsSync(embedded)) return readFileSync(embedded, 'utf8').trim();
+  return 'postgres://postgres@127.0.0.1:55432/corebank';
+}
+
+/**
  * `cli simulate bank`: card payments inserted into the core database with plain SQL at a fixed
  * rate (the users `user-0` … `user-<n-1>`, one USD account each). Change data capture (Debezium,
  * or the polling source) turns them into TransactionRecorded; users with a threshold get alerts.
@@ -21,16 +35,18 @@ export function randomAmount(largeShare: number): string {
 export const coreInsertsSimulator: SimulatorDefinition = {
   description: 'INSERTs card transactions into the core banking database (plain SQL, CORE_DATABASE_URL) at a rate',
   params: {
-    core: 'core database URL (default CORE_DATABASE_URL or postgres://postgres@127.0.0.1:55432/corebank)',
+    core: 'core database URL (default CORE_DATABASE_URL, else a running embedded default\'s, else postgres://postgres@127.0.0.1:55432/corebank)',
     large: 'share of transactions above 1,000.00 (default 0.05)',
   },
   defaults: { rate: 100, durationSeconds: 30, users: 100, concurrency: 8 },
 
   async run(o): Promise<SimulationProgress> {
-    const url = o.params.core ?? process.env.CORE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/corebank';
+    const url = coreDatabaseUrl(o.params.core);
     const large = Number(o.params.large ?? '0.05');
     if (!(large >= 0 && large <= 1)) throw new ValidationFailed('large', 'must be a number between 0 and 1');
     const pool = new Pool({ connectionString: url, max: o.concurrency });
+    // The embedded default keeps the core tables in their own schema of the embedded database.
+    pool.on('connect', (client) => void client.query(`SET search_path TO ${EMBEDDED_CORE_SCHEMA}, public`).catch(() => undefined));
     const latencies: number[] = [];
     const stats = { sent: 0, ok: 0, rejected: 0, failed: 0 };
     const started = Date.now();

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MESSAGE_LOG, MessageLog } from '@streamfold/messaging';
 import { Database, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
@@ -7,6 +9,11 @@ import { coreSchemaSql } from './core-schema';
 
 /** Schema of the embedded database that stands in for the core banking database. */
 export const EMBEDDED_CORE_SCHEMA = 'corebank';
+/**
+ * File under DATA_DIR holding the embedded database's URL (its port is chosen at start), so
+ * `psql` and `cli simulate bank` can INSERT into `corebank.transactions` like a core application.
+ */
+export const EMBEDDED_CORE_URL_FILE = 'corebank-embedded.url';
 
 /**
  * Which change data capture feeds `corebank.public.transactions`:
@@ -56,6 +63,7 @@ export class EmbeddedTransactionsPollingSource implements OnApplicationBootstrap
       await sql.query(coreSchemaSql());
     });
     await this.db.query(`CREATE TABLE IF NOT EXISTS bank_polling_source (source text PRIMARY KEY, last_id bigint NOT NULL)`);
+    if (this.db.embedded) writeFileSync(join(this.config.dataDir, EMBEDDED_CORE_URL_FILE), this.db.url);
     this.log.log(`polling ${EMBEDDED_CORE_SCHEMA}.transactions every ${this.intervalMs} ms into ${BankTopic.coreTransactionsCdc} (embedded default; Debezium with Kafka)`);
     this.schedule();
   }
