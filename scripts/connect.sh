@@ -68,6 +68,8 @@ status.storage.partitions=1
 # Short flush interval: fewer records re-sent after a crash (the processor drops them anyway).
 offset.flush.interval.ms=1000
 topic.creation.enable=true
+# Every jar on the classpath ships ServiceLoader manifests: skip the slow reflective plugin scan.
+plugin.discovery=service_load
 scheduled.rebalance.max.delay.ms=0
 CONF
   cat > "$RUN/log4j2.properties" <<CONF

@@ -15,7 +15,18 @@ if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   fi
   export KAFKA_BROKERS=localhost:${KAFKA_PORT:-9092}
 fi
-cleanup() { if [[ $started_kafka == 1 ]]; then bash scripts/kafka.sh stop; fi; }
+# MyBank's CDC tests (test/bank) need the bank's own PostgreSQL cluster (wal_level=logical) and
+# Kafka Connect + Debezium; their harness starts both through these scripts when they are not
+# running. Whatever this run started, it stops.
+started_corebank=0
+started_connect=0
+bash scripts/corebank-pg.sh status >/dev/null 2>&1 || started_corebank=1
+bash scripts/connect.sh status >/dev/null 2>&1 || started_connect=1
+cleanup() {
+  if [[ $started_connect == 1 ]]; then bash scripts/connect.sh stop || true; fi
+  if [[ $started_corebank == 1 ]]; then bash scripts/corebank-pg.sh stop || true; fi
+  if [[ $started_kafka == 1 ]]; then bash scripts/kafka.sh stop; fi
+}
 trap cleanup EXIT
 
 export TEST_DATABASE_ADMIN_URL="${TEST_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -35,5 +46,8 @@ else
   # one PostgreSQL cluster, and the gap-safe log reader waits for the cluster's oldest open
   # transaction, so parallel files would slow each other down on 2 cores.
   npx jest --selectProjects unit int --maxWorkers=2
+  # Java and Maven resolution for Connect happen here, once, so the first bank test does not pay them inside its timeout.
+  bash scripts/corebank-pg.sh start
+  bash scripts/connect.sh start
   npx jest --selectProjects e2e --runInBand
 fi

@@ -73,8 +73,11 @@ describe('the Connect worker SIGKILLed during a load of inserts', () => {
     expect([...alerted.keys()].sort()).toEqual([...qualifying].sort());
     const recordedTwice = await db.query(`SELECT data->>'transactionId' AS id FROM sf_events WHERE type = 'bank.TransactionRecorded' GROUP BY 1 HAVING count(*) > 1`);
     expect(recordedTwice.rows).toEqual([]);
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM bank_alerts`);
-    expect(rows[0].n).toBe(qualifying.length);
+    // Alerts reach the read model one relay hop after they are emitted: wait, do not settle once.
+    await eventually(async () => {
+      const r = await db.query(`SELECT count(*)::int AS n FROM bank_alerts`);
+      return r.rows[0].n === qualifying.length ? true : undefined;
+    }, 120_000, `${qualifying.length} alerts in the read model`);
     await eventually(async () => {
       const r = await db.query(`SELECT count(*)::int AS n FROM sf_reaction_receipts WHERE reaction = 'bank.alert-notifier'`);
       return r.rows[0].n === qualifying.length ? true : undefined;
