@@ -1,3 +1,4 @@
+import { Pool } from 'pg';
 import { say } from './lib/child';
 import { getAs, startCdc } from '../test/bank/cdc-harness';
 import { openSse } from '../test/bank/sse';
@@ -18,6 +19,8 @@ export async function runBankBench(): Promise<{ p50: number; p99: number; max: n
   say(`bank: starting the core cluster, Kafka Connect and the app (connector registration included)`);
   const env = await startCdc('bankbench');
   const streams: Array<Awaited<ReturnType<typeof openSse>>> = [];
+  // A pool, as a core application would have: one client would queue inserts behind each other.
+  const core = new Pool({ connectionString: env.coreUrl, max: 8 });
   try {
     for (const user of users) {
       const res = await env.app.request('PUT', '/bank/thresholds/USD', { user, body: { amount: '100.00' } });
@@ -33,7 +36,7 @@ export async function runBankBench(): Promise<{ p50: number; p99: number; max: n
       // Every other transaction is large: half the inserts raise an alert.
       const amount = i % 2 === 0 ? `${150 + (i % 1000)}.00` : '20.00';
       const t0 = Date.now();
-      const { rows } = await env.core.query(`INSERT INTO transactions (account_id, user_id, amount, currency) VALUES (1, $1, $2, 'USD') RETURNING id`, [user, amount]);
+      const { rows } = await core.query(`INSERT INTO transactions (account_id, user_id, amount, currency) VALUES (1, $1, $2, 'USD') RETURNING id`, [user, amount]);
       if (measured && i % 2 === 0) sentAt.set(String(rows[0].id), t0);
     };
     say(`bank: warm-up 3 s, then ${rate} inserts/s for ${seconds} s (${users.length} users, half above their 100.00 threshold)`);
@@ -66,6 +69,7 @@ export async function runBankBench(): Promise<{ p50: number; p99: number; max: n
     return result;
   } finally {
     for (const s of streams) await s.close();
+    await core.end();
     await env.close();
   }
 }
