@@ -1,3 +1,4 @@
+import { StartupError } from '@streamfold/runtime';
 import { BankTopic } from '../bank.topics';
 
 /** Where the connector reads and where Kafka Connect listens. */
@@ -62,6 +63,9 @@ export function debeziumConnectorConfig(s: ConnectorSettings): Record<string, st
   };
 }
 
+/** Kafka Connect unreachable or refusing: printed as one line by the CLI, not a stack trace. */
+export class ConnectFailed extends StartupError {}
+
 /** A thin client of Kafka Connect's REST API. */
 export class ConnectClient {
   constructor(private readonly baseUrl: string) {}
@@ -73,11 +77,11 @@ export class ConnectClient {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     }).catch((error: Error) => {
-      throw new Error(`Kafka Connect at ${this.baseUrl} is not reachable (${error.message}); start it with scripts/connect.sh start`);
+      throw new ConnectFailed(`Kafka Connect at ${this.baseUrl} is not reachable (${error.message}); start it with scripts/connect.sh start`);
     });
     const text = await res.text();
     if (res.status === 404 && method === 'GET') return null;
-    if (!res.ok) throw new Error(`Kafka Connect ${method} ${path}: ${res.status} ${text}`);
+    if (!res.ok) throw new ConnectFailed(`Kafka Connect ${method} ${path}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : null;
   }
 
@@ -107,11 +111,11 @@ export class ConnectClient {
       if (s && 'connector' in s) {
         last = `${s.connector.state} tasks=[${s.tasks.map((t) => t.state).join(',')}]`;
         const failed = s.tasks.find((t) => t.state === 'FAILED');
-        if (failed) throw new Error(`connector ${name} task ${failed.id} FAILED: ${failed.trace?.split('\n')[0]}`);
+        if (failed) throw new ConnectFailed(`connector ${name} task ${failed.id} FAILED: ${failed.trace?.split('\n')[0]}`);
         if (s.connector.state === state && s.tasks.length > 0 && s.tasks.every((t) => t.state === state)) return;
       } else if (s && 'error' in s) last = s.error;
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`connector ${name} not ${state} after ${timeoutMs} ms (last: ${last})`);
+    throw new ConnectFailed(`connector ${name} not ${state} after ${timeoutMs} ms (last: ${last})`);
   }
 }
