@@ -1,4 +1,4 @@
-import { EventTypeDefinition, EventEnvelope } from '@streamfold/core';
+import { EventEnvelope, EventRegistry, EventTypeDefinition } from '@streamfold/core';
 import { TopicSpec } from '@streamfold/messaging';
 import { ProjectionDefinition } from '@streamfold/projections';
 import { Type } from '@nestjs/common';
@@ -16,6 +16,15 @@ export interface BoundedContext {
 
 /** Every bounded context this process hosts (the default `npm start` runs them all). */
 export const CONTEXTS: BoundedContext[] = [SocialContext];
+
+/**
+ * Every hosted context's event types, for validation on write and upcasting on read. Whatever
+ * reads the store (the host, the CLI's rebuild from the event store) needs it: a read without it
+ * hands old schema versions to projections that expect the current one.
+ */
+export function eventRegistry(): EventRegistry {
+  return new EventRegistry().register(...CONTEXTS.flatMap((c) => c.eventTypes));
+}
 
 /** The relay's routing: the first context that claims an event type decides topic and key. */
 export function routeEvent(envelope: EventEnvelope): { topic: string; key: string } | null {

@@ -16,7 +16,7 @@ import { MESSAGE_LOG, MessageLog } from '@streamfold/messaging';
 import { ProjectionsModule } from '@streamfold/projections';
 import { Database, MetricsService, STREAMFOLD_CONFIG, StreamfoldConfig, UnavailableFilter } from '@streamfold/runtime';
 import { AdminController } from './admin/admin.controller';
-import { CONTEXTS, routeEvent } from './contexts';
+import { CONTEXTS, eventRegistry, routeEvent } from './contexts';
 
 /** The relay worker: publishes the event store to the log while this process runs workers. */
 @Injectable()
@@ -77,7 +77,7 @@ function wakingStore(store: EventStore, worker: RelayWorker): EventStore {
   ],
   controllers: [AdminController],
   providers: [
-    { provide: EventRegistry, useFactory: () => new EventRegistry().register(...CONTEXTS.flatMap((c) => c.eventTypes)) },
+    { provide: EventRegistry, useFactory: eventRegistry },
     { provide: PostgresEventStore, inject: [Database, EventRegistry], useFactory: (db: Database, registry: EventRegistry) => new PostgresEventStore(db, registry) },
     RelayWorker,
     { provide: EVENT_STORE, inject: [PostgresEventStore, RelayWorker], useFactory: wakingStore },

@@ -2,7 +2,7 @@ import { PostgresEventStore } from '@streamfold/eventstore';
 import { progressBar, projectionStatus, rebuildProjection } from '@streamfold/projections';
 import { UsageError } from '@streamfold/runtime';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { CONTEXTS, routeEvent } from '../contexts';
+import { CONTEXTS, eventRegistry, routeEvent } from '../contexts';
 import { CliInfrastructure } from './cli-infrastructure';
 
 const DEFINITIONS = CONTEXTS.flatMap((c) => c.projections);
@@ -48,7 +48,8 @@ export class ProjectionsCommand extends CommandRunner {
       throw new UsageError(`${def.name} is a processor: its output is already in the log, and rebuilding it would emit everything again`);
     }
     const infra = await this.cli.open({ createTopics: false });
-    const store = new PostgresEventStore(infra.database);
+    // With the registry, so events stored at an older schema version are upcast before the fold.
+    const store = new PostgresEventStore(infra.database, eventRegistry());
     const bar = progressBar();
     const result = await rebuildProjection({
       db: infra.database,
