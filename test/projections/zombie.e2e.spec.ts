@@ -74,6 +74,9 @@ describe('a zombie projector resumed after the group gave its partitions away', 
     const whilePaused = await relay.publish(keys.flatMap((key) => Array.from({ length: 10 }, () => ({ key }))));
     await eventually(async () => (survivor.assigned()?.length === PARTITIONS ? true : undefined), 90000, 'the survivor holding every partition');
     const takeoverMs = Date.now() - stoppedAt;
+    // Stopped where it was paused (the holds last HOLD_MS, far longer than the parent takes to
+    // send SIGSTOP): inside the slow transaction, and before the held batch's.
+    expect(zombie.lines().filter((l) => l === 'tx-done slow' || l.startsWith('released'))).toEqual([]);
     await eventually(async () => {
       const lag = await lags();
       return Object.entries(lag).every(([p, n]) => Number(p) === partA || n === 0) && lag[partA] > 0 ? true : undefined;
@@ -83,8 +86,6 @@ describe('a zombie projector resumed after the group gave its partitions away', 
         WHERE w.application_name = 'sf-survivor' AND z.application_name = 'sf-zombie'`);
       return r.rows[0].n > 0 ? true : undefined;
     }, 30000, "the survivor waiting for the zombie's checkpoint lock");
-    // Still stopped where it was paused: inside the slow transaction, before the held batch's.
-    expect(zombie.lines().filter((l) => l === 'tx-done slow' || l.startsWith('released'))).toEqual([]);
 
     zombie.process.kill('SIGCONT');
     const resumedAt = Date.now();
