@@ -15,7 +15,7 @@ export interface TestApp {
   token(userId: string, options?: { admin?: boolean }): string;
   /** Every appended event relayed to Kafka and folded by every projection. */
   settle(timeoutMs?: number): Promise<void>;
-  request(method: string, path: string, options?: { user?: string; body?: unknown; raw?: string; admin?: boolean }): Promise<{ status: number; body: any }>;
+  request(method: string, path: string, options?: { user?: string; body?: unknown; raw?: string; admin?: boolean; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -59,7 +59,7 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
       await server.app.get(ProjectionRegistry).waitUntilCaughtUp(timeoutMs);
     },
     async request(method, path, o = {}) {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...o.headers };
       if (o.user) headers.authorization = `Bearer ${token(o.user, { admin: o.admin })}`;
       if (o.body !== undefined || o.raw !== undefined) headers['content-type'] = 'application/json';
       const res = await fetch(`${server.url}${path}`, { method, headers, body: o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body)) });
