@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, DuckDBValue, StatementType } from '@duckdb/node-api';
-import { defaultLakeDir, lakeTopics, listTopicFiles, topicDir } from './lake-layout';
+import { pathList } from './duck';
+import { defaultLakeDir, lakeTopics, listTopicFiles } from './lake-layout';
+import { coveredFiles } from './recovery';
 import { sqlString } from './lake-schema';
 
 export interface LakeQueryOptions {
@@ -70,17 +72,26 @@ export async function queryLake(sql: string, options: LakeQueryOptions = {}): Pr
   }
 }
 
-/** One view per topic that has files (read_parquet fails on an empty glob). */
+/**
+ * One view per topic over its current files: a listed set rather than a glob, so a merged file's
+ * leftover inputs (a compaction cut short) are never counted twice.
+ */
 async function createViews(connection: DuckDBConnection, dir: string): Promise<void> {
-  const topics = existsSync(dir) ? lakeTopics(dir).filter((t) => listTopicFiles(dir, t).offsetFiles.length + listTopicFiles(dir, t).otherFiles.length > 0) : [];
+  const topics = existsSync(dir) ? lakeTopics(dir).map((t) => ({ t, files: readableFiles(dir, t) })).filter((x) => x.files.length > 0) : [];
   const shortNames = new Map<string, number>();
-  for (const t of topics) shortNames.set(shortName(t), (shortNames.get(shortName(t)) ?? 0) + 1);
-  for (const t of topics) {
-    const source = `read_parquet(${sqlString(`${topicDir(dir, t)}/**/*.parquet`)}, hive_partitioning = true, union_by_name = true)`;
-    await connection.run(`CREATE VIEW ${quoteIdent(t)} AS SELECT * FROM ${source}`);
+  for (const { t } of topics) shortNames.set(shortName(t), (shortNames.get(shortName(t)) ?? 0) + 1);
+  for (const { t, files } of topics) {
+    await connection.run(`CREATE VIEW ${quoteIdent(t)} AS SELECT * FROM read_parquet(${pathList(files)}, hive_partitioning = true, union_by_name = true)`);
     const alias = shortName(t);
-    if (alias !== t && shortNames.get(alias) === 1 && !topics.includes(alias)) await connection.run(`CREATE VIEW ${quoteIdent(alias)} AS SELECT * FROM ${quoteIdent(t)}`);
+    if (alias !== t && shortNames.get(alias) === 1 && !topics.some((x) => x.t === alias)) await connection.run(`CREATE VIEW ${quoteIdent(alias)} AS SELECT * FROM ${quoteIdent(t)}`);
   }
+}
+
+/** The topic's Parquet files that hold rows nobody else holds. */
+export function readableFiles(dir: string, topic: string): string[] {
+  const files = listTopicFiles(dir, topic);
+  const covered = new Set(coveredFiles(files.offsetFiles));
+  return [...files.offsetFiles.filter((f) => !covered.has(f)).map((f) => f.path), ...files.otherFiles];
 }
 
 async function lockDown(connection: DuckDBConnection, dir: string): Promise<void> {

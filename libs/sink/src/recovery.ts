@@ -54,18 +54,26 @@ export async function partitionPosition(duck: Duck, dir: string, topic: string, 
 
 /** Deletes compaction inputs that a merged file already covers; returns the files kept. */
 export function removeCovered(files: OffsetFile[]): OffsetFile[] {
+  const covered = coveredFiles(files);
+  for (const f of covered) rmSync(f.path, { force: true });
+  return files.filter((f) => !covered.includes(f));
+}
+
+/**
+ * Files whose rows another file of the same hour folder and partition already holds (its range
+ * contains theirs): readers skip them, recovery deletes them. Of two equal ranges one is kept.
+ */
+export function coveredFiles(files: OffsetFile[]): OffsetFile[] {
   const groups = new Map<string, OffsetFile[]>();
   for (const f of files) {
     const key = `${f.folder}\u0000${f.partition}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  const kept: OffsetFile[] = [];
+  const covered: OffsetFile[] = [];
   for (const group of groups.values()) {
     for (const f of group) {
-      const cover = group.find((g) => g !== f && g.first <= f.first && g.last >= f.last && (g.last - g.first > f.last - f.first || g.path < f.path));
-      if (cover) rmSync(f.path, { force: true });
-      else kept.push(f);
+      if (group.some((g) => g !== f && g.first <= f.first && g.last >= f.last && (g.last - g.first > f.last - f.first || g.path < f.path))) covered.push(f);
     }
   }
-  return kept;
+  return covered;
 }
