@@ -1,0 +1,28 @@
+/**
+ * @streamfold/sink: the batch layer. Topics land in a lake folder as Parquet (written by DuckDB)
+ * in a Hive layout partitioned by event time, exactly once per Kafka offset; SQL runs over it with
+ * one view per topic. No NestJS here: the host wires these functions to its CLI, roles and HTTP.
+ *
+ *   LakeSink.start(options)          the `sink` process role (and the embedded default)
+ *   compactLake(options)             merges small files per hour folder (schedule it beside the sink)
+ *   queryLake(sql, options)          `cli lake query "<SQL>"` (one SELECT, time-limited, read-only)
+ *   LakeQueryRegistry#run(name, p)   the admin HTTP endpoint: named, parameterised queries only
+ *   lakeStatus(dir, log, topics)     `cli lake status`: files, rows, bytes, lag per topic
+ *   backfill(options)                `cli lake backfill --topic t --from-event-store`
+ */
+export { LakeSink } from './lake-sink';
+export type { LakeSinkOptions, LakeSinkStats } from './lake-sink';
+export { compactLake } from './compaction';
+export type { CompactOptions, CompactResult } from './compaction';
+export { queryLake, readableFiles, LakeQueryRejected, LakeQueryTimeout } from './lake-query';
+export type { LakeQueryOptions, LakeQueryResult } from './lake-query';
+export { LakeQueryRegistry, InvalidLakeQueryParams, UnknownLakeQuery } from './named-queries';
+export type { LakeNamedQuery, LakeParamType } from './named-queries';
+export { lakeStatus } from './lake-status';
+export type { LakePartitionStatus, LakeTopicStatus } from './lake-status';
+export { declaredColumns, ENVELOPE_COLUMNS, InvalidLakeSchema } from './lake-schema';
+export type { LakeColumns, LakeColumnType, LakeSchemas } from './lake-schema';
+export { defaultLakeDir, hourKeyOf, lakeTopics, listTopicFiles, offsetFileName } from './lake-layout';
+export type { OffsetFile, TopicFiles } from './lake-layout';
+export { cleanUpTopic, partitionPosition } from './recovery';
+export type { PartitionPosition } from './recovery';
