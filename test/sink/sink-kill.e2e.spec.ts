@@ -33,6 +33,7 @@ describe('lake sink SIGKILLed while writing under load', () => {
   let buildDir: string;
   let log: KafkaMessageLog;
   const crashes: string[] = [];
+  const live = new Set<ChildProcess>();
 
   function spawnSink(groupId: string): SinkProcess {
     const child = spawn(process.execPath, ['-r', 'tsconfig-paths/register', join(buildDir, 'test/sink/sink-child.js')], {
@@ -43,11 +44,13 @@ describe('lake sink SIGKILLed while writing under load', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    live.add(child);
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
       child.on('exit', (code, signal) => {
+        live.delete(child);
         if (signal === null && code !== 0) crashes.push(`sink child exited with ${code}: ${output}`);
         res({ code, signal });
       }),
@@ -64,6 +67,7 @@ describe('lake sink SIGKILLed while writing under load', () => {
   });
 
   afterAll(async () => {
+    for (const child of live) child.kill('SIGKILL');
     await log?.close();
     await deleteTopics(prefix);
     rmSync(dir, { recursive: true, force: true });
@@ -104,18 +108,21 @@ describe('lake sink SIGKILLed while writing under load', () => {
     })();
 
     const rowsSeen: number[] = [];
-    for (let kill = 0; kill < KILLS; kill++) {
-      // Mostly fresh groups (no committed offset: the files alone decide), sometimes the shared one.
-      const sink = spawnSink(kill % 4 === 3 ? 'sink.lake.shared' : `sink.lake.${kill}`);
-      await eventually(async () => (/^rows \d+$/m.test(sink.output()) ? true : undefined), 60_000, `kill ${kill}: sink writing`);
-      await sleep(200 + Math.random() * 800);
-      sink.child.kill('SIGKILL');
-      await sink.exited;
-      rowsSeen.push(listTopicFiles(dir, TOPIC).offsetFiles.length);
-      if (crashes.length > 0) throw new Error(crashes.join('\n'));
+    try {
+      for (let kill = 0; kill < KILLS; kill++) {
+        // Mostly fresh groups (no committed offset: the files alone decide), sometimes the shared one.
+        const sink = spawnSink(kill % 4 === 3 ? 'sink.lake.shared' : `sink.lake.${kill}`);
+        await eventually(async () => (/^rows \d+$/m.test(sink.output()) ? true : undefined), 60_000, `kill ${kill}: sink writing`);
+        await sleep(200 + Math.random() * 800);
+        sink.child.kill('SIGKILL');
+        await sink.exited;
+        rowsSeen.push(listTopicFiles(dir, TOPIC).offsetFiles.length);
+        if (crashes.length > 0) throw new Error(crashes.join('\n'));
+      }
+    } finally {
+      producing = false;
+      await produce;
     }
-    producing = false;
-    await produce;
     expect(resends).toBeGreaterThan(0);
 
     const last = spawnSink('sink.lake.final');
@@ -135,5 +142,5 @@ describe('lake sink SIGKILLed while writing under load', () => {
     const { rows: stored } = await queryLake(`SELECT event_id FROM ${TOPIC}`, { dir, maxRows: ids.size + 10 });
     expect(stored.filter((r) => !ids.has(r.event_id as string))).toEqual([]);
     console.log(`sink kill test: ${KILLS} kills, ${ids.size} events (+${resends} re-sends), files after each kill: ${rowsSeen.join(' ')}`);
-  });
+  }, 300_000);
 });

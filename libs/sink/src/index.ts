@@ -26,3 +26,6 @@ export { defaultLakeDir, hourKeyOf, lakeTopics, listTopicFiles, offsetFileName }
 export type { OffsetFile, TopicFiles } from './lake-layout';
 export { cleanUpTopic, partitionPosition } from './recovery';
 export type { PartitionPosition } from './recovery';
+export { backfill } from './backfill';
+export type { BackfillOptions, BackfillResult } from './backfill';
+export { firstSequences } from './first-sequences';

@@ -36,9 +36,14 @@ export function stageMessage(message: LogMessage, after: LogSequence | null): St
   } catch (error) {
     return { kind: 'malformed', staged: skipped, reason: (error as Error).message };
   }
-  const seq = sequence ? `"${sequence.txId}:${sequence.position}"` : 'null';
-  const line = `{"p":${message.partition},"o":${message.offset},"k":${JSON.stringify(message.key)},"q":${seq},"t":"${new Date(occurredAt).toISOString()}","e":${raw}}`;
+  const line = stagedLine(message.partition, message.offset, message.key, sequence, occurredAt, raw);
   return { kind: 'row', staged: { offset: message.offset, hour: hourKeyOf(occurredAt), line }, sequence };
+}
+
+/** One staged JSON line; `envelopeJson` is inserted as is (it must be one line of JSON). */
+export function stagedLine(partition: number | null, offset: number | null, key: string | null, sequence: LogSequence | null, occurredAt: number, envelopeJson: string): string {
+  const seq = sequence ? `"${sequence.txId}:${sequence.position}"` : 'null';
+  return `{"p":${partition},"o":${offset},"k":${JSON.stringify(key)},"q":${seq},"t":"${new Date(occurredAt).toISOString()}","e":${envelopeJson}}`;
 }
 
 /** Consecutive offsets whose rows share one hour folder: one file each. */
