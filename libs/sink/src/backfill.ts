@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { compareSequence, LogSequence } from '@streamfold/core';
 import { EventStore, readAllFrom, RelayRoute } from '@streamfold/eventstore';
 import { MessageLog, partitionForKey } from '@streamfold/messaging';
-import { Duck, pathList } from './duck';
+import { Duck, pathList, retryOnVanishedFile } from './duck';
 import { firstSequences } from './first-sequences';
 import { defaultLakeDir, ensureDir, hourDir, HourKey, hourKeyOf, TEMP_PREFIX } from './lake-layout';
 import { readableFiles } from './lake-query';
@@ -97,12 +97,16 @@ async function writeHour(duck: Duck, dir: string, topic: string, hour: HourKey, 
   const id = randomBytes(6).toString('hex');
   const staging = join(tmpdir(), `streamfold-backfill-${process.pid}-${id}.ndjson`);
   const temp = join(folder, `${TEMP_PREFIX}backfill-${id}.parquet`);
-  const existing = readableFiles(dir, topic);
-  const fresh = existing.length === 0 ? '' : `WHERE e.eventId NOT IN (SELECT event_id FROM read_parquet(${pathList(existing)}, union_by_name = true) WHERE event_id IS NOT NULL)`;
-  const source = `(SELECT ${lakeSelectList(schemas)} FROM read_json(${pathList([staging]).slice(1, -1)}, format = 'newline_delimited', columns = ${STAGED_COLUMNS}) ${fresh})`;
+  // Listed per attempt: a compaction may delete a listed file meanwhile (its rows are in another).
+  const stage = () => {
+    const existing = readableFiles(dir, topic);
+    const fresh = existing.length === 0 ? '' : `WHERE e.eventId NOT IN (SELECT event_id FROM read_parquet(${pathList(existing)}, union_by_name = true) WHERE event_id IS NOT NULL)`;
+    const source = `SELECT ${lakeSelectList(schemas)} FROM read_json(${pathList([staging]).slice(1, -1)}, format = 'newline_delimited', columns = ${STAGED_COLUMNS}) ${fresh}`;
+    return duck.run(`CREATE OR REPLACE TEMP TABLE backfill_rows AS ${source}`);
+  };
   try {
     writeFileSync(staging, lines.join('\n') + '\n');
-    await duck.run(`CREATE OR REPLACE TEMP TABLE backfill_rows AS SELECT * FROM ${source}`);
+    await retryOnVanishedFile(stage);
     const [{ n }] = await duck.rows<{ n: number }>('SELECT count(*)::INT AS n FROM backfill_rows');
     if (n === 0) return 0;
     await duck.run(`COPY (SELECT * FROM backfill_rows ORDER BY sf_seq) TO '${temp.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`);

@@ -45,3 +45,17 @@ export class Duck {
 export function pathList(paths: string[]): string {
   return `[${paths.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ')}]`;
 }
+
+/**
+ * Runs a read of listed lake files again (up to 3 times) when one vanished meanwhile: a compaction
+ * deletes merged inputs, and a listing taken just before may still name them.
+ */
+export async function retryOnVanishedFile<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= 3 || !/No files found|Cannot open file|No such file/i.test((error as Error).message)) throw error;
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, DuckDBValue, StatementType } from '@duckdb/node-api';
-import { pathList } from './duck';
+import { pathList, retryOnVanishedFile } from './duck';
 import { defaultLakeDir, lakeTopics, listTopicFiles } from './lake-layout';
 import { coveredFiles } from './recovery';
 import { sqlString } from './lake-schema';
@@ -41,6 +41,10 @@ export class LakeQueryRejected extends Error {
  * lake folder and the settings are locked, so a query can neither write nor read elsewhere.
  */
 export async function queryLake(sql: string, options: LakeQueryOptions = {}): Promise<LakeQueryResult> {
+  return retryOnVanishedFile(() => queryOnce(sql, options));
+}
+
+async function queryOnce(sql: string, options: LakeQueryOptions): Promise<LakeQueryResult> {
   const dir = resolve(options.dir ?? defaultLakeDir());
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxRows = options.maxRows ?? 10_000;

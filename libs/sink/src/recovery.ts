@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { LogSequence, parseSequence } from '@streamfold/core';
-import { Duck, pathList } from './duck';
+import { Duck, pathList, retryOnVanishedFile } from './duck';
 import { listTopicFiles, OffsetFile } from './lake-layout';
 
 /** Where a partition resumes, derived from the lake's files alone. */
@@ -30,7 +30,12 @@ export function cleanUpTopic(dir: string, topic: string): void {
  * Connect's S3 sink does. Leftover compaction inputs change neither figure, so this is safe to
  * call while another partition is being written.
  */
-export async function partitionPosition(duck: Duck, dir: string, topic: string, partition: number): Promise<PartitionPosition> {
+export function partitionPosition(duck: Duck, dir: string, topic: string, partition: number): Promise<PartitionPosition> {
+  // A compaction may delete listed inputs meanwhile; their rows are in the merged file: list again.
+  return retryOnVanishedFile(() => positionOnce(duck, dir, topic, partition));
+}
+
+async function positionOnce(duck: Duck, dir: string, topic: string, partition: number): Promise<PartitionPosition> {
   const files = listTopicFiles(dir, topic).offsetFiles.filter((f) => f.partition === partition);
   if (files.length === 0) return { nextOffset: 0, sequence: null };
   const nextOffset = Math.max(...files.map((f) => f.last)) + 1;
@@ -41,8 +46,9 @@ export async function partitionPosition(duck: Duck, dir: string, topic: string, 
   for (let i = 0; i < files.length; i += 64) {
     // A file further down cannot hold a higher offset than this: stop once the best beats it.
     if (best && best.offset > files[i].last) break;
+    const chunk = files.slice(i, i + 64).map((f) => f.path);
     const rows = await duck.rows<{ q: string | null; o: string | null }>(
-      `SELECT max_by(sf_seq, kafka_offset) AS q, max(kafka_offset) AS o FROM read_parquet(${pathList(files.slice(i, i + 64).map((f) => f.path))}, union_by_name = true) ` +
+      `SELECT max_by(sf_seq, kafka_offset) AS q, max(kafka_offset) AS o FROM read_parquet(${pathList(chunk)}, union_by_name = true) ` +
         `WHERE sf_seq IS NOT NULL`,
     );
     const sequence = parseSequence(rows[0]?.q ?? undefined);
