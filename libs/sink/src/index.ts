@@ -29,3 +29,8 @@ export type { PartitionPosition } from './recovery';
 export { backfill } from './backfill';
 export type { BackfillOptions, BackfillResult } from './backfill';
 export { firstSequences } from './first-sequences';
+export { runLakeSink, lakeConfigFromEnv, InvalidLakeConfig } from './sink-role';
+export type { LakeConfig, RunningLakeSink } from './sink-role';
+export { Ingestor } from './ingest';
+export type { IngestOutcome, IngestorOptions, IngestStream } from './ingest';
+export { lakeSchemasOf } from './lake-schema';

@@ -75,3 +75,15 @@ export function lakeSelectList(schemas: LakeSchemas = {}): string {
 export const STAGED_COLUMNS =
   "{p: 'INTEGER', o: 'BIGINT', k: 'VARCHAR', q: 'VARCHAR', t: 'VARCHAR', e: 'STRUCT(eventId VARCHAR, type VARCHAR, schemaVersion INTEGER, " +
   "streamId VARCHAR, streamPosition BIGINT, globalPosition VARCHAR, recordedAt VARCHAR, correlationId VARCHAR, causationId VARCHAR, actor VARCHAR, data JSON)'}";
+
+/**
+ * Collects the `lakeSchema` that event type definitions may carry beside their validator, e.g.
+ * `{ type: 'social.PostLiked', validate, lakeSchema: { postId: 'VARCHAR' } }`, so a context
+ * declares its lake columns where it declares its events.
+ */
+export function lakeSchemasOf(definitions: Array<{ type: string; lakeSchema?: LakeColumns }>): LakeSchemas {
+  const out: LakeSchemas = {};
+  for (const d of definitions) if (d.lakeSchema) out[d.type] = d.lakeSchema;
+  declaredColumns(out);
+  return out;
+}
