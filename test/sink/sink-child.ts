@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const log = new KafkaMessageLog({ brokers: env('KAFKA_BROKERS').split(','), clientId: 'sink-child', prefix: env('TOPIC_PREFIX') });
   const dir = env('LAKE_DIR');
   const topic = env('TOPIC');
-  const sink = await LakeSink.start({ log, topics: [topic], dir, groupId: env('GROUP_ID'), flushRows: 300, flushMs: 100, threads: 1 });
+  const sink = await LakeSink.start({ log, topics: [topic], dir, groupId: env('GROUP_ID'), flushRows: 1000, flushMs: 100, threads: 1 });
   process.stdout.write('started\n');
   let last = 0;
   const report = setInterval(() => {

@@ -14,12 +14,16 @@ const TOPIC = 'positions';
 const PARTITIONS = 4;
 const KILLS = 12;
 const BATCH = 150;
+/** Production stops here even while kills go on, so a slow (shared) machine still catches up in time. */
+const MAX_EVENTS = 40_000;
 /** Every few batches the producer re-sends the tail of an earlier one, as a relay does after a crash. */
 const RESEND_EVERY = 3;
 const HOUR = 3600_000;
 /** Event times start hours back: brokers refuse timestamps more than an hour ahead of their clock. */
 const T0 = Date.now() - 5 * HOUR;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Progress on stderr at once (jest holds console output until the test ends). */
+const note = (line: string) => process.stderr.write(`[sink-kill ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 interface SinkProcess {
   child: ChildProcess;
@@ -81,11 +85,11 @@ describe('lake sink SIGKILLed while writing under load', () => {
     let producing = true;
     let resends = 0;
     const produce = (async () => {
-      for (let batch = 0; producing; batch++) {
+      for (let batch = 0; producing && seq < MAX_EVENTS; batch++) {
         const messages: OutgoingMessage[] = [];
         for (let i = 0; i < BATCH; i++) {
-          // Event times walk over several hours with jitter, so flushes straddle hour folders.
-          const at = new Date(Math.min(Date.now(), T0 + seq * 300 + Math.floor(Math.random() * 20 * 60_000)));
+          // Event times walk over several hours with a little disorder, so flushes straddle hour folders.
+          const at = new Date(Math.min(Date.now(), T0 + seq * 300 + Math.floor(Math.random() * 10_000)));
           const envelope = testEnvelope('taxi.position', { lat: Math.random(), lng: Math.random() }, at, `taxi-${seq % 40}`);
           seq++;
           ids.add(envelope.eventId);
@@ -117,6 +121,7 @@ describe('lake sink SIGKILLed while writing under load', () => {
         sink.child.kill('SIGKILL');
         await sink.exited;
         rowsSeen.push(listTopicFiles(dir, TOPIC).offsetFiles.length);
+        note(`kill ${kill + 1}: ${seq} events produced, ${rowsSeen[rowsSeen.length - 1]} files`);
         if (crashes.length > 0) throw new Error(crashes.join('\n'));
       }
     } finally {
@@ -125,12 +130,13 @@ describe('lake sink SIGKILLed while writing under load', () => {
     }
     expect(resends).toBeGreaterThan(0);
 
+    note(`catching up on ${ids.size} events`);
     const last = spawnSink('sink.lake.final');
     try {
       await eventually(async () => {
         const { rows } = await queryLake(`SELECT count(*)::INT AS n FROM ${TOPIC}`, { dir });
         return Number(rows[0].n) >= ids.size ? true : undefined;
-      }, 90_000, `lake holding ${ids.size} events`);
+      }, 240_000, `lake holding ${ids.size} events`);
       await sleep(1500); // anything still to come would be a duplicate: give it the chance to show
     } finally {
       last.child.kill('SIGTERM');
@@ -142,5 +148,5 @@ describe('lake sink SIGKILLed while writing under load', () => {
     const { rows: stored } = await queryLake(`SELECT event_id FROM ${TOPIC}`, { dir, maxRows: ids.size + 10 });
     expect(stored.filter((r) => !ids.has(r.event_id as string))).toEqual([]);
     console.log(`sink kill test: ${KILLS} kills, ${ids.size} events (+${resends} re-sends), files after each kill: ${rowsSeen.join(' ')}`);
-  }, 300_000);
+  }, 600_000);
 });

@@ -47,7 +47,7 @@ export function pathList(paths: string[]): string {
 }
 
 /**
- * Runs a read of listed lake files again (up to 3 times) when one vanished meanwhile: a compaction
+ * Runs a read of listed lake files again (up to 5 times) when one vanished meanwhile: a compaction
  * deletes merged inputs, and a listing taken just before may still name them.
  */
 export async function retryOnVanishedFile<T>(read: () => Promise<T>): Promise<T> {
@@ -55,7 +55,8 @@ export async function retryOnVanishedFile<T>(read: () => Promise<T>): Promise<T>
     try {
       return await read();
     } catch (error) {
-      if (attempt >= 3 || !/No files found|Cannot open file|No such file/i.test((error as Error).message)) throw error;
+      if (attempt >= 5 || !/No files found|Cannot open file|No such file/i.test((error as Error).message)) throw error;
+      await new Promise((r) => setTimeout(r, 20 * attempt));
     }
   }
 }

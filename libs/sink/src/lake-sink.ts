@@ -59,6 +59,8 @@ interface PartitionState {
  */
 export class LakeSink {
   private readonly states = new Map<string, Promise<PartitionState>>();
+  /** Flushes of forgotten partition states: a new state for the partition waits for them first. */
+  private readonly retired = new Map<string, Promise<void>>();
   private handle: ConsumerHandle | null = null;
   private readonly counters: LakeSinkStats = { rows: 0, files: 0, duplicates: 0, malformed: 0 };
   private readonly flushRows: number;
@@ -159,7 +161,10 @@ export class LakeSink {
     const key = `${topic}:${partition}`;
     let state = this.states.get(key);
     if (!state) {
-      state = partitionPosition(this.duck, this.dir, topic, partition).then((p) => ({
+      // A flush of a forgotten state may still be renaming files: positions are read after it.
+      const previous = this.retired.get(key) ?? Promise.resolve();
+      this.retired.delete(key);
+      state = previous.then(() => partitionPosition(this.duck, this.dir, topic, partition)).then((p) => ({
         topic, partition, nextOffset: p.nextOffset, sequence: p.sequence, pending: [], rows: 0, waiters: [], timer: null, flushing: Promise.resolve(),
       }));
       state.catch(() => this.states.delete(key));
@@ -171,6 +176,10 @@ export class LakeSink {
   /** Partitions this member lost are forgotten: their next owner resumes from the files. */
   private keepOnly(assigned: Array<{ topic: string; partition: number }>): void {
     const keep = new Set(assigned.map((a) => `${a.topic}:${a.partition}`));
-    for (const key of [...this.states.keys()]) if (!keep.has(key)) this.states.delete(key);
+    for (const [key, state] of [...this.states]) {
+      if (keep.has(key)) continue;
+      this.states.delete(key);
+      this.retired.set(key, state.then((s) => s.flushing).catch(() => undefined));
+    }
   }
 }
