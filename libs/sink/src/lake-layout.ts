@@ -17,9 +17,17 @@ export function defaultLakeDir(): string {
 export type HourKey = string;
 
 export function hourKeyOf(epochMs: number): HourKey {
-  const iso = new Date(epochMs).toISOString();
-  return `${iso.slice(0, 10)}/${iso.slice(11, 13)}`;
+  // Called per message on the sink's hot path: format each hour once.
+  const hour = Math.floor(epochMs / 3_600_000);
+  if (hour === lastHour) return lastKey;
+  const iso = new Date(hour * 3_600_000).toISOString();
+  lastHour = hour;
+  lastKey = `${iso.slice(0, 10)}/${iso.slice(11, 13)}`;
+  return lastKey;
 }
+
+let lastHour = NaN;
+let lastKey = '';
 
 export function topicDir(dir: string, topic: string): string {
   return join(dir, `topic=${topic}`);

@@ -53,8 +53,8 @@ export function sqlString(value: string): string {
 }
 
 /**
- * The SELECT list that turns staged rows (see staging.ts: p, o, k, q, t, e = the raw envelope) into
- * lake columns. Event time comes from `t`, the UTC instant the sink already used to pick the hour
+ * The SELECT list that turns staged rows (see staging.ts: p, o, k, q, ts, e = the raw envelope)
+ * into lake columns. Event time comes from `ts`, the instant the sink already used to pick the hour
  * folder, so a file's rows and its folder can never disagree.
  */
 export function lakeSelectList(schemas: LakeSchemas = {}): string {
@@ -64,7 +64,7 @@ export function lakeSelectList(schemas: LakeSchemas = {}): string {
   });
   return [
     'e.eventId AS event_id', 'e.type AS type', 'e.schemaVersion AS schema_version', 'e.streamId AS stream_id',
-    'e.streamPosition AS stream_position', 'e.globalPosition AS global_position', 't::TIMESTAMP AS occurred_at',
+    'e.streamPosition AS stream_position', 'e.globalPosition AS global_position', 'epoch_ms(ts) AS occurred_at',
     'TRY_CAST(e.recordedAt AS TIMESTAMP) AS recorded_at', 'e.correlationId AS correlation_id', 'e.causationId AS causation_id',
     'e.actor AS actor', 'e.data AS data', 'p AS kafka_partition', 'o AS kafka_offset', 'k AS kafka_key', 'q AS sf_seq',
     ...typed,
@@ -73,8 +73,15 @@ export function lakeSelectList(schemas: LakeSchemas = {}): string {
 
 /** read_json's column spec for staged rows. */
 export const STAGED_COLUMNS =
-  "{p: 'INTEGER', o: 'BIGINT', k: 'VARCHAR', q: 'VARCHAR', t: 'VARCHAR', e: 'STRUCT(eventId VARCHAR, type VARCHAR, schemaVersion INTEGER, " +
-  "streamId VARCHAR, streamPosition BIGINT, globalPosition VARCHAR, recordedAt VARCHAR, correlationId VARCHAR, causationId VARCHAR, actor VARCHAR, data JSON)'}";
+  "{p: 'INTEGER', o: 'BIGINT', k: 'VARCHAR', q: 'VARCHAR', ts: 'BIGINT', e: 'STRUCT(eventId VARCHAR, type VARCHAR, schemaVersion INTEGER, " +
+  "streamId VARCHAR, streamPosition BIGINT, globalPosition VARCHAR, occurredAt VARCHAR, recordedAt VARCHAR, correlationId VARCHAR, causationId VARCHAR, actor VARCHAR, data JSON)'}";
+
+/**
+ * Staged rows that the fast path may not write as they are: not an envelope, or an event time
+ * that differs from the Kafka timestamp the hour folder was chosen by.
+ */
+export const UNFIT_STAGED_ROWS =
+  'e.eventId IS NULL OR e.type IS NULL OR e.streamId IS NULL OR TRY_CAST(e.occurredAt AS TIMESTAMP) IS DISTINCT FROM epoch_ms(ts)';
 
 /**
  * Collects the `lakeSchema` that event type definitions may carry beside their validator, e.g.

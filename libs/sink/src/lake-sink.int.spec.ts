@@ -99,3 +99,30 @@ describe('LakeSink on the embedded log', () => {
     expect(rows[0].n).toBe(4);
   });
 });
+
+describe('LakeSink on values the fast path cannot take', () => {
+  it('parses exactly when the Kafka timestamp is not the event time, and skips (and reports) non-envelopes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const log = new EmbeddedMessageLog();
+    await log.ensureTopics([{ name: 'likes', partitions: 1 }]);
+    const offsetTime = testEnvelope('post.liked', {}, new Date(T0), 'post-1');
+    offsetTime.occurredAt = '2026-12-01T12:30:00.000+02:00'; // 10:30 UTC
+    const fine = testEnvelope('post.liked', {}, new Date(T0 + HOUR), 'post-1');
+    await log.send('likes', [
+      { key: 'post-1', value: JSON.stringify(offsetTime), timestamp: Date.now() },
+      { key: 'post-1', value: 'not json', headers: {} },
+      relayMessage(fine, 7),
+    ]);
+    const warnings: string[] = [];
+    const sink = await LakeSink.start({ log, topics: ['likes'], dir, flushMs: 20, logger: { log: () => undefined, warn: (m) => warnings.push(m) } });
+    await untilRows(dir, 'likes', 2);
+    expect(sink.stats()).toMatchObject({ rows: 2, malformed: 1 });
+    await sink.stop();
+    await log.close();
+    const { rows } = await queryLake('SELECT event_id, occurred_at, hour FROM likes ORDER BY kafka_offset', { dir });
+    expect(rows.map((r) => [r.event_id, r.occurred_at, Number(r.hour)])).toEqual([[offsetTime.eventId, '2026-12-01 10:30:00', 10], [fine.eventId, '2026-12-01 11:30:00', 11]]);
+    expect(warnings.join()).toMatch(/likes\/0@1 is not an envelope/);
+    expect(listTopicFiles(dir, 'likes').offsetFiles.map((f) => [f.first, f.last]).sort()).toEqual([[0, 1], [2, 2]]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,11 +1,12 @@
-import { LogSequence } from '@streamfold/core';
+import { compareSequence, LogSequence } from '@streamfold/core';
 import type { ConsumerHandle, LogBatch, MessageLog } from '@streamfold/messaging';
 import { Duck } from './duck';
 import { defaultLakeDir } from './lake-layout';
 import { LakeSchemas } from './lake-schema';
 import { LakeWriter } from './lake-writer';
 import { cleanUpTopic, partitionPosition } from './recovery';
-import { StagedMessage, splitIntoRuns, stageMessage } from './staging';
+import { PendingMessage, writePending } from './pending-writer';
+import { sequenceOf } from './staging';
 
 export interface LakeSinkOptions {
   log: MessageLog;
@@ -21,6 +22,11 @@ export interface LakeSinkOptions {
   flushMs?: number;
   /** Typed columns per event type (see LakeSchemas). @default {} */
   schemas?: LakeSchemas;
+  /**
+   * Parquet compression of the sink's files: snappy costs about half the CPU of zstd for twice
+   * the bytes; compaction rewrites merged files with zstd. @default 'snappy'
+   */
+  compression?: 'snappy' | 'zstd';
   /** DuckDB threads for writing. @default DuckDB's default (the core count) */
   threads?: number;
   logger?: { log(message: string): void; warn(message: string): void };
@@ -41,7 +47,8 @@ interface PartitionState {
   /** Next offset to take (files plus what is buffered). */
   nextOffset: number;
   sequence: LogSequence | null;
-  pending: StagedMessage[];
+  /** Buffered messages in offset order. */
+  pending: PendingMessage[];
   rows: number;
   /** eachBatch calls waiting until their messages are in files. */
   waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
@@ -79,7 +86,7 @@ export class LakeSink {
     }
     const dir = options.dir ?? defaultLakeDir();
     const duck = await Duck.open({ threads: options.threads });
-    const sink = new LakeSink(options, dir, duck, new LakeWriter(duck, dir, options.schemas));
+    const sink = new LakeSink(options, dir, duck, new LakeWriter(duck, dir, options.schemas, options.compression));
     for (const topic of options.topics) cleanUpTopic(dir, topic);
     sink.handle = await options.log.consume({
       groupId: options.groupId ?? 'sink.lake',
@@ -108,16 +115,16 @@ export class LakeSink {
     const state = await this.stateFor(batch.topic, batch.partition);
     for (const m of batch.messages) {
       if (m.offset < state.nextOffset) continue; // already in a file (the group offset lagged)
-      const outcome = stageMessage(m, state.sequence);
-      if (outcome.kind === 'row') {
+      const sequence = sequenceOf(m);
+      // Relay re-sends repeat a sequence already taken: the same rule as the projection runner.
+      if (sequence && state.sequence && compareSequence(sequence, state.sequence) <= 0) {
+        this.counters.duplicates++;
+        state.pending.push({ offset: m.offset, message: null, sequence: null });
+      } else {
+        if (sequence) state.sequence = sequence;
+        state.pending.push({ offset: m.offset, message: m, sequence });
         state.rows++;
-        if (outcome.sequence) state.sequence = outcome.sequence;
-      } else if (outcome.kind === 'duplicate') this.counters.duplicates++;
-      else {
-        this.counters.malformed++;
-        this.options.logger?.warn(`lake sink: ${m.topic}/${m.partition}@${m.offset} is not an envelope (${outcome.reason}); not written`);
       }
-      state.pending.push(outcome.staged);
       state.nextOffset = m.offset + 1;
     }
     if (state.pending.length === 0) return;
@@ -141,10 +148,12 @@ export class LakeSink {
       state.rows = 0;
       if (waiters.length === 0 && pending.length === 0) return;
       try {
-        const runs = splitIntoRuns(pending);
-        const files = await this.writer.writeRuns(state.topic, state.partition, runs);
-        this.counters.files += files.length;
-        this.counters.rows += runs.reduce((n, r) => n + r.lines.length, 0);
+        const written = await writePending(this.writer, state.topic, state.partition, pending, (offset, reason) => {
+          this.counters.malformed++;
+          this.options.logger?.warn(`lake sink: ${state.topic}/${state.partition}@${offset} is not an envelope (${reason}); not written`);
+        });
+        this.counters.files += written.files;
+        this.counters.rows += written.rows;
         for (const w of waiters) w.resolve();
       } catch (error) {
         // The buffer is gone: forget the partition so its next batch (Kafka delivers it again)

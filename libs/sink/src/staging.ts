@@ -1,10 +1,10 @@
-import { compareSequence, fromWire, LogSequence, HEADER, parseSequence } from '@streamfold/core';
+import { fromWire, LogSequence, HEADER, parseSequence } from '@streamfold/core';
 import type { LogMessage } from '@streamfold/messaging';
 import { HourKey, hourKeyOf } from './lake-layout';
 
 /**
  * A consumed message on its way into a file: one JSON line DuckDB reads with read_json, carrying
- * the raw envelope untouched (no re-serialising of the payload) plus the Kafka coordinates.
+ * the raw envelope untouched plus the Kafka coordinates and the event time `ts` (epoch ms).
  * `line` is null for a message that is consumed but not written (a relay re-send or a malformed
  * value): it still belongs to a file's offset range, so the offset is never read again.
  */
@@ -14,36 +14,43 @@ export interface StagedMessage {
   line: string | null;
 }
 
-export type StageOutcome =
-  | { kind: 'row'; staged: StagedMessage; sequence: LogSequence | null }
-  | { kind: 'duplicate'; staged: StagedMessage }
-  | { kind: 'malformed'; staged: StagedMessage; reason: string };
+export function skipped(offset: number): StagedMessage {
+  return { offset, hour: null, line: null };
+}
 
-/** `after` is the highest relay sequence already taken on this partition (null: none yet). */
-export function stageMessage(message: LogMessage, after: LogSequence | null): StageOutcome {
-  const skipped: StagedMessage = { offset: message.offset, hour: null, line: null };
-  const sequence = parseSequence(message.headers[HEADER.sequence]);
-  // Relay re-sends repeat a sequence already written: the same rule as the projection runner.
-  if (sequence && after && compareSequence(sequence, after) <= 0) return { kind: 'duplicate', staged: skipped };
-  let raw: string;
-  let occurredAt: number;
+export function sequenceOf(message: LogMessage): LogSequence | null {
+  return parseSequence(message.headers[HEADER.sequence]);
+}
+
+/**
+ * The fast path: no JSON parsing in JavaScript. The framework's producers set the Kafka timestamp
+ * to the event time (see toWire), so the hour folder comes from it; DuckDB then checks every row
+ * (an envelope, occurredAt equal to that timestamp) and the sink falls back to stageExactly for
+ * the whole flush when one is not. Null when the value cannot go on one line as it is.
+ */
+export function stageFast(message: LogMessage, sequence: LogSequence | null): StagedMessage | null {
+  const raw = message.value.toString('utf8');
+  if (raw.includes('\n') || raw.length === 0) return null;
+  return { offset: message.offset, hour: hourKeyOf(message.timestamp), line: stagedLine(message.partition, message.offset, message.key, sequence, message.timestamp, raw) };
+}
+
+/** The exact path: parses the envelope; event time from its occurredAt. */
+export function stageExactly(message: LogMessage, sequence: LogSequence | null): { staged: StagedMessage; malformed: string | null } {
   try {
-    raw = message.value.toString('utf8');
-    const { envelope } = fromWire(raw);
-    occurredAt = Date.parse(envelope.occurredAt);
+    const { envelope } = fromWire(message.value);
+    const occurredAt = Date.parse(envelope.occurredAt);
     if (!Number.isFinite(occurredAt)) throw new Error(`occurredAt "${envelope.occurredAt}" is not a date`);
-    if (raw.includes('\n')) raw = JSON.stringify(envelope); // one line per row for read_json
+    const line = stagedLine(message.partition, message.offset, message.key, sequence, occurredAt, JSON.stringify(envelope));
+    return { staged: { offset: message.offset, hour: hourKeyOf(occurredAt), line }, malformed: null };
   } catch (error) {
-    return { kind: 'malformed', staged: skipped, reason: (error as Error).message };
+    return { staged: skipped(message.offset), malformed: (error as Error).message };
   }
-  const line = stagedLine(message.partition, message.offset, message.key, sequence, occurredAt, raw);
-  return { kind: 'row', staged: { offset: message.offset, hour: hourKeyOf(occurredAt), line }, sequence };
 }
 
 /** One staged JSON line; `envelopeJson` is inserted as is (it must be one line of JSON). */
-export function stagedLine(partition: number | null, offset: number | null, key: string | null, sequence: LogSequence | null, occurredAt: number, envelopeJson: string): string {
+export function stagedLine(partition: number | null, offset: number | null, key: string | null, sequence: LogSequence | null, eventTimeMs: number, envelopeJson: string): string {
   const seq = sequence ? `"${sequence.txId}:${sequence.position}"` : 'null';
-  return `{"p":${partition},"o":${offset},"k":${JSON.stringify(key)},"q":${seq},"t":"${new Date(occurredAt).toISOString()}","e":${envelopeJson}}`;
+  return `{"p":${partition},"o":${offset},"k":${key === null ? 'null' : JSON.stringify(key)},"q":${seq},"ts":${eventTimeMs},"e":${envelopeJson}}`;
 }
 
 /** Consecutive offsets whose rows share one hour folder: one file each. */
