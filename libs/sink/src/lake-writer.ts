@@ -7,11 +7,14 @@ import { ensureDir, hourDir, offsetFileName, TEMP_PREFIX } from './lake-layout';
 import { lakeSelectList, LakeSchemas, STAGED_COLUMNS, UNFIT_STAGED_ROWS } from './lake-schema';
 import type { Run } from './staging';
 
+const UNFIT = 'streamfold-lake: unfit row';
+
 /**
- * Writes runs as Parquet through DuckDB: the staged JSON lines go to a scratch file, DuckDB's
- * read_json parses and types them in C++ (off the Node thread), and COPY writes each run's Parquet
- * file under a temporary name in its final folder; the rename (atomic within one file system)
- * publishes it. A file either exists whole under its final name or not at all.
+ * Writes runs as Parquet through DuckDB: each run's staged JSON lines go to a scratch file, and
+ * one COPY parses them (read_json, in C++, off the Node thread) and writes the Parquet file under
+ * a temporary name in its final folder. Only when every run is written are they renamed, in
+ * offset order: the rename (atomic within one file system) publishes a file, so a file exists
+ * whole under its final name or not at all, and a crash leaves a prefix of the runs.
  */
 export class LakeWriter {
   private readonly select: string;
@@ -21,53 +24,48 @@ export class LakeWriter {
   }
 
   /**
-   * Writes the runs in offset order and returns the files written, or 'unfit' (nothing written)
-   * when `verify` is set and a staged row is not an envelope whose occurredAt equals its `ts`.
+   * Writes the runs and returns the files published, or 'unfit' (nothing published) when `verify`
+   * is set and a staged row is not JSON, not an envelope, or has an occurredAt other than its `ts`.
    */
   async writeRuns(topic: string, partition: number, runs: Run[], verify: boolean): Promise<string[] | 'unfit'> {
-    const lines = runs.flatMap((r) => r.lines);
-    if (lines.length === 0) return [];
-    const id = randomBytes(6).toString('hex');
-    const staging = join(tmpdir(), `streamfold-lake-${process.pid}-${id}.ndjson`);
-    // One table per flush: partitions flush concurrently and their statements interleave.
-    const table = `staged_${id}`;
+    const written: Array<{ temp: string; target: string }> = [];
     try {
-      writeFileSync(staging, lines.join('\n') + '\n');
-      const read = `read_json(${pathList([staging]).slice(1, -1)}, format = 'newline_delimited', columns = ${STAGED_COLUMNS})`;
-      try {
-        await this.duck.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${read}`);
-      } catch (error) {
-        if (verify) return 'unfit'; // a value that is not JSON: the exact path finds and skips it
-        throw error;
+      for (const run of runs) {
+        if (run.lines.length === 0) continue;
+        const outcome = await this.copyRun(topic, partition, run, verify);
+        if (outcome === 'unfit') return 'unfit';
+        written.push(outcome);
       }
-      if (verify) {
-        const [{ n }] = await this.duck.rows<{ n: number }>(`SELECT count(*)::INT AS n FROM ${table} WHERE ${UNFIT_STAGED_ROWS}`);
-        if (n > 0) return 'unfit';
-      }
-      const written: string[] = [];
-      for (const run of runs) if (run.lines.length > 0) written.push(await this.copyRun(table, topic, partition, run));
-      return written;
+      for (const w of written) renameSync(w.temp, w.target);
+      return written.map((w) => w.target);
     } finally {
-      rmSync(staging, { force: true });
-      await this.duck.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      for (const w of written) rmSync(w.temp, { force: true });
     }
   }
 
-  private async copyRun(table: string, topic: string, partition: number, run: Run): Promise<string> {
+  private async copyRun(topic: string, partition: number, run: Run, verify: boolean): Promise<{ temp: string; target: string } | 'unfit'> {
     const folder = resolve(hourDir(this.dir, topic, run.hour));
     ensureDir(folder);
+    const id = randomBytes(6).toString('hex');
     const name = offsetFileName(topic, partition, run.first, run.last);
-    const temp = join(folder, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${name}`);
+    const temp = join(folder, `${TEMP_PREFIX}${id}-${name}`);
+    const staging = join(tmpdir(), `streamfold-lake-${process.pid}-${id}.ndjson`);
+    // The check rides along the one pass: DuckDB's error() aborts the COPY at the first unfit row.
+    const check = verify ? `WHERE CASE WHEN ${UNFIT_STAGED_ROWS} THEN error('${UNFIT}') ELSE true END` : '';
     try {
+      writeFileSync(staging, run.lines.join('\n') + '\n');
       await this.duck.run(
-        // The table keeps the staging file's (offset) order: DuckDB preserves insertion order.
-        `COPY (SELECT ${this.select} FROM ${table} WHERE o BETWEEN ${run.first} AND ${run.last}) ` +
+        `COPY (SELECT ${this.select} FROM read_json(${pathList([staging]).slice(1, -1)}, format = 'newline_delimited', columns = ${STAGED_COLUMNS}) ${check}) ` +
           `TO '${temp.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION ${this.compression})`,
       );
-      renameSync(temp, join(folder, name));
-      return join(folder, name);
-    } finally {
+      return { temp, target: join(folder, name) };
+    } catch (error) {
       rmSync(temp, { force: true });
+      // Not JSON, or a row the check refused: the exact path parses each message instead.
+      if (verify) return 'unfit';
+      throw error;
+    } finally {
+      rmSync(staging, { force: true });
     }
   }
 }
