@@ -16,9 +16,9 @@ import { ApiCommand, ApiRead } from './openapi.decorators';
 const STATUSES = ['pending', 'replayed', 'discarded'];
 const DEAD_LETTER_ID = new ParseIntPipe({ exceptionFactory: () => invalidField('id', 'id must be an integer') });
 
-/** Operations on projections and dead letters: admin role only (docs/architecture.md, invariant 9). */
 const ADMIN_ONLY = { status: 403, description: 'The token lacks the `admin` role.' } as const;
 
+/** Operations on projections and dead letters: admin role only (docs/architecture.md, invariant 9). */
 @ApiTags('admin')
 @Roles('admin')
 @Controller('admin')
