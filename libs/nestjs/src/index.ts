@@ -16,6 +16,7 @@ export * from './http/idempotency-key';
 export * from './http/openapi.decorators';
 export * from './http/openapi.document';
 export * from './http/unavailable.filter';
+export * from './http/uuid-param';
 export * from './projections/projection-registry';
 export * from './projections/projections.module';
 export * from './reactions/once-by-event-id';

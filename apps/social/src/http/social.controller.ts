@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, MessageEvent, Param, ParseUUIDPipe, Post, Put, Query, Sse } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, MessageEvent, Param, Post, Put, Query, Sse } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Principal } from '@streamfold/auth';
-import { ApiCommand, ApiRead, IdempotencyKey, invalidField } from '@streamfold/nestjs';
+import { ApiCommand, ApiRead, IdempotencyKey, uuidParam } from '@streamfold/nestjs';
 import { Observable } from 'rxjs';
 import { AddComment } from '../application/add-comment.command';
 import { DeleteComment } from '../application/delete-comment.command';
@@ -12,8 +12,6 @@ import { LikePost, UnlikePost } from '../application/like-post.command';
 import { GetFeed, GetPost, GetTrending } from '../application/post.queries';
 import { LiveCountsService } from './live-counts.service';
 import { CommentIdResponse, LimitQuery, PostCountsResponse, PostIdResponse, PostResponse, TextBody } from './social.dto';
-
-const uuid = (field: string) => new ParseUUIDPipe({ version: '4', exceptionFactory: () => invalidField(field, `${field} must be a UUID`) });
 
 @ApiTags('social')
 @Controller('social')
@@ -35,7 +33,7 @@ export class SocialController {
   @HttpCode(204)
   @ApiCommand({ operationId: 'deletePost', summary: 'Delete one of your posts', errors: [403, 404, 409] })
   @ApiNoContentResponse({ description: 'deleted (deleting again changes nothing)' })
-  remove(@CurrentUser() user: Principal, @Param('postId', uuid('postId')) postId: string): Promise<void> {
+  remove(@CurrentUser() user: Principal, @Param('postId', uuidParam('postId')) postId: string): Promise<void> {
     return this.commands.execute(new DeletePost(user.userId, postId));
   }
 
@@ -43,7 +41,7 @@ export class SocialController {
   @HttpCode(204)
   @ApiCommand({ operationId: 'likePost', summary: 'Like a post', errors: [404, 409, 422] })
   @ApiNoContentResponse({ description: 'idempotent: liking again changes nothing' })
-  like(@CurrentUser() user: Principal, @Param('postId', uuid('postId')) postId: string): Promise<void> {
+  like(@CurrentUser() user: Principal, @Param('postId', uuidParam('postId')) postId: string): Promise<void> {
     return this.commands.execute(new LikePost(user.userId, postId));
   }
 
@@ -51,7 +49,7 @@ export class SocialController {
   @HttpCode(204)
   @ApiCommand({ operationId: 'unlikePost', summary: 'Take back a like', errors: [404, 409, 422] })
   @ApiNoContentResponse({ description: 'idempotent: unliking what you did not like changes nothing' })
-  unlike(@CurrentUser() user: Principal, @Param('postId', uuid('postId')) postId: string): Promise<void> {
+  unlike(@CurrentUser() user: Principal, @Param('postId', uuidParam('postId')) postId: string): Promise<void> {
     return this.commands.execute(new UnlikePost(user.userId, postId));
   }
 
@@ -60,7 +58,7 @@ export class SocialController {
   @ApiCreatedResponse({ type: CommentIdResponse, description: 'added' })
   comment(
     @CurrentUser() user: Principal,
-    @Param('postId', uuid('postId')) postId: string,
+    @Param('postId', uuidParam('postId')) postId: string,
     @Body() body: TextBody,
     @IdempotencyKey() key?: string,
   ): Promise<CommentIdResponse> {
@@ -71,14 +69,14 @@ export class SocialController {
   @HttpCode(204)
   @ApiCommand({ operationId: 'deleteComment', summary: 'Delete one of your comments', errors: [403, 404, 409] })
   @ApiNoContentResponse({ description: 'deleted (deleting again changes nothing)' })
-  uncomment(@CurrentUser() user: Principal, @Param('postId', uuid('postId')) postId: string, @Param('commentId', uuid('commentId')) commentId: string): Promise<void> {
+  uncomment(@CurrentUser() user: Principal, @Param('postId', uuidParam('postId')) postId: string, @Param('commentId', uuidParam('commentId')) commentId: string): Promise<void> {
     return this.commands.execute(new DeleteComment(user.userId, postId, commentId));
   }
 
   @Get('posts/:postId')
   @ApiRead({ operationId: 'getPost', summary: 'Read a post with its counts', public: true, errors: [400, 404] })
   @ApiOkResponse({ type: PostResponse, description: 'the post with its counts' })
-  post(@Param('postId', uuid('postId')) postId: string): Promise<PostResponse> {
+  post(@Param('postId', uuidParam('postId')) postId: string): Promise<PostResponse> {
     return this.queries.execute(new GetPost(postId));
   }
 
@@ -100,7 +98,7 @@ export class SocialController {
   @ApiRead({ operationId: 'watchPostCounts', summary: 'Stream a post’s counts as server-sent events', public: true, errors: [400] })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'an event with `{ postId, likes, comments }` now and on every change', schema: { type: 'string' } })
-  liveCounts(@Param('postId', uuid('postId')) postId: string): Observable<MessageEvent> {
+  liveCounts(@Param('postId', uuidParam('postId')) postId: string): Observable<MessageEvent> {
     return this.live.watch(postId);
   }
 }
