@@ -19,8 +19,8 @@ const PRELOADED_EVENTS = 3000;
 const KILLS = 20;
 /** Upper bound of the random pause the child takes between a Kafka write and its checkpoint. */
 const AFTER_SEND_DELAY_MS = 150;
-/** The kill loop stops here even short of KILLS, so the test stays bounded. */
-const KILL_BUDGET_MS = 25000;
+/** A safety bound only (20 kills take seconds, two standbys wait): falling short of KILLS fails the test. */
+const KILL_BUDGET_MS = 120000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const random = (max: number) => Math.floor(Math.random() * max);
@@ -159,6 +159,7 @@ describe('relay SIGKILLed at random points while publishing', () => {
       expect(signal).toBe('SIGKILL');
       kills++;
     }
+    const killLoopMs = Date.now() - started;
     appending = false;
     await liveAppends;
     for (const proc of [...children]) {
@@ -218,9 +219,9 @@ describe('relay SIGKILLed at random points while publishing', () => {
       }
     }
     const duplicates = received - onWire.size;
-    console.log(`relay crash test: ${kills} kills, ${stored.length} events stored, ${received} messages on the wire, ${duplicates} duplicates`);
+    console.log(`relay crash test: ${kills} kills in ${killLoopMs} ms, ${stored.length} events stored, ${received} messages on the wire, ${duplicates} duplicates`);
 
-    expect(kills).toBeGreaterThanOrEqual(15);
+    expect(kills).toBe(KILLS);
     expect(stored.length).toBeGreaterThan(PRELOADED_EVENTS);
     expect([...storedIds].every((id) => onWire.has(id))).toBe(true);
     expect(onWire.size).toBe(storedIds.size);
@@ -230,5 +231,5 @@ describe('relay SIGKILLed at random points while publishing', () => {
     for (const [streamId, positions] of positionsOfStream) {
       expect({ streamId, positions }).toEqual({ streamId, positions: Array.from({ length: positions.length }, (_, i) => i + 1) });
     }
-  });
+  }, 300000);
 });

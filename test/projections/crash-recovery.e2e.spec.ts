@@ -1,42 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { eventually, KAFKA_BROKERS } from '../e2e-env';
+import { eventually } from '../e2e-env';
 import { FakeRelay } from './support/fake-relay';
 import { applications, countsOf, Harness, measured, openHarness } from './support/harness';
 import { partitionLag } from './support/lib';
+import { spawnProjector } from './support/projector-process';
 
-const ROOT = resolve(__dirname, '../..');
 const KILLS = 15;
-
-interface Child {
-  process: ChildProcess;
-  lines: () => string[];
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** The projector as its own process, so SIGKILL stops it wherever it is (in a transaction, mid-commit, mid-fetch). */
-function spawnProjector(h: Harness, env: Record<string, string>): Child {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'test/projections/child-projector.ts'],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: h.url, KAFKA_BROKERS: KAFKA_BROKERS.join(','), PREFIX: h.prefix, TOPIC: 'show_position', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  return {
-    process: child,
-    lines: () => out.split('\n').filter(Boolean),
-    stderr: () => err,
-    exited: new Promise((res) => child.on('exit', (code) => res(code))),
-  };
-}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -47,6 +47,7 @@ function startReader(url: string): { stop(): Promise<ReaderResult> } {
 
 // Invariant 5 (docs/architecture.md): a rebuild runs beside the live projection while events keep flowing, swaps
 // when caught up, and equals the live fold; readers never see the model go back or disappear.
+// (Rebuilding from the event store: rebuild-from-store.e2e.spec.ts.)
 describe('rebuilding a projection', () => {
   let h: Harness;
   beforeAll(async () => (h = await openHarness('rebuild')));
@@ -135,64 +136,5 @@ describe('rebuilding a projection', () => {
       readerLastTotal: seen.totals[seen.totals.length - 1],
       appliedToV2By: byWriter.rows,
     });
-  });
-
-  it('from the event store when Kafka retention dropped the start of the log', async () => {
-    await h.log.ensureTopics([{ name: 'comments', partitions: 4 }]);
-    const relay = new FakeRelay(h.log, 'comments');
-    const name = 'test.comment_counts';
-    const live = new ProjectionRunner(h.db, h.log, countsProjection({ name, topics: ['comments'], tablePrefix: 'comment_' }), { logger: quietLogger, followIntervalMs: 500 });
-    h.onClose(() => live.stop());
-    await live.start();
-    for (let tx = 0; tx < 10; tx++) await relay.publish(Array.from({ length: 100 }, (_, i) => ({ key: `c-${(tx + i) % 30}` })));
-    await relay.resendLast(50);
-    await live.waitUntilCaughtUp(30000);
-
-    // Retention: drop the first 60% of every partition.
-    const admin = h.log.client.admin();
-    await admin.connect();
-    const offsets = await h.log.offsets('comments');
-    await admin.fetchTopicMetadata({ topics: [h.log.physicalName('comments')] });
-    await admin.deleteTopicRecords({
-      topic: h.log.physicalName('comments'),
-      partitions: offsets.map((p) => ({ partition: p.partition, offset: String(Math.floor(p.high * 0.6)) })),
-    });
-    await admin.disconnect();
-    expect((await h.log.offsets('comments')).every((p) => p.low > 0)).toBe(true);
-    // More events after the truncation, some still flowing during the rebuild.
-    await relay.publish(Array.from({ length: 100 }, (_, i) => ({ key: `c-${i % 30}` })));
-
-    const fromKafka = rebuildProjection({ db: h.db, log: h.log, definition: countsProjection({ name, topics: ['comments'], tablePrefix: 'comment_' }), from: 'kafka', logger: quietLogger });
-    await expect(fromKafka).rejects.toThrow(/retention dropped the start of the log; rebuild test.comment_counts from the event store/);
-
-    const flowing = (async () => {
-      for (let tx = 0; tx < 10; tx++) {
-        await relay.publish(Array.from({ length: 20 }, (_, i) => ({ key: `c-${(tx + i) % 30}` })));
-        await pause(50);
-      }
-    })();
-    const result = await rebuildProjection({
-      db: h.db,
-      log: h.log,
-      definition: countsProjection({ name, topics: ['comments'], instance: 'rebuild', tablePrefix: 'comment_' }),
-      from: 'event-store',
-      readAll: relay.readAll,
-      storeBatchSize: 250,
-      graceMs: 1500,
-      timeoutMs: 60000,
-      logger: quietLogger,
-    });
-    await flowing;
-    // The refused Kafka attempt created no version.
-    expect(result).toMatchObject({ version: 2, previousVersion: 1 });
-    await eventually(async () => (live.version === 2 ? true : undefined), 10000, 'live runner on v2');
-    await live.waitUntilCaughtUp(30000);
-    expect(await countsOf(h.db, 'comment_counts')).toEqual(relay.expectedCounts());
-    expect(await applications(h.db, 'comment_applied_v2')).toEqual({ rows: relay.countedEvents(), distinct: relay.countedEvents(), twice: [] });
-    const fromStore = await h.db.query(`SELECT count(*)::int AS n FROM comment_applied_v2 WHERE "offset" = -1`);
-    const [status] = await projectionStatus(h.db, h.log, [name]);
-    expect(status.versions.map((v) => [v.version, v.status])).toEqual([[1, 'retired'], [2, 'live']]);
-    await live.stop();
-    measured('rebuild-from-event-store', { events: relay.countedEvents(), appliedFromStore: fromStore.rows[0].n, rebuildMs: result.durationMs, processed: result.processed });
   });
 });

@@ -38,6 +38,18 @@ export class ConcurrencyConflict extends DomainError {
   }
 }
 
+/**
+ * A command id (a client's idempotency key) came back with other input than its first use. A
+ * retry must repeat the request exactly; a new request needs a new key.
+ */
+export class IdempotencyKeyReused extends DomainError {
+  readonly status = 422;
+  readonly code = 'idempotency_key_reused';
+  constructor(readonly commandId: string) {
+    super(`idempotency key ${JSON.stringify(commandId)} was already used for a request with different content; retry with the same content, or use a new key for a new request`);
+  }
+}
+
 /** The expected version as a ConcurrencyConflict reports it (`'no stream'` for `no_stream`). */
 export type ExpectedVersionDescription = number | 'any' | 'no stream';
 

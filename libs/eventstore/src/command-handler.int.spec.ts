@@ -1,5 +1,4 @@
-import { assertNever, ConcurrencyConflict, Decider, DomainEvent, InvalidEventPayload, RuleViolated } from '@streamfold/core';
-
+import { assertNever, ConcurrencyConflict, Decider, DomainEvent, IdempotencyKeyReused, RuleViolated } from '@streamfold/core';
 import { executeCommand } from './command-handler';
 import { EventStore } from './event-store.port';
 import { InMemoryEventStore } from './memory-event-store';
@@ -36,7 +35,7 @@ const posts: Decider<PostCommand, PostEvent, PostState> = {
 };
 
 const now = new Date('2025-11-25T10:00:00.000Z');
-const like = (store: EventStore, userId: string, extra: { maxRetries?: number; commandId?: string } = {}) =>
+const like = (store: EventStore, userId: string, extra: { maxRetries?: number; commandId?: string; input?: unknown } = {}) =>
   executeCommand({ store, decider: posts, streamId: 'post-1', command: { type: 'LikePost', userId }, context: { actor: userId, now }, ...extra });
 
 /** A store whose readStream waits at a gate, so two commands can load the same version. */
@@ -120,5 +119,27 @@ describe('executeCommand', () => {
     const racing = await Promise.all(Array.from({ length: 10 }, () => like(store, 'zoe', { commandId: 'like-zoe', maxRetries: 3 })));
     expect(racing.filter((o) => !o.duplicate)).toHaveLength(1);
     expect((await store.readStream('post-1')).events.filter((e) => (e.data as { userId?: string }).userId === 'zoe')).toHaveLength(1);
+  });
+
+  it('refuses a repeated command id whose input differs, before deciding and when racing', async () => {
+    const store = new InMemoryEventStore();
+    await created(store);
+    const first = await like(store, 'bob', { commandId: 'like-1', input: { post: 'post-1', reaction: 'like' } });
+    // Key order does not make another input.
+    expect(await like(store, 'bob', { commandId: 'like-1', input: { reaction: 'like', post: 'post-1' } })).toEqual({ ...first, duplicate: true });
+    await expect(like(store, 'bob', { commandId: 'like-1', input: { post: 'post-1', reaction: 'love' } })).rejects.toMatchObject({
+      status: 422,
+      code: 'idempotency_key_reused',
+      message: expect.stringContaining('different content'),
+    });
+
+    const gated = gatedReads(store, 2);
+    const racing = await Promise.allSettled([
+      like(gated, 'zoe', { commandId: 'like-zoe', input: { n: 1 } }),
+      like(gated, 'zoe', { commandId: 'like-zoe', input: { n: 2 } }),
+    ]);
+    expect(racing.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(racing.find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.any(IdempotencyKeyReused) });
+    expect((await store.readStream('post-1')).events).toHaveLength(3);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyConflict, Decider, DomainEvent, EventEnvelope, fold } from '@streamfold/core';
+import { commandFingerprint } from './command-fingerprint';
 import { canLookupCommands } from './event-store.capabilities';
 import { EventStore } from './event-store.port';
 
@@ -22,6 +23,12 @@ export interface ExecuteCommandOptions<Command, Event extends DomainEvent, State
   context: CommandContext;
   /** Idempotency key (e.g. a client's Idempotency-Key header): a repeat appends nothing and returns the first result. */
   commandId?: string;
+  /**
+   * What the client asked for (e.g. the request body and path ids, never ids the handler mints),
+   * fingerprinted with the command id: the same id with other input throws IdempotencyKeyReused
+   * (422) and changes nothing. @default none (the command id alone decides)
+   */
+  input?: unknown;
   /** What the caller answers (e.g. `{ postId }`), computed from the decided events and the new state; stored with the command id. */
   resultOf?: (events: Event[], state: State) => Result;
   /** Correlation and causation ids stored on the events. @default null */
@@ -52,11 +59,12 @@ export async function executeCommand<Command, Event extends DomainEvent, State, 
   options: ExecuteCommandOptions<Command, Event, State, Result>,
 ): Promise<CommandOutcome<Result>> {
   const { store, decider, streamId, command, context, commandId } = options;
+  const fingerprint = commandId !== undefined && options.input !== undefined ? commandFingerprint(options.input) : undefined;
   const maxRetries = options.maxRetries ?? 0;
   if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new RangeError(`maxRetries must be an integer >= 0, got ${maxRetries}`);
   for (let attempt = 0; ; attempt++) {
     if (commandId !== undefined && canLookupCommands(store)) {
-      const known = await store.lookupCommand(commandId);
+      const known = await store.lookupCommand(commandId, fingerprint);
       if (known) return { events: known.envelopes, version: known.nextVersion, duplicate: true, result: known.commandResult as Result };
     }
     const loaded = await store.readStream(streamId);
@@ -71,6 +79,7 @@ export async function executeCommand<Command, Event extends DomainEvent, State, 
         expectedVersion: loaded.version,
         commandId,
         commandResult: result,
+        commandFingerprint: fingerprint,
         metadata: { occurredAt: now, actor: context.actor, correlationId: options.correlationId ?? null, causationId: options.causationId ?? null },
       });
       return { events: appended.envelopes, version: appended.nextVersion, duplicate: appended.duplicate, result: appended.commandResult as Result };

@@ -9,9 +9,11 @@ export interface CommandLookup {
   /**
    * The stored result of an already executed command id, as a duplicate append would return it
    * (`duplicate: true`), or null when the id is unknown. Lets a command handler answer a client's
-   * retry before deciding again against a state the first attempt already changed.
+   * retry before deciding again against a state the first attempt already changed. With a
+   * fingerprint (see commandFingerprint), throws IdempotencyKeyReused when the command id was
+   * stored with another one.
    */
-  lookupCommand(commandId: string): Promise<AppendResult | null>;
+  lookupCommand(commandId: string, fingerprint?: string): Promise<AppendResult | null>;
 }
 
 /**

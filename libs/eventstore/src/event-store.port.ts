@@ -21,6 +21,11 @@ export interface AppendOptions {
   /** Stored with the command id and returned to a duplicate (e.g. `{ postId }`). */
   commandResult?: unknown;
   /**
+   * commandFingerprint() of the command's input, stored with the command id: a repeat whose
+   * fingerprint differs throws IdempotencyKeyReused (422) and appends nothing. @default none (the id alone decides)
+   */
+  commandFingerprint?: string;
+  /**
    * Runs inside an open transaction (a processor committing its output with its checkpoint).
    * Without it, the store opens and commits its own. In a caller's transaction the append may
    * throw StreamOrderConflict (SQLSTATE 40001): nothing was written; run the transaction again.

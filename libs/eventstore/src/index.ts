@@ -8,6 +8,7 @@ export * from './relay-route';
 export * from './relay-lease';
 export * from './postgres-relay-leases';
 export * from './command-handler';
+export * from './command-fingerprint';
 export * from './telemetry-producer';
 export * from './transactional-appender';
 export * from './stream-order-conflict';

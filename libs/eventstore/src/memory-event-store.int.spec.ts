@@ -1,4 +1,4 @@
-import { ConcurrencyConflict, EventRegistry, InvalidEventPayload, LogSequence, UnknownEventType } from '@streamfold/core';
+import { ConcurrencyConflict, EventRegistry, IdempotencyKeyReused, InvalidEventPayload, LogSequence, UnknownEventType } from '@streamfold/core';
 import { InMemoryEventStore } from './memory-event-store';
 
 const at = new Date('2025-11-25T12:00:00.000Z');
@@ -70,6 +70,17 @@ describe('InMemoryEventStore', () => {
     expect(concurrent.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(new Set(concurrent.map((r) => r.commandResult))).toEqual(new Set([0]));
     expect((await store.readStream('q')).version).toBe(1);
+  });
+
+  it('refuses a repeated command id with another input fingerprint and appends nothing', async () => {
+    const store = new InMemoryEventStore();
+    const first = await store.append('p', [ev(1)], { expectedVersion: 'any', commandId: 'cmd-1', commandResult: 'p', commandFingerprint: 'f1' });
+    expect(await store.append('p', [ev(2)], { expectedVersion: 'any', commandId: 'cmd-1', commandFingerprint: 'f1' })).toEqual({ ...first, duplicate: true });
+    await expect(store.append('p', [ev(3)], { expectedVersion: 'any', commandId: 'cmd-1', commandFingerprint: 'f2' })).rejects.toBeInstanceOf(IdempotencyKeyReused);
+    await expect(store.lookupCommand('cmd-1', 'f2')).rejects.toMatchObject({ status: 422, code: 'idempotency_key_reused' });
+    // Without a fingerprint on either side the id alone decides, as before fingerprints existed.
+    expect(await store.lookupCommand('cmd-1')).toEqual({ ...first, duplicate: true });
+    expect((await store.readStream('p')).version).toBe(1);
   });
 
   it('validates payloads against the registry before writing and upcasts on read', async () => {

@@ -1,4 +1,5 @@
 import { compareSequence, ConcurrencyConflict, DomainEvent, EventEnvelope, EventRegistry, LogSequence } from '@streamfold/core';
+import { assertSameInput } from './command-fingerprint';
 import { checkExpectedVersion, describeExpected, expectedHolds, prepareEvents, resolveMetadata } from './append-preparation';
 import { CommandLookup, LagAware, StoredCommandResult } from './event-store.capabilities';
 import { AppendOptions, AppendResult, EventStore, StoredEvent } from './event-store.port';
@@ -17,7 +18,7 @@ type Kept = Omit<StoredEvent, 'data'> & { json: string };
 export class InMemoryEventStore implements EventStore, CommandLookup, LagAware {
   private readonly log: Kept[] = [];
   private readonly streams = new Map<string, Kept[]>();
-  private readonly commands = new Map<string, StoredCommandResult>();
+  private readonly commands = new Map<string, { stored: StoredCommandResult; fingerprint: string | null }>();
   private readonly byId = new Map<string, Kept>();
   private lastTx = 0;
 
@@ -32,7 +33,7 @@ export class InMemoryEventStore implements EventStore, CommandLookup, LagAware {
     const prepared = prepareEvents(events, this.registry);
     const metadata = resolveMetadata(options.metadata, this.clock);
     if (options.commandId !== undefined) {
-      const duplicate = this.stored(options.commandId);
+      const duplicate = this.stored(options.commandId, options.commandFingerprint);
       if (duplicate) return duplicate;
     }
     const stream = this.streams.get(streamId) ?? [];
@@ -69,18 +70,20 @@ export class InMemoryEventStore implements EventStore, CommandLookup, LagAware {
     if (options.commandId !== undefined) {
       // Stored as JSON like sf_commands.result, so a duplicate gets what PostgreSQL would return.
       const stored: StoredCommandResult = JSON.parse(JSON.stringify({ streamId, nextVersion, eventIds: kept.map((k) => k.eventId), commandResult: options.commandResult }));
-      this.commands.set(options.commandId, stored);
+      this.commands.set(options.commandId, { stored, fingerprint: options.commandFingerprint ?? null });
     }
     return { streamId, nextVersion, envelopes: kept.map((k) => this.envelope(k)), duplicate: false, commandResult: options.commandResult };
   }
 
-  async lookupCommand(commandId: string): Promise<AppendResult | null> {
-    return this.stored(commandId);
+  async lookupCommand(commandId: string, fingerprint?: string): Promise<AppendResult | null> {
+    return this.stored(commandId, fingerprint);
   }
 
-  private stored(commandId: string): AppendResult | null {
-    const stored = this.commands.get(commandId);
-    if (!stored) return null;
+  private stored(commandId: string, fingerprint: string | undefined): AppendResult | null {
+    const command = this.commands.get(commandId);
+    if (!command) return null;
+    assertSameInput(commandId, command.fingerprint, fingerprint);
+    const { stored } = command;
     return {
       streamId: stored.streamId,
       nextVersion: stored.nextVersion,

@@ -1,5 +1,6 @@
 import { ConcurrencyConflict, DomainEvent, EventEnvelope, EventRegistry, LogSequence } from '@streamfold/core';
 import type { Database, Sql } from '@streamfold/runtime';
+import { assertSameInput } from './command-fingerprint';
 import { checkExpectedVersion, describeExpected, expectedHolds, PreparedEvent, prepareEvents, resolveMetadata, ResolvedMetadata } from './append-preparation';
 import { CommandLookup, LagAware, StoredCommandResult } from './event-store.capabilities';
 import { AppendOptions, AppendResult, EventStore, ExpectedVersion, StoredEvent } from './event-store.port';
@@ -102,13 +103,15 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
     const { commandId } = options;
     if (commandId !== undefined) {
       // Two identical command ids racing: the second INSERT waits on the first one's primary key
-      // and, once that commits, does nothing, so exactly one appends and the other reads its result.
+      // and, once that commits, does nothing, so exactly one appends and the other reads its result
+      // (or, when its input differs, is refused: IdempotencyKeyReused rolls back its transaction).
       const claimed = await sql.query(
-        `INSERT INTO sf_commands (command_id, stream_id, result) VALUES ($1, $2, '{}'::jsonb) ON CONFLICT (command_id) DO NOTHING RETURNING 1`,
-        [commandId, streamId],
+        `INSERT INTO sf_commands (command_id, stream_id, result, input_hash) VALUES ($1, $2, '{}'::jsonb, $3)
+         ON CONFLICT (command_id) DO NOTHING RETURNING 1`,
+        [commandId, streamId, options.commandFingerprint ?? null],
       );
       if (claimed.rowCount === 0) {
-        const stored = await this.storedCommand(sql, commandId);
+        const stored = await this.storedCommand(sql, commandId, options.commandFingerprint);
         if (!stored) throw new Error(`command ${commandId} was claimed by a transaction that is no longer visible; retry`);
         return stored;
       }
@@ -165,9 +168,13 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
     return rows.length ? Number(rows[0].version) : 0;
   }
 
-  private async storedCommand(sql: Sql, commandId: string): Promise<AppendResult | null> {
-    const { rows } = await sql.query<{ result: StoredCommandResult }>(`SELECT result FROM sf_commands WHERE command_id = $1`, [commandId]);
+  private async storedCommand(sql: Sql, commandId: string, fingerprint: string | undefined): Promise<AppendResult | null> {
+    const { rows } = await sql.query<{ result: StoredCommandResult; input_hash: string | null }>(
+      `SELECT result, input_hash FROM sf_commands WHERE command_id = $1`,
+      [commandId],
+    );
     if (rows.length === 0) return null;
+    assertSameInput(commandId, rows[0].input_hash, fingerprint);
     const stored = rows[0].result;
     const events = await sql.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM sf_events WHERE event_id = ANY($1::uuid[]) ORDER BY sf_events.global_position`, [stored.eventIds ?? []]);
     return {
@@ -179,8 +186,8 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
     };
   }
 
-  lookupCommand(commandId: string): Promise<AppendResult | null> {
-    return this.storedCommand(this.db.pool, commandId);
+  lookupCommand(commandId: string, fingerprint?: string): Promise<AppendResult | null> {
+    return this.storedCommand(this.db.pool, commandId, fingerprint);
   }
 
   async readStream(streamId: string): Promise<{ version: number; events: EventEnvelope[] }> {

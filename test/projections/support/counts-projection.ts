@@ -17,6 +17,8 @@ export interface CountsProjectionOptions {
   calls?: Map<string, number>;
   /** Prefix of the table names, for a second projection in the same database. @default '' */
   tablePrefix?: string;
+  /** What an event counts for (a field of its payload, to see upcasters at work). @default its stream id */
+  keyOf?: (delivery: Delivery) => string;
 }
 
 /**
@@ -28,6 +30,7 @@ export function countsProjection(options: CountsProjectionOptions): ProjectionDe
   const p = options.tablePrefix ?? '';
   const counts = `${p}counts`;
   const applied = `${p}applied`;
+  const keyOf = options.keyOf ?? ((d: Delivery) => d.envelope.streamId);
   return {
     name: options.name ?? 'test.counts',
     kind: 'projection',
@@ -51,7 +54,7 @@ export function countsProjection(options: CountsProjectionOptions): ProjectionDe
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[])`,
         [
           deliveries.map((d) => d.envelope.eventId),
-          deliveries.map((d) => d.envelope.streamId),
+          deliveries.map(keyOf),
           deliveries.map((d) => d.topic),
           deliveries.map((d) => d.partition),
           deliveries.map((d) => d.offset),
@@ -61,7 +64,7 @@ export function countsProjection(options: CountsProjectionOptions): ProjectionDe
       await sql.query(
         `INSERT INTO ${table(counts)} (key, n) SELECT key, count(*) FROM unnest($1::text[]) AS key GROUP BY key
          ON CONFLICT (key) DO UPDATE SET n = ${table(counts)}.n + EXCLUDED.n`,
-        [deliveries.map((d) => d.envelope.streamId)],
+        [deliveries.map(keyOf)],
       );
     },
   };

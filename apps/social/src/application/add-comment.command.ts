@@ -23,6 +23,7 @@ export class AddCommentHandler implements ICommandHandler<AddComment, { commentI
       command: { type: 'AddComment', postId, commentId, authorId, text, post },
       context: { actor: authorId },
       commandId: idempotencyKey ? `social.AddComment:${authorId}:${idempotencyKey}` : undefined,
+      input: { postId, text },
       resultOf: () => ({ commentId }),
     });
     return outcome.result as { commentId: string };

@@ -22,6 +22,8 @@ export class CreatePostHandler implements ICommandHandler<CreatePost, { postId: 
       command: { type: 'CreatePost', postId, authorId, text },
       context: { actor: authorId },
       commandId: idempotencyKey ? `social.CreatePost:${authorId}:${idempotencyKey}` : undefined,
+      // What the client sent, not the minted post id: a retry must match it, another body is a 422.
+      input: { text },
       resultOf: () => ({ postId }),
     });
     return outcome.result as { postId: string };

@@ -219,7 +219,7 @@ export class PartitionProcessor {
 }
 
 /**
- * The duplicate rule of one partition (DESIGN invariant 4), exported so the test kit runs this
+ * The duplicate rule of one partition (invariant 4 of docs/architecture.md), exported so the test kit runs this
  * very rule instead of a copy. A message is a duplicate when
  *   - its offset is below the checkpoint's next offset (Kafka redelivers after a restart or a
  *     rebalance), or

@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Which reaction already ran its side effect for which event (see onceByEventId in @streamfold/nestjs). */
-export class ReactionReceipts1764300000000 implements MigrationInterface {
-  name = 'ReactionReceipts1764300000000';
+export class ReactionReceipts1764400000000 implements MigrationInterface {
+  name = 'ReactionReceipts1764400000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
