@@ -31,7 +31,7 @@ describe('MyBank on the embedded default (polling source, no Java)', () => {
       expect((await call('PUT', '/bank/thresholds/USD', 'alice', { amount: '1000.00' })).status).toBe(204);
       const invalid = await call('PUT', '/bank/thresholds/USD', 'alice', { amount: '0' });
       expect(invalid.status).toBe(400);
-      expect(await invalid.json()).toMatchObject({ message: expect.stringMatching(/^amount/) });
+      expect(await invalid.json()).toMatchObject({ statusCode: 400, field: 'amount' });
       const live = await openSse(`${url}/bank/alerts/live`, token('alice'));
       const bobLive = await openSse(`${url}/bank/alerts/live`, token('bob'));
       try {

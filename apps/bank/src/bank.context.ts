@@ -19,6 +19,7 @@ const emitter = transactionalAppender(new EventRegistry().register(...BANK_EVENT
  */
 export const bankContext = defineContext({
   name: 'bank',
+  description: 'MyBank: transactions captured from the core banking database, thresholds as events, real-time large-transaction alerts',
   events: BANK_EVENT_TYPES,
   streams: ['bank-transaction', 'user-settings', 'alert'],
   topics: BANK_TOPICS,
