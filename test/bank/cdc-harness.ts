@@ -104,9 +104,15 @@ export async function startCdc(label: string): Promise<CdcEnv> {
   };
 }
 
-/** GET as a user; throws on a non-2xx answer. */
-export async function getAs<T>(env: CdcEnv, user: string, path: string): Promise<T> {
-  const res = await env.app.request('GET', path, { user });
-  if (res.status >= 300) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as T;
+/** Sets a user's threshold through the generated client; returns the HTTP status. */
+export async function setThreshold(env: CdcEnv, user: string, currency: string, amount: string): Promise<number> {
+  const { response } = await env.app.api.PUT('/bank/thresholds/{currency}', { params: { path: { currency } }, body: { amount }, ...env.app.as(user) });
+  return response.status;
+}
+
+/** A user's alerts through the generated client, newest first. */
+export async function alertsOf(env: CdcEnv, user: string): Promise<Array<{ transactionId: string; amount: string; threshold: string }>> {
+  const { data, response } = await env.app.api.GET('/bank/alerts', { params: { query: { limit: 500 } }, ...env.app.as(user) });
+  if (!data) throw new Error(`GET /bank/alerts as ${user}: ${response.status}`);
+  return data;
 }

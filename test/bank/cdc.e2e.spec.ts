@@ -1,4 +1,4 @@
-import { CdcEnv, getAs, startCdc } from './cdc-harness';
+import { alertsOf, CdcEnv, setThreshold, startCdc } from './cdc-harness';
 import { eventually } from '../e2e-env';
 import { openSse } from './sse';
 
@@ -11,13 +11,13 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(async () => env?.close(), 120_000);
 
-type Alert = { transactionId: string; amount: string; threshold: string };
 
 describe('MyBank on Debezium + Kafka Connect', () => {
   it('an INSERT with psql reaches the user\'s live alert stream, and only theirs', async () => {
-    expect((await env.app.request('PUT', '/bank/thresholds/USD', { user: 'alice', body: { amount: '1000.00' } })).status).toBe(204);
-    const invalid = await env.app.request('PUT', '/bank/thresholds/ZZZ', { user: 'alice', body: { amount: '10' } });
-    expect(invalid).toMatchObject({ status: 400, body: { field: 'currency' } });
+    expect(await setThreshold(env, 'alice', 'USD', '1000.00')).toBe(204);
+    const invalid = await env.app.api.PUT('/bank/thresholds/{currency}', { params: { path: { currency: 'ZZZ' } }, body: { amount: '10' }, ...env.app.as('alice') });
+    expect(invalid.response.status).toBe(400);
+    expect(invalid.error).toMatchObject({ field: 'currency' });
     const live = await openSse(`${env.app.url}/bank/alerts/live`, env.app.token('alice'));
     const other = await openSse(`${env.app.url}/bank/alerts/live`, env.app.token('mallory'));
     try {
@@ -28,8 +28,8 @@ describe('MyBank on Debezium + Kafka Connect', () => {
       const alert = await live.next((e) => e.event === 'alert', 90_000);
       expect(alert.data).toMatchObject({ transactionId: String(id), amount: '1500.00', threshold: '1000.00', currency: 'USD' });
       await env.app.settle(60_000);
-      expect((await getAs<Alert[]>(env, 'alice', '/bank/alerts')).map((a) => a.transactionId)).toEqual([String(id)]);
-      expect(await getAs<Alert[]>(env, 'mallory', '/bank/alerts')).toEqual([]);
+      expect((await alertsOf(env, 'alice')).map((a) => a.transactionId)).toEqual([String(id)]);
+      expect(await alertsOf(env, 'mallory')).toEqual([]);
       expect(other.events.filter((e) => e.event === 'alert')).toEqual([]);
     } finally {
       await live.close();
@@ -42,15 +42,15 @@ describe('MyBank on Debezium + Kafka Connect', () => {
     await env.connect.waitFor(env.connector, 'PAUSED');
     const early = env.psqlInsert([{ user: 'carol', amount: '5000.00' }, { user: 'carol', amount: '7500.00' }, { user: 'carol', amount: '250.00' }]);
     await new Promise((r) => setTimeout(r, 50));
-    expect((await env.app.request('PUT', '/bank/thresholds/USD', { user: 'carol', body: { amount: '100.00' } })).status).toBe(204);
+    expect(await setThreshold(env, 'carol', 'USD', '100.00')).toBe(204);
     await env.app.settle(60_000); // the threshold reached the alert processor before any of them
     await env.connect.resume(env.connector);
     await env.connect.waitFor(env.connector, 'RUNNING');
     await eventually(async () => ((await env.recorded(early)) === 3 ? true : undefined), 120_000, 'the paused transactions to be recorded');
     const [later] = env.psqlInsert([{ user: 'carol', amount: '100.01' }]);
-    await eventually(async () => ((await getAs<Alert[]>(env, 'carol', '/bank/alerts')).length > 0 ? true : undefined), 120_000, 'the later alert');
+    await eventually(async () => ((await alertsOf(env, 'carol')).length > 0 ? true : undefined), 120_000, 'the later alert');
     await env.app.settle(60_000);
-    const alerts = await getAs<Alert[]>(env, 'carol', '/bank/alerts');
+    const alerts = await alertsOf(env, 'carol');
     expect(alerts.map((a) => `${a.transactionId} ${a.amount}>${a.threshold}`)).toEqual([`${later} 100.01>100.00`]);
   }, 300_000);
 });

@@ -1,5 +1,5 @@
 import { KAFKA_BROKERS, eventually } from '../e2e-env';
-import { CdcEnv, killConnect, startCdc, startConnect } from './cdc-harness';
+import { CdcEnv, killConnect, setThreshold, startCdc, startConnect } from './cdc-harness';
 
 // At-least-once from Kafka Connect, exactly-once effects here: the Connect worker is SIGKILLed
 // five times while transactions are inserted; after each restart Debezium resumes from the last
@@ -30,7 +30,7 @@ async function rawMessages(topic: string): Promise<number> {
 
 describe('the Connect worker SIGKILLed during a load of inserts', () => {
   it(`every qualifying transaction alerts exactly once across ${KILLS} kills`, async () => {
-    for (const user of USERS) expect((await env.app.request('PUT', '/bank/thresholds/USD', { user, body: { amount: '500.00' } })).status).toBe(204);
+    for (const user of USERS) expect(await setThreshold(env, user, 'USD', '500.00')).toBe(204);
     await env.app.settle(60_000);
     await new Promise((r) => setTimeout(r, 50));
 
