@@ -20,11 +20,13 @@ export function randomAmount(largeShare: number): string {
  * The core database: --param core, else CORE_DATABASE_URL, else a running embedded default's
  * (DATA_DIR/corebank-embedded.url), else scripts/corebank-pg.sh's cluster.
  */
-function coreDatabaseUrl(param: string | undefined): string {
+function coreDatabase(param: string | undefined): { url: string; table: string } {
   const embedded = join(resolve(process.env.DATA_DIR || '.data'), EMBEDDED_CORE_URL_FILE);
-  if (param ?? process.env.CORE_DATABASE_URL) return (param ?? process.env.CORE_DATABASE_URL)!;
-  if (existsSync(embedded)) return readFileSync(embedded, 'utf8').trim();
-  return 'postgres://postgres@127.0.0.1:55432/corebank';
+  const given = param ?? process.env.CORE_DATABASE_URL;
+  if (given) return { url: given, table: 'transactions' };
+  // The embedded default keeps the core tables in their own schema of the embedded database.
+  if (existsSync(embedded)) return { url: readFileSync(embedded, 'utf8').trim(), table: `${EMBEDDED_CORE_SCHEMA}.transactions` };
+  return { url: 'postgres://postgres@127.0.0.1:55432/corebank', table: 'transactions' };
 }
 
 /**
@@ -41,12 +43,11 @@ export const coreInsertsSimulator: SimulatorDefinition = {
   defaults: { rate: 100, durationSeconds: 30, users: 100, concurrency: 8 },
 
   async run(o): Promise<SimulationProgress> {
-    const url = coreDatabaseUrl(o.params.core);
+    const { url, table } = coreDatabase(o.params.core);
+    const insert = INSERT_TRANSACTION.replace('INTO transactions', `INTO ${table}`);
     const large = Number(o.params.large ?? '0.05');
     if (!(large >= 0 && large <= 1)) throw new ValidationFailed('large', 'must be a number between 0 and 1');
     const pool = new Pool({ connectionString: url, max: o.concurrency });
-    // The embedded default keeps the core tables in their own schema of the embedded database.
-    pool.on('connect', (client) => void client.query(`SET search_path TO ${EMBEDDED_CORE_SCHEMA}, public`).catch(() => undefined));
     const latencies: number[] = [];
     const stats = { sent: 0, ok: 0, rejected: 0, failed: 0 };
     const started = Date.now();
@@ -58,14 +59,14 @@ export const coreInsertsSimulator: SimulatorDefinition = {
     const ticker = setInterval(() => o.onProgress(progress()), 1000);
     let inFlight = 0;
     try {
-      await pool.query('SELECT 1 FROM transactions LIMIT 0').catch((error: Error) => {
+      await pool.query(`SELECT 1 FROM ${table} LIMIT 0`).catch((error: Error) => {
         throw new ValidationFailed('core', `no core database at ${url} (${error.message}); start it with scripts/corebank-pg.sh start`);
       });
       const one = async () => {
         const u = Math.floor(Math.random() * o.users);
         const t0 = performance.now();
         try {
-          await pool.query(INSERT_TRANSACTION, [u + 1, `user-${u}`, randomAmount(large), 'USD']);
+          await pool.query(insert, [u + 1, `user-${u}`, randomAmount(large), 'USD']);
           stats.ok++;
           latencies.push(performance.now() - t0);
         } catch {
