@@ -1,6 +1,7 @@
 import { assertNever, Decider } from '@streamfold/core';
 import { LatLng } from './geo';
 import { RideInWrongState, NotYourRide } from './taxi.errors';
+import { FareComputation } from './fare';
 import { FareData, RideEvent, TaxiEventType as T } from './taxi.events';
 
 interface Requested {
@@ -27,7 +28,7 @@ export type RideCommand =
   | { type: 'StartRide'; driverId: string }
   | { type: 'CompleteRide'; driverId: string }
   | { type: 'CancelRide'; userId: string }
-  | { type: 'SettleFare'; fare: FareData; graceMs: number };
+  | { type: 'SettleFare'; fare: FareComputation; graceMs: number };
 
 export const rideStreamId = (rideId: string) => `taxi-ride-${rideId}`;
 
@@ -74,11 +75,13 @@ export const rideDecider: Decider<RideCommand, RideEvent, RideState> = {
       }
       case 'SettleFare': {
         if (state.status !== 'completed') return [];
-        if (!state.fare) return [{ type: T.FareCalculated, data: command.fare }];
-        if (state.fare.fareMinor === command.fare.fareMinor && state.fare.positions === command.fare.positions) return [];
+        // The caller priced it with the quoted surge of this ride (RideRequested.surgeTenths).
+        const fare: FareData = { rideId, riderId, driverId: state.driverId, surgeTenths: state.surgeTenths, ...command.fare };
+        if (!state.fare) return [{ type: T.FareCalculated, data: fare }];
+        if (state.fare.fareMinor === fare.fareMinor && state.fare.positions === fare.positions) return [];
         // Past the grace period the fare stands: a late correction is ignored, not applied silently.
         if (now.getTime() > Date.parse(state.completedAt) + command.graceMs) return [];
-        return [{ type: T.FareCorrected, data: { ...command.fare, previousFareMinor: state.fare.fareMinor } }];
+        return [{ type: T.FareCorrected, data: { ...fare, previousFareMinor: state.fare.fareMinor } }];
       }
       default:
         return assertNever(command, 'ride command');
