@@ -6,7 +6,7 @@ import { Infrastructure, StreamfoldConfig } from '@streamfold/runtime';
 import { Logger } from 'nestjs-pino';
 import { collectContexts } from '../context/streamfold.module';
 import { StreamfoldHostModule } from '../host/streamfold-host.module';
-import { ReactionErrorFilter, ReactionsTransport } from '../reactions/reactions.transport';
+import { ReactionsTransport } from '../reactions/reactions.transport';
 import { HostOptions, readConfig, startInfrastructure } from './boot';
 
 /** A running Streamfold HTTP server. */
@@ -59,8 +59,10 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       .build();
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs));
     if (config.workers) {
-      const reactions = app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) }, { inheritAppConfig: true });
-      reactions.useGlobalFilters(new ReactionErrorFilter());
+      // inheritAppConfig shares the HTTP app's global filters, whose rpc branch already hands a
+      // reaction's error back to the transport. A filter added here with useGlobalFilters would
+      // land in that shared config too, ahead of them, and turn every HTTP domain error into a 500.
+      app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) }, { inheritAppConfig: true });
       await app.startAllMicroservices();
     }
     await app.listen(config.port, '0.0.0.0');
