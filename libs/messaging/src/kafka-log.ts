@@ -76,6 +76,19 @@ export class KafkaMessageLog implements MessageLog {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(this.physicalName(s.name)));
     if (missing.length === 0) return;
+    const names = missing.map((s) => this.physicalName(s.name));
+    try {
+      await this.createTopics(admin, missing);
+    } catch (error) {
+      // kafkajs's waitForLeaders retries LEADER_NOT_AVAILABLE only; a broker busy creating many
+      // partitions (a context with two 36-partition topics) may first answer
+      // UNKNOWN_TOPIC_OR_PARTITION for a topic it did create. Wait for the metadata instead.
+      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      await waitForLeaders(admin, names, 30_000);
+    }
+  }
+
+  private async createTopics(admin: Admin, missing: TopicSpec[]): Promise<void> {
     await admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((s) => ({
@@ -344,5 +357,20 @@ async function retryWhile<T>(retriable: (error: unknown) => boolean, fn: () => P
       if (attempt >= attempts || !retriable(error)) throw error;
       await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
     }
+  }
+}
+
+/** Polls topic metadata until every partition of the topics has a leader, or throws after timeoutMs. */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.length === topics.length && found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
