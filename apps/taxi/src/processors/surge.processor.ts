@@ -1,5 +1,5 @@
 import type { EventStore } from '@streamfold/eventstore';
-import { appendCaused, Delivery, postgresProcessorState, processorNamespace, ProjectionDefinition } from '@streamfold/projections';
+import { appendCaused, Delivery, postgresProcessorState, ProcessorStateStore, processorNamespace, ProjectionDefinition } from '@streamfold/projections';
 import { surgeRegion } from '../domain/geo';
 import { emptyRegion, foldSurge, RegionSurge, smoothingTargets, SurgeInput, SurgeRules, surgeToEmit } from '../domain/surge';
 import { RideRequested, SurgeChanged, TaxiEventType as T, TaxiPositionReported } from '../domain/taxi.events';
@@ -29,8 +29,8 @@ export function surgeInputs(delivery: Delivery<In>, rules: SurgeRules): Array<{ 
  * updates seven keys (its region and the ring around it); state, output and checkpoint still
  * commit in the batch's transaction, so each delivery counts exactly once.
  */
-export function surgeProcessor(rules: SurgeRules, deps: { eventStore: Pick<EventStore, 'append'> }): ProjectionDefinition<In> {
-  const store = postgresProcessorState;
+export function surgeProcessor(rules: SurgeRules, deps: { eventStore: Pick<EventStore, 'append'>; stateStore?: ProcessorStateStore }): ProjectionDefinition<In> {
+  const store = deps.stateStore ?? postgresProcessorState;
   const name = 'taxi.surge_pricing';
   return {
     name,

@@ -45,11 +45,11 @@ export const surgeProjection = defineProjection<SurgeChanged>({
   },
 });
 
+/** The temporal join: the latest change at or before the event time ($2, epoch ms) in the region ($1). */
+export const SURGE_AT_QUERY = `SELECT surge_tenths FROM taxi_surge WHERE region = $1 AND valid_from <= to_timestamp($2 / 1000.0) ORDER BY valid_from DESC LIMIT 1`;
+
 /** The multiplier in force in a region at an event time (10 = ×1.0 before any change). */
 export async function surgeAt(sql: Queryable, region: string, atMs: number): Promise<number> {
-  const { rows } = await sql.query(
-    `SELECT surge_tenths FROM taxi_surge WHERE region = $1 AND valid_from <= to_timestamp($2 / 1000.0) ORDER BY valid_from DESC LIMIT 1`,
-    [region, atMs],
-  );
+  const { rows } = await sql.query(SURGE_AT_QUERY, [region, atMs]);
   return rows[0]?.surge_tenths ?? 10;
 }
