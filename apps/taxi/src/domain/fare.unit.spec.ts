@@ -4,7 +4,7 @@ import { distanceM, LatLng } from './geo';
 import { cleanTrack, computeFare, DEFAULT_TARIFF, Fix, fareMinor, trackLengthM } from './fare';
 import { along, pickupAt, route, seededRandom, uniformPoint } from '../simulator/city';
 
-/** One simulated ride of at least 1 km: positions every 2 s along a street route at 30–50 km/h. */
+/** One simulated ride of at least 1 km: positions every second (1 Hz, as the simulator and taxi meters report) along a street route at 30–50 km/h. */
 function simulateRide(random: () => number, startMs: number): { fixes: Fix[]; trueLengthM: number; endMs: number } {
   const from = pickupAt(8, random);
   let to = uniformPoint(random);
@@ -15,7 +15,7 @@ function simulateRide(random: () => number, startMs: number): { fixes: Fix[]; tr
   const speed = (30 + random() * 20) / 3.6;
   const fixes: Fix[] = [];
   let t = 0;
-  for (; t * speed < trueLengthM; t += 2) fixes.push({ ...along(path, t * speed), atMs: startMs + t * 1000 });
+  for (; t * speed < trueLengthM; t += 1) fixes.push({ ...along(path, t * speed), atMs: startMs + t * 1000 });
   fixes.push({ ...path[path.length - 1], atMs: startMs + (trueLengthM / speed) * 1000 });
   return { fixes, trueLengthM, endMs: startMs + Math.ceil((trueLengthM / speed) * 1000) };
 }
