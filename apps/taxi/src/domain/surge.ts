@@ -22,7 +22,18 @@ export const DEFAULT_SURGE_RULES: SurgeRules = { windowMs: 300_000, allowedLaten
  * itself and its ring. Each event touches seven keys, and each key's state stays its own.
  */
 export function smoothingTargets(region: string, rules: SurgeRules): Array<{ region: string; weight: number }> {
-  return gridDisk(region, 1).map((cell) => ({ region: cell, weight: cell === region ? 1 : rules.neighbourWeight }));
+  return ringOf(region).map((cell) => ({ region: cell, weight: cell === region ? 1 : rules.neighbourWeight }));
+}
+
+// A city has a few hundred regions and every position asks for its ring: remember them (bounded).
+const rings = new Map<string, string[]>();
+function ringOf(region: string): string[] {
+  let ring = rings.get(region);
+  if (!ring) {
+    if (rings.size >= 10_000) rings.clear();
+    rings.set(region, (ring = gridDisk(region, 1)));
+  }
+  return ring;
 }
 
 /** ratio = (demand + 1) / (supply + 1), capped; the +1 keeps an empty cell at ×1.0 and damps tiny counts. */
@@ -48,21 +59,40 @@ export const emptyRegion = (rules: SurgeRules): RegionSurge => ({ watermarkMs: 0
 
 export type SurgeInput = { kind: 'request'; atMs: number; weight: number } | { kind: 'driver'; atMs: number; weight: number; taxiId: string; available: boolean };
 
-/** Folds one weighted input into a region; pure. Inputs behind the lateness bound change only `late`. */
+/** Folds one weighted input into a region; pure (the input state is untouched). */
 export function foldSurge(state: RegionSurge, input: SurgeInput, rules: SurgeRules): RegionSurge {
-  if (input.atMs < state.watermarkMs - rules.allowedLatenessMs) return { ...state, late: state.late + 1 };
-  const watermarkMs = Math.max(state.watermarkMs, input.atMs);
-  const horizon = watermarkMs - rules.windowMs;
-  const demand = state.demand.filter(([at]) => at > horizon);
-  const supply: RegionSurge['supply'] = {};
-  for (const [id, seen] of Object.entries(state.supply)) if (seen[0] > horizon) supply[id] = seen;
-  if (input.kind === 'request') demand.push([input.atMs, input.weight]);
-  else if (input.atMs >= (supply[input.taxiId]?.[0] ?? -Infinity)) {
-    // The taxi's newest report decides: a driver who took a ride stops counting as supply.
-    if (input.available) supply[input.taxiId] = [input.atMs, input.weight];
-    else delete supply[input.taxiId];
+  const copy: RegionSurge = { ...state, demand: [...state.demand], supply: { ...state.supply } };
+  foldSurgeInPlace(copy, input, rules);
+  return pruneSurge(copy, rules);
+}
+
+/**
+ * The same fold, mutating `state`: a batch folds thousands of positions into a few regions, and
+ * copying a region's arrays per input made the processor quadratic in the region's size. Call
+ * pruneSurge once after the batch; evaluate() ignores what fell out of the window meanwhile.
+ */
+export function foldSurgeInPlace(state: RegionSurge, input: SurgeInput, rules: SurgeRules): void {
+  if (input.atMs < state.watermarkMs - rules.allowedLatenessMs) {
+    state.late++;
+    return;
   }
-  return { ...state, watermarkMs, demand, supply };
+  state.watermarkMs = Math.max(state.watermarkMs, input.atMs);
+  if (input.kind === 'request') {
+    state.demand.push([input.atMs, input.weight]);
+    return;
+  }
+  // The taxi's newest report decides: a driver who took a ride stops counting as supply.
+  if (input.atMs < (state.supply[input.taxiId]?.[0] ?? -Infinity)) return;
+  if (input.available) state.supply[input.taxiId] = [input.atMs, input.weight];
+  else delete state.supply[input.taxiId];
+}
+
+/** Drops what is outside the window ending at the watermark (bounds the state). */
+export function pruneSurge(state: RegionSurge, rules: SurgeRules): RegionSurge {
+  const horizon = state.watermarkMs - rules.windowMs;
+  state.demand = state.demand.filter(([at]) => at > horizon);
+  for (const [id, [at]] of Object.entries(state.supply)) if (at <= horizon) delete state.supply[id];
+  return state;
 }
 
 /** Demand and supply in the window ending at the region's watermark, and the multiplier they give. */

@@ -1,7 +1,7 @@
 import type { EventStore } from '@streamfold/eventstore';
 import { appendCaused, Delivery, postgresProcessorState, ProcessorStateStore, processorNamespace, ProjectionDefinition } from '@streamfold/projections';
 import { surgeRegion } from '../domain/geo';
-import { emptyRegion, foldSurge, RegionSurge, smoothingTargets, SurgeInput, SurgeRules, surgeToEmit } from '../domain/surge';
+import { emptyRegion, foldSurgeInPlace, pruneSurge, RegionSurge, smoothingTargets, SurgeInput, SurgeRules, surgeToEmit } from '../domain/surge';
 import { RideRequested, SurgeChanged, TaxiEventType as T, TaxiPositionReported } from '../domain/taxi.events';
 import { TaxiTopic } from '../taxi.topics';
 
@@ -49,8 +49,10 @@ export function surgeProcessor(rules: SurgeRules, deps: { eventStore: Pick<Event
       const cause = new Map<string, Delivery<In>>();
       for (const { delivery, inputs } of scattered) {
         for (const { region, input } of inputs) {
-          const state = states.get(region) ?? stored.get(region) ?? emptyRegion(rules);
-          states.set(region, foldSurge(state, input, rules));
+          // The stored state is this batch's own copy (loaded from jsonb), so it is folded in place.
+          let state = states.get(region);
+          if (!state) states.set(region, (state = stored.get(region) ?? emptyRegion(rules)));
+          foldSurgeInPlace(state, input, rules);
           // The change is timed as the newest event that touched the region: that is when it took effect.
           const previous = cause.get(region);
           if (!previous || delivery.envelope.occurredAt >= previous.envelope.occurredAt) cause.set(region, delivery);
@@ -58,6 +60,7 @@ export function surgeProcessor(rules: SurgeRules, deps: { eventStore: Pick<Event
       }
       const emitted: Array<{ region: string; event: SurgeChanged }> = [];
       for (const [region, state] of states) {
+        pruneSurge(state, rules);
         const change = surgeToEmit(state, rules);
         if (!change) continue;
         emitted.push({
