@@ -10,6 +10,20 @@ const SECRET = 'bench-secret-at-least-16-chars';
 const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
 /**
+ * A keep-alive socket the server closed while idle (its 5 s keep-alive timeout) resets the next
+ * request on it: send once more on a fresh socket. Only for requests that are safe to repeat
+ * (positions de-duplicate by taxi and time; ride requests carry an Idempotency-Key).
+ */
+async function send(url: string, method: string, headers: Record<string, string>, body?: string) {
+  try {
+    return await request(url, method, headers, body);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ECONNRESET') throw error;
+    return request(url, method, headers, body);
+  }
+}
+
+/**
  * GetTaxi on the unchanged host process (fresh database and prefix):
  *   1. positions/s ingested: drivers POST batches of 100 fixes (32 in flight) for a fixed time;
  *      the rate counts fixes answered 202 (on Kafka's producer path), and the run waits until the
@@ -50,7 +64,7 @@ export async function runTaxi(ctx: Context): Promise<void> {
       for (let i = w; Date.now() - t0 < seconds * 1000; i += 32) {
         const d = drivers[i % drivers.length];
         const positions = Array.from({ length: 100 }, () => ({ lat: d.at.lat + (random() - 0.5) * 0.001, lng: d.at.lng + (random() - 0.5) * 0.001, at: new Date(++clock).toISOString() }));
-        const r = await request(`${url}/taxi/drivers/me/positions`, 'POST', json(d.token), JSON.stringify({ positions }));
+        const r = await send(`${url}/taxi/drivers/me/positions`, 'POST', json(d.token), JSON.stringify({ positions }));
         if (r.status === 202) accepted += 100;
         else if (r.status === 429) (refused += 100 - JSON.parse(r.body).accepted, accepted += JSON.parse(r.body).accepted, await sleep(50));
         else throw new Error(`positions answered ${r.status}: ${r.body}`);
@@ -76,7 +90,7 @@ export async function runTaxi(ctx: Context): Promise<void> {
     const refresh = async () => {
       const at = new Date().toISOString();
       for (let i = 0; i < drivers.length; i += 50) {
-        await Promise.all(drivers.slice(i, i + 50).map((d) => request(`${url}/taxi/drivers/me/positions`, 'POST', json(d.token), JSON.stringify({ positions: [{ ...d.at, at }] }))));
+        await Promise.all(drivers.slice(i, i + 50).map((d) => send(`${url}/taxi/drivers/me/positions`, 'POST', json(d.token), JSON.stringify({ positions: [{ ...d.at, at }] }))));
       }
     };
     const now = new Date();
@@ -95,7 +109,7 @@ export async function runTaxi(ctx: Context): Promise<void> {
       while (next < requests) {
         const i = next++;
         const t = performance.now();
-        const r = await request(`${url}/taxi/rides`, 'POST', json(signToken(SECRET, `bench-rider-${i}`)), JSON.stringify({ pickup: pickupAt(8, random), dropoff: uniformPoint(random) }));
+        const r = await send(`${url}/taxi/rides`, 'POST', { ...json(signToken(SECRET, `bench-rider-${i}`)), 'idempotency-key': `bench-${i}` }, JSON.stringify({ pickup: pickupAt(8, random), dropoff: uniformPoint(random) }));
         matchMs.push(performance.now() - t);
         if (r.status !== 201) throw new Error(`ride request answered ${r.status}: ${r.body}`);
         if (JSON.parse(r.body).match.status === 'assigned') assigned++;
@@ -115,7 +129,7 @@ export async function runTaxi(ctx: Context): Promise<void> {
       const at = { lat: 48.7, lng: 1.2 + i * 0.08 };
       const q = `${url}/taxi/surge?lat=${at.lat}&lng=${at.lng}`;
       const before = JSON.parse((await request(q, 'GET')).body).surge;
-      const r = await request(`${url}/taxi/rides`, 'POST', json(signToken(SECRET, `bench-surge-${i}`)), JSON.stringify({ pickup: at, dropoff: at }));
+      const r = await send(`${url}/taxi/rides`, 'POST', { ...json(signToken(SECRET, `bench-surge-${i}`)), 'idempotency-key': `surge-${i}` }, JSON.stringify({ pickup: at, dropoff: at }));
       if (r.status !== 201) throw new Error(`ride request answered ${r.status}: ${r.body}`);
       const t = performance.now();
       for (let k = 0; k < 3000 && JSON.parse((await request(q, 'GET')).body).surge === before; k++) await sleep(10);
