@@ -56,6 +56,21 @@ describe('GetTaxi on real Kafka and PostgreSQL', () => {
     const other = await app.request('GET', `/taxi/rides/${ride.body.rideId}`, { user: 'someone-else' });
     expect(other).toMatchObject({ status: 403, body: { error: 'forbidden' } });
     expect((await app.request('POST', `/taxi/rides/${ride.body.rideId}/start`, { user: 'someone-else' })).status).toBe(403);
+
+    // Live status: the rider's stream shows the assignment, then the start the driver sends.
+    const live = (user: string) => fetch(`${app.url}/taxi/rides/${ride.body.rideId}/live`, { headers: { authorization: `Bearer ${app.token(user)}` } });
+    expect((await live('someone-else')).status).toBe(403);
+    const res = await live('rider-solo');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const until = async (status: string) => {
+      while (!text.includes(`"status":"${status}"`)) text += decoder.decode((await reader.read()).value);
+    };
+    await until('assigned');
+    expect((await app.request('POST', `/taxi/rides/${ride.body.rideId}/start`, { user: 'driver-solo' })).status).toBe(204);
+    await until('started');
+    await reader.cancel();
   }, 60_000);
 
   it('computes the fare from stored positions, then corrects it when a late position arrives within the grace period', async () => {
