@@ -23,8 +23,8 @@ export type MatchOutcome = { status: 'assigned'; driverId: string; pickupDistanc
  * Matches a requested ride with the nearest free fresh driver. Candidates come from the
  * driver-location read model, nearest first; each is claimed on its own availability stream at
  * the version just read, so of two rides racing for one driver exactly one wins and the other
- * moves on to its next candidate. A ride no driver could take stays pending and is retried every
- * TAXI_WORKER_INTERVAL_MS until TAXI_MATCH_TIMEOUT_MS, then gets NoDriverAvailable.
+ * moves on to its next candidate. A ride no driver could take stays pending and is retried, from
+ * TAXI_WORKER_INTERVAL_MS backing off to 2 s, until TAXI_MATCH_TIMEOUT_MS, then gets NoDriverAvailable.
  *
  * Idempotent, so a crash or a second process matching the same ride is safe: a claim for the
  * same ride is a no-op, and a ride that was assigned meanwhile refuses a second driver, whose
@@ -34,6 +34,8 @@ export type MatchOutcome = { status: 'assigned'; driverId: string; pickupDistanc
 export class MatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('Matcher');
   private readonly pending = new Map<string, PendingRide>();
+  /** When each waiting ride is tried next: every search costs up to five read-model queries, so retries back off. */
+  private readonly retryAt = new Map<string, { atMs: number; delayMs: number }>();
   private timer: NodeJS.Timeout | null = null;
   private sweeping = false;
 
@@ -58,10 +60,12 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
     }
     if (nowMs - ride.requestedAtMs >= TAXI_CONFIG.matchTimeoutMs) {
       await executeCommand({ store: this.store, decider: rideDecider, streamId: rideStreamId(ride.rideId), command: { type: 'GiveUpMatching', waitedMs: nowMs - ride.requestedAtMs }, context: { actor: 'taxi.matcher' }, maxRetries: 3 });
-      this.pending.delete(ride.rideId);
+      this.forget(ride.rideId);
       return { status: 'closed' };
     }
     this.pending.set(ride.rideId, ride);
+    const delayMs = Math.min(2_000, (this.retryAt.get(ride.rideId)?.delayMs ?? TAXI_CONFIG.workerIntervalMs / 2) * 2);
+    this.retryAt.set(ride.rideId, { atMs: nowMs + delayMs, delayMs });
     return { status: 'requested' };
   }
 
@@ -85,7 +89,7 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
       maxRetries: 3,
       resultOf: (_events, state) => state,
     });
-    this.pending.delete(ride.rideId);
+    this.forget(ride.rideId);
     const state = assigned.result;
     if (state && state.status === 'assigned' && state.driverId === driverId) return { status: 'assigned', driverId, pickupDistanceM: Math.round(candidate.distanceM) };
     // The ride was matched elsewhere, cancelled or timed out meanwhile: give the driver back.
@@ -119,9 +123,10 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
     this.sweeping = true;
     try {
       for (const ride of this.pendingRides()) {
+        if ((this.retryAt.get(ride.rideId)?.atMs ?? 0) > Date.now()) continue;
         // Cancelled or matched by another process meanwhile: nothing left to do for it.
         const { state } = await loadState(this.store, rideDecider, rideStreamId(ride.rideId));
-        if (state.status !== 'requested') this.pending.delete(ride.rideId);
+        if (state.status !== 'requested') this.forget(ride.rideId);
         else await this.match(ride);
       }
     } catch (error) {
@@ -129,6 +134,11 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
     } finally {
       this.sweeping = false;
     }
+  }
+
+  private forget(rideId: string): void {
+    this.pending.delete(rideId);
+    this.retryAt.delete(rideId);
   }
 
   onApplicationShutdown(): void {
