@@ -1,5 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { TelemetryPublisher } from '@streamfold/nestjs';
+import { ValidationFailed } from '@streamfold/core';
 import { TaxiEventType as T } from '../domain/taxi.events';
 import { TaxiTopic } from '../taxi.topics';
 
@@ -11,6 +12,9 @@ export interface ReportedFix {
   /** Drivers only: accepting rides now. @default true */
   available?: boolean;
 }
+
+/** How far ahead of the server's clock a device's clock may be. */
+export const MAX_CLOCK_SKEW_MS = 60_000;
 
 export class ReportPositions {
   constructor(readonly role: 'driver' | 'rider', readonly userId: string, readonly fixes: ReportedFix[]) {}
@@ -33,7 +37,11 @@ export interface PositionsAccepted {
 export class ReportPositionsHandler implements ICommandHandler<ReportPositions, PositionsAccepted> {
   constructor(private readonly telemetry: TelemetryPublisher) {}
 
-  async execute({ role, userId, fixes }: ReportPositions): Promise<PositionsAccepted> {
+  async execute({ role, userId, fixes }: ReportPositions, nowMs = Date.now()): Promise<PositionsAccepted> {
+    // A fix from the future would pin the driver as fresh and push the surge watermark ahead of
+    // every other input: refuse the batch (nothing is published) beyond a clock-skew allowance.
+    const future = fixes.findIndex((f) => Date.parse(f.at) > nowMs + MAX_CLOCK_SKEW_MS);
+    if (future >= 0) throw new ValidationFailed(`positions[${future}].at`, `must not be more than ${MAX_CLOCK_SKEW_MS / 1000} s in the future`);
     let accepted = 0;
     for (const f of fixes) {
       const ok =

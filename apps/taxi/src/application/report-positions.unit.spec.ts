@@ -1,4 +1,5 @@
 import type { TelemetryPublisher } from '@streamfold/nestjs';
+import { ValidationFailed } from '@streamfold/core';
 import { ReportPositions, ReportPositionsHandler } from './report-positions.command';
 
 /** A publisher whose buffer has room for `room` more messages, recording what it took. */
@@ -26,5 +27,13 @@ describe('reporting positions', () => {
     const answer = await new ReportPositionsHandler(telemetry).execute(new ReportPositions('rider', 'u1', [1, 2, 3, 4, 5].map(fix)));
     expect(answer).toEqual({ accepted: 3, total: 5 });
     expect(taken.map((t) => [t.topic, t.key, t.at])).toEqual([1, 2, 3].map((i) => ['user_position', 'u1', fix(i).at]));
+  });
+
+  it('refuses a batch with a fix more than a minute in the future, publishing nothing', async () => {
+    const { taken, telemetry } = publisher(10);
+    const now = Date.parse('2026-03-02T08:00:00.000Z');
+    const ahead = { lat: 48.85, lng: 2.35, at: '2026-03-02T08:01:01.000Z' };
+    await expect(new ReportPositionsHandler(telemetry).execute(new ReportPositions('driver', 'd1', [fix(1), ahead]), now)).rejects.toThrow(ValidationFailed);
+    expect(taken).toEqual([]);
   });
 });
