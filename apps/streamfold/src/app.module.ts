@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { SocialModule } from '../../social/src';
+import { TaxiModule } from '../../taxi/src';
 
 /**
  * The whole system in one process (the default `npm start`): one import per bounded context.
  * Each context registers itself with StreamfoldModule.forFeature in its own module; the
  * framework discovers it from here (routing, topics, migrations, projections, CLI, admin API).
  */
-@Module({ imports: [SocialModule] })
+@Module({ imports: [SocialModule, TaxiModule] })
 export class AppModule {}
