@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import type { EventEnvelope, EventTypeDefinition } from '@streamfold/core';
 import type { TopicSpec } from '@streamfold/messaging';
 import type { ProjectionDefinition } from '@streamfold/projections';
@@ -34,6 +35,14 @@ export interface ContextDefinition {
   migrations?: MigrationClass[];
   /** Realistic traffic for `cli simulate <name>`. @default none */
   simulator?: SimulatorDefinition;
+  /**
+   * The context's own CLI commands: nest-commander `@Command` / `@SubCommand` classes (list the
+   * sub-commands too: each class is a provider). The CLI registers them beside the framework's,
+   * so `cli <command>` works with no change to the host. They may inject `CliInfrastructure`
+   * (database and log, opened on first use) and `STREAMFOLD_CONTEXTS`; a name the framework or
+   * another context already uses stops the CLI with one line. @default []
+   */
+  commands?: Array<Type<unknown>>;
 }
 
 /** Declares a bounded context; throws naming what is inconsistent in it. */
