@@ -6,7 +6,7 @@
  * The profile read model and the recommender both call this one fold.
  */
 export interface GenreAffinity {
-  /** Event time (epoch ms) the weights are expressed at; 0 before the first interaction. */
+  /** Event time (epoch ms) the weights are expressed at (that of the latest interaction). */
   asOf: number;
   weights: Record<string, number>;
 }
@@ -28,7 +28,7 @@ export function addAffinity(a: GenreAffinity, genres: readonly string[], at: num
 }
 
 function rescale(a: GenreAffinity, to: number, halfLifeMs: number): GenreAffinity {
-  const factor = a.asOf === 0 ? 1 : Math.pow(0.5, (to - a.asOf) / halfLifeMs);
+  const factor = Math.pow(0.5, (to - a.asOf) / halfLifeMs);
   const weights: Record<string, number> = {};
   for (const [g, w] of Object.entries(a.weights)) weights[g] = w * factor;
   return { asOf: to, weights };
