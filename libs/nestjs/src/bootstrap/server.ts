@@ -6,7 +6,7 @@ import { Infrastructure, StreamfoldConfig } from '@streamfold/runtime';
 import { Logger } from 'nestjs-pino';
 import { collectContexts } from '../context/streamfold.module';
 import { StreamfoldHostModule } from '../host/streamfold-host.module';
-import { ReactionErrorFilter, ReactionsTransport } from '../reactions/reactions.transport';
+import { ReactionsTransport } from '../reactions/reactions.transport';
 import { HostOptions, readConfig, startInfrastructure } from './boot';
 
 /** A running Streamfold HTTP server. */
@@ -59,8 +59,11 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       .build();
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs));
     if (config.workers) {
-      const reactions = app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) }, { inheritAppConfig: true });
-      reactions.useGlobalFilters(new ReactionErrorFilter());
+      // inheritAppConfig shares ONE list of global filters with the HTTP app: a catch-all
+      // ReactionErrorFilter added here would outrank DomainExceptionFilter for HTTP requests too
+      // and turn every 4xx into a 500. The host's filters already re-throw on 'rpc' hosts, so
+      // reactions still retry and dead-letter their errors.
+      app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) }, { inheritAppConfig: true });
       await app.startAllMicroservices();
     }
     await app.listen(config.port, '0.0.0.0');

@@ -17,7 +17,9 @@ export class ReactionContext extends BaseRpcContext<[LogMessage]> {
 /**
  * Hands a reaction's error back to the transport as it is (Nest's default RPC filter would turn
  * it into "Internal server error"), so retries see it and the dead letter records it.
- * `startServer` installs it; install it yourself on a microservice you create by hand.
+ * Install it on a microservice you create by hand. `startServer` does not: its reactions inherit
+ * the host's global filters, which already re-throw on rpc hosts, and a catch-all added to that
+ * shared list would outrank the HTTP filters.
  */
 @Catch()
 export class ReactionErrorFilter implements RpcExceptionFilter {
