@@ -10,10 +10,11 @@ import { runAppend } from './scenarios/append';
 import { runE2e } from './scenarios/e2e';
 import { runFoldAndRebuild } from './scenarios/fold';
 import { runIngest } from './scenarios/ingest';
+import { runMovieflix } from './scenarios/movieflix';
 import { Context } from './scenarios/context';
 
 /**
- * `npm run bench [-- --quick] [--only=append,fold,...] [--profile]`: every scenario runs our code and
+ * `npm run bench [-- --quick] [--only=append,fold,...,movieflix] [--profile]`: every scenario runs our code and
  * its peer (or limit) in the same run, on the same broker, database server and data. Prints a table,
  * writes bench/results/latest.json (+ latest-details.json) and draws bench/results/latest.png.
  */
@@ -26,8 +27,10 @@ async function main() {
   const p = plan(quick);
   const began = Date.now();
   say(`streamfold bench (${quick ? 'quick' : 'full'}) on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, broker ${brokers.join(',')}`);
+  const wanted = (...keys: string[]) => !only || keys.some((k) => only.some((o) => k.startsWith(o)));
   await ensureKafka(brokers);
-  ensureKafkaStreamsPeer();
+  // Only the fold comparison needs the Kafka Streams peer (a Maven build on first use).
+  if (wanted('fold', 'rebuild')) ensureKafkaStreamsPeer();
 
   const prefix = topicPrefix('bench');
   const databases: TestDatabase[] = [];
@@ -39,7 +42,6 @@ async function main() {
   const rows: Partial<Record<ScenarioKey, Row>> = {};
   const details: Partial<Record<ScenarioKey, Details>> = {};
   const ctx: Context = { brokers, prefix, plan: p, profile, db, rows, details };
-  const wanted = (...keys: string[]) => !only || keys.some((k) => only.some((o) => k.startsWith(o)));
   const stage = async (name: string, fn: () => Promise<void>) => {
     say(`\n== ${name} (${Math.round((Date.now() - began) / 1000)} s elapsed)`);
     try {
@@ -65,6 +67,7 @@ async function main() {
     if (wanted('fold', 'rebuild')) await stage('fold + rebuild', () => runFoldAndRebuild(ctx));
     if (wanted('ingest')) await stage('ingest', () => runIngest(ctx));
     if (wanted('e2e')) await stage('e2e latency', () => runE2e(ctx));
+    if (wanted('movieflix')) await stage('movieflix', () => runMovieflix(ctx));
   } finally {
     await cleanup();
   }
