@@ -47,7 +47,15 @@ export class GetRecommendations {
   constructor(readonly userId: string) {}
 }
 
-const resumeView = (r: any): ResumeView => ({
+interface ResumeRow {
+  video_id: string;
+  position_sec: number;
+  duration_sec: number;
+  device: string;
+  occurred_at: Date;
+}
+
+const resumeView = (r: ResumeRow): ResumeView => ({
   videoId: r.video_id,
   positionSec: r.position_sec,
   durationSec: r.duration_sec,
@@ -59,7 +67,7 @@ const resumeView = (r: any): ResumeView => ({
 export class GetResumeHandler implements IQueryHandler<GetResume, ResumeView> {
   constructor(private readonly db: Database) {}
   async execute({ userId, videoId }: GetResume): Promise<ResumeView> {
-    const { rows } = await this.db.query(RESUME_QUERY, [userId, videoId]);
+    const { rows } = await this.db.query<ResumeRow>(RESUME_QUERY, [userId, videoId]);
     if (rows.length === 0) throw NothingYet.resumeOf(videoId);
     return resumeView(rows[0]);
   }
@@ -69,7 +77,7 @@ export class GetResumeHandler implements IQueryHandler<GetResume, ResumeView> {
 export class GetContinueWatchingHandler implements IQueryHandler<GetContinueWatching, ResumeView[]> {
   constructor(private readonly db: Database) {}
   async execute({ userId, limit }: GetContinueWatching): Promise<ResumeView[]> {
-    return (await this.db.query(CONTINUE_WATCHING_QUERY, [userId, limit])).rows.map(resumeView);
+    return (await this.db.query<ResumeRow>(CONTINUE_WATCHING_QUERY, [userId, limit])).rows.map(resumeView);
   }
 }
 
