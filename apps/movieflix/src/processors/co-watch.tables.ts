@@ -73,38 +73,76 @@ export interface UserSlice {
   titleOf(itemId: string): string;
 }
 
+export interface SliceRequest {
+  userId: string;
+  taste: Taste;
+  /** The user's favourite genres, strongest first (cold start candidates). */
+  topGenres: string[];
+}
+
 /**
- * Candidates: the strongest neighbours of the user's latest items, the most popular items of the
- * user's favourite genres (cold start), and the most popular overall. Scores then use the exact
- * pair weights between those candidates and the history, so the ranking is the one `evaluate` measures.
+ * Candidates per user: the strongest neighbours of the user's latest items, the most popular
+ * items of the user's favourite genres (cold start), and the most popular overall. Scores then
+ * use the exact pair weights between those candidates and the history, so the ranking is the
+ * one `evaluate` measures. Four statements per batch whatever its number of users: under load a
+ * round trip costs more than the rows.
  */
-export async function loadUserSlice(sql: Sql, table: TableOf, taste: Taste, params: RecommenderParams, topGenres: string[]): Promise<UserSlice> {
-  const history = taste.recent.slice(0, params.historyWindow);
+export async function loadSlices(sql: Sql, table: TableOf, requests: SliceRequest[], params: RecommenderParams): Promise<Map<string, UserSlice>> {
   const items = table(ITEMS_TABLE);
   const pairs = table(PAIRS_TABLE);
-  const near = await sql.query<{ b: string }>(
-    `SELECT DISTINCT n.b FROM unnest($1::text[]) AS h(a) CROSS JOIN LATERAL (SELECT b FROM ${pairs} WHERE a = h.a ORDER BY w DESC LIMIT 100) n`,
-    [history],
+  const histories = new Map(requests.map((r) => [r.userId, r.taste.recent.slice(0, params.historyWindow)]));
+  const allHistory = [...new Set([...histories.values()].flat())];
+  const allGenres = [...new Set(requests.flatMap((r) => r.topGenres))];
+  const near = await sql.query<{ a: string; b: string }>(
+    `SELECT h.a, n.b FROM unnest($1::text[]) AS h(a) CROSS JOIN LATERAL (SELECT b FROM ${pairs} WHERE a = h.a ORDER BY w DESC, b LIMIT 100) n`,
+    [allHistory],
   );
-  const popular = await sql.query<{ item_id: string }>(
-    `(SELECT item_id FROM ${items} WHERE genres && $1::text[] ORDER BY users DESC, item_id LIMIT 50)
-     UNION (SELECT item_id FROM ${items} ORDER BY users DESC, item_id LIMIT 20)`,
-    [topGenres],
+  const popular = await sql.query<{ genre: string | null; item_id: string }>(
+    `SELECT g.genre, i.item_id FROM unnest($1::text[]) AS g(genre)
+       CROSS JOIN LATERAL (SELECT item_id FROM ${items} WHERE genres @> ARRAY[g.genre] ORDER BY users DESC, item_id LIMIT 50) i
+     UNION ALL (SELECT NULL, item_id FROM ${items} ORDER BY users DESC, item_id LIMIT 20)`,
+    [allGenres],
   );
-  const candidates = [...new Set([...near.rows.map((r) => r.b), ...popular.rows.map((r) => r.item_id)])].filter((c) => taste.seen[c] === undefined);
-  const facts = await sql.query<{ item_id: string; users: number; title: string; genres: string[] }>(
-    `SELECT item_id, users, title, genres FROM ${items} WHERE item_id = ANY($1)`,
-    [[...candidates, ...history]],
+  const neighbours = groupBy(near.rows, (r) => r.a, (r) => r.b);
+  const byGenre = groupBy(popular.rows, (r) => r.genre ?? '', (r) => r.item_id);
+  const candidates = new Map<string, string[]>();
+  for (const { userId, taste, topGenres } of requests) {
+    const found = [...histories.get(userId)!.flatMap((h) => neighbours.get(h) ?? []), ...topGenres.flatMap((g) => byGenre.get(g) ?? []), ...(byGenre.get('') ?? [])];
+    candidates.set(userId, [...new Set(found)].filter((c) => taste.seen[c] === undefined));
+  }
+  const facts = await sql.query<{ item_id: string; users: number; title: string; genres: string[]; max: number }>(
+    `SELECT item_id, users, title, genres, (SELECT COALESCE(MAX(users), 0)::int FROM ${items}) AS max FROM ${items} WHERE item_id = ANY($1)`,
+    [[...new Set([...allHistory, ...[...candidates.values()].flat()])]],
   );
-  const exact = await sql.query<{ a: string; b: string; w: number }>(`SELECT a, b, w FROM ${pairs} WHERE a = ANY($1) AND b = ANY($2)`, [history, candidates]);
-  const max = await sql.query<{ m: number }>(`SELECT COALESCE(MAX(users), 0)::int AS m FROM ${items}`);
+  const exact = await sql.query<{ u: string; a: string; b: string; w: number }>(
+    `SELECT q.u, p.a, p.b, p.w FROM jsonb_to_recordset($1::jsonb) AS q(u text, history text[], candidates text[])
+       CROSS JOIN LATERAL (SELECT a, b, w FROM ${pairs} WHERE a = ANY(q.history) AND b = ANY(q.candidates)) p`,
+    [JSON.stringify(requests.map((r) => ({ u: r.userId, history: histories.get(r.userId), candidates: candidates.get(r.userId) })))],
+  );
   const byId = new Map(facts.rows.map((r) => [r.item_id, r]));
-  const weights = new Map(exact.rows.map((r) => [`${r.a}\u0000${r.b}`, r.w]));
-  const counts: CoWatchCounts = {
-    users: (id) => byId.get(id)?.users ?? 0,
-    pair: (a, b) => weights.get(`${a}\u0000${b}`) ?? weights.get(`${b}\u0000${a}`) ?? 0,
-    maxUsers: () => max.rows[0].m,
-    genres: (id) => byId.get(id)?.genres ?? [],
-  };
-  return { counts, candidates, titleOf: (id) => byId.get(id)?.title ?? id };
+  const maxUsers = facts.rows[0]?.max ?? 0;
+  const weights = groupBy(exact.rows, (r) => r.u, (r) => r);
+  const slices = new Map<string, UserSlice>();
+  for (const { userId } of requests) {
+    const w = new Map((weights.get(userId) ?? []).map((r) => [`${r.a}\u0000${r.b}`, r.w]));
+    const counts: CoWatchCounts = {
+      users: (id) => byId.get(id)?.users ?? 0,
+      pair: (a, b) => w.get(`${a}\u0000${b}`) ?? w.get(`${b}\u0000${a}`) ?? 0,
+      maxUsers: () => maxUsers,
+      genres: (id) => byId.get(id)?.genres ?? [],
+    };
+    slices.set(userId, { counts, candidates: candidates.get(userId)!, titleOf: (id) => byId.get(id)?.title ?? id });
+  }
+  return slices;
+}
+
+function groupBy<R, V>(rows: R[], key: (r: R) => string, value: (r: R) => V): Map<string, V[]> {
+  const out = new Map<string, V[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(value(r));
+    else out.set(k, [value(r)]);
+  }
+  return out;
 }

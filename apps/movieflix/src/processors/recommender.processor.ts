@@ -5,7 +5,7 @@ import { MovieflixEventType as T, PlaybackFinished, RecommendationReason, Recomm
 import { DEFAULT_PARAMS, NO_TASTE, observe, RecommenderParams, Taste } from '../domain/recommender/co-watch';
 import { recommend, Reason } from '../domain/recommender/scoring';
 import { MovieflixTopic } from '../movieflix.topics';
-import { DeltaBuffer, ITEMS_TABLE, loadUserSlice, PAIRS_TABLE, setupCoWatchTables } from './co-watch.tables';
+import { DeltaBuffer, ITEMS_TABLE, loadSlices, PAIRS_TABLE, setupCoWatchTables } from './co-watch.tables';
 
 /** What the recommender learns from: a finished playback or a rating (every rating, as evaluate counts them). */
 export type RecommenderInput = PlaybackFinished | VideoRated;
@@ -54,10 +54,13 @@ export function recommenderProcessor(deps: { eventStore: Pick<EventStore, 'appen
       await state.save(ctx.sql, namespace, [...tastes].map(([key, s]) => ({ key, state: s })));
       await deltas.write(ctx.sql, ctx.table);
 
-      for (const userId of [...tastes.keys()].sort()) {
+      const requests = [...tastes.keys()].sort().map((userId) => {
         const taste = tastes.get(userId)!;
-        const topGenres = normalisedAffinity(taste.affinity).slice(0, 3).map((g) => g.genre);
-        const slice = await loadUserSlice(ctx.sql, ctx.table, taste, params, topGenres);
+        return { userId, taste, topGenres: normalisedAffinity(taste.affinity).slice(0, 3).map((g) => g.genre) };
+      });
+      const slices = await loadSlices(ctx.sql, ctx.table, requests, params);
+      for (const { userId, taste } of requests) {
+        const slice = slices.get(userId)!;
         const ranked = recommend(taste, slice.candidates, slice.counts, RECOMMENDATIONS_PER_USER, params);
         const event: RecommendationsUpdated = {
           type: T.RecommendationsUpdated,
