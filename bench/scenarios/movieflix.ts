@@ -81,11 +81,18 @@ export async function runMovieflix(ctx: Context): Promise<void> {
     // would load the server more than the pipeline being measured).
     const latencies: number[] = [];
     const sessions = ctx.plan.quick ? 60 : 200;
-    const pending = new Map<string, { t0: number; seen: number; done: () => void }>();
+    const pending = new Map<string, { t0: number; seen: number; video: string; done: () => void; processed?: number }>();
+    const processed: number[] = [];
     let watching = true;
     const watcher = (async () => {
       while (watching) {
         if (pending.size > 0) {
+          // Where the time goes: the recommender's commit (its state row) comes before the read model's.
+          const folded = await db.query(`SELECT key, state->'recent'->>0 AS latest FROM sf_processor_state WHERE processor LIKE 'movieflix.recommender@%' AND key = ANY($1)`, [[...pending.keys()]]);
+          for (const r of folded.rows) {
+            const p = pending.get(r.key);
+            if (p && p.processed === undefined && r.latest === p.video) processed.push((p.processed = performance.now() - p.t0));
+          }
           const { rows } = await db.query('SELECT user_id, stream_position FROM movieflix_recommendations WHERE user_id = ANY($1)', [[...pending.keys()]]);
           const now = performance.now();
           for (const r of rows) {
@@ -105,7 +112,7 @@ export async function runMovieflix(ctx: Context): Promise<void> {
       const video = VIDEOS[(i * 7) % VIDEOS.length];
       const before = await db.query('SELECT stream_position FROM movieflix_recommendations WHERE user_id = $1', [`viewer-${user}`]);
       await call(`/playbacks/${video}/start`, user, 'POST', { device: 'tv', positionSec: 0, durationSec: 6000 });
-      const visible = new Promise<void>((done) => pending.set(`viewer-${user}`, { t0: performance.now(), seen: before.rows[0]?.stream_position ?? 0, done }));
+      const visible = new Promise<void>((done) => pending.set(`viewer-${user}`, { t0: performance.now(), seen: before.rows[0]?.stream_position ?? 0, video, done }));
       const stop = await call(`/playbacks/${video}/stop`, user, 'POST', { positionSec: 5800 });
       if (stop.status !== 204) throw new Error(`stop answered ${stop.status}: ${stop.body}`);
       await Promise.race([visible, sleep(30_000).then(() => Promise.reject(new Error(`no recommendations for viewer-${user} after 30 s`)))]);
@@ -120,12 +127,13 @@ export async function runMovieflix(ctx: Context): Promise<void> {
     await watcher;
     latencies.sort((a, b) => a - b);
     const [p50, p99] = [percentile(latencies, 50), percentile(latencies, 99)];
-    say(`  PlaybackFinished → recommendations served: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms over ${sessions} playbacks at 10/s`);
+    processed.sort((a, b) => a - b);
+    say(`  PlaybackFinished → recommendations served: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms over ${sessions} playbacks at 10/s (folded by the recommender: p50 ${percentile(processed, 50).toFixed(0)} / p99 ${percentile(processed, 99).toFixed(0)} ms)`);
     ctx.rows['movieflix-recs-p99'] = row(p99, null, 'ms', 'none', false);
     ctx.details['movieflix-recs-p99'] = {
       target: '≤ 1000 ms', meetsTarget: p99 <= 1000, cpuSeconds: null, peakRssMb: null,
       note: `from sending the stop command (PlaybackFinished) to the new list in the recommendations read model (one watcher, 5 ms polls); p50 ${p50.toFixed(0)} ms; relay → Kafka → recommender processor (event store append) → relay → Kafka → read model`,
-      extra: { latencies },
+      extra: { latencies, recommenderFoldedMs: processed },
     };
   } finally {
     await db.end().catch(() => undefined);
