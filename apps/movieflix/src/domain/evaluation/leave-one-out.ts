@@ -38,17 +38,7 @@ export interface EvaluationResult {
 export function evaluateLeaveOneOut(records: readonly RatingRecord[], genresOf: (itemId: string) => readonly string[], o: EvaluationOptions = {}): EvaluationResult {
   const params = o.params ?? DEFAULT_PARAMS;
   const k = o.k ?? 10;
-  const heldOut = new Map<string, RatingRecord>();
-  const interacted = new Map<string, Set<string>>();
-  for (const r of records) {
-    const h = heldOut.get(r.userId);
-    if (!h || r.at > h.at || (r.at === h.at && r.line > h.line)) heldOut.set(r.userId, r);
-    let set = interacted.get(r.userId);
-    if (!set) interacted.set(r.userId, (set = new Set()));
-    set.add(r.itemId);
-  }
-  const held = new Set([...heldOut.values()]);
-  const train = records.filter((r) => !held.has(r)).sort((a, b) => a.at - b.at || a.line - b.line);
+  const { heldOut, interacted, train } = splitLeaveOneOut(records);
 
   const counts = new MemoryCounts();
   const tastes = new Map<string, Taste>();
@@ -86,6 +76,25 @@ export function evaluateLeaveOneOut(records: readonly RatingRecord[], genresOf: 
     ours: { hr: ours.hr / n, ndcg: ours.ndcg / n },
     topPop: { hr: topPop.hr / n, ndcg: topPop.ndcg / n },
   };
+}
+
+/**
+ * Per user the interaction with the latest timestamp (ties: the later line) is held out; the
+ * rest is the training stream in timestamp order (ties: line order).
+ */
+export function splitLeaveOneOut(records: readonly RatingRecord[]): { heldOut: Map<string, RatingRecord>; interacted: Map<string, Set<string>>; train: RatingRecord[] } {
+  const heldOut = new Map<string, RatingRecord>();
+  const interacted = new Map<string, Set<string>>();
+  for (const r of records) {
+    const h = heldOut.get(r.userId);
+    if (!h || r.at > h.at || (r.at === h.at && r.line > h.line)) heldOut.set(r.userId, r);
+    let set = interacted.get(r.userId);
+    if (!set) interacted.set(r.userId, (set = new Set()));
+    set.add(r.itemId);
+  }
+  const held = new Set([...heldOut.values()]);
+  const train = records.filter((r) => !held.has(r)).sort((a, b) => a.at - b.at || a.line - b.line);
+  return { heldOut, interacted, train };
 }
 
 function add(total: ModelFigures, m: { hit: number; ndcg: number }): void {
