@@ -1,6 +1,7 @@
 import { MESSAGE_LOG, MessageLog } from '@streamfold/messaging';
 import { ProjectionDefinition, rebuildProjection } from '@streamfold/projections';
-import { ProfileEvent, evolveProfile, NO_PROFILE } from '../../apps/movieflix/src/domain/profile';
+import { MovieflixEventType } from '../../apps/movieflix/src/domain/movieflix.events';
+import { evolveProfile, NO_PROFILE, Profile, ProfileEvent } from '../../apps/movieflix/src/domain/profile';
 import { laterPoint, ResumePoint } from '../../apps/movieflix/src/domain/resume';
 import { viewingStreamId } from '../../apps/movieflix/src/domain/viewing.decider';
 import { fromRow, profileProjection, ProfileRow } from '../../apps/movieflix/src/read-models/profile.projection';
@@ -119,5 +120,13 @@ describe('MovieFlix on Kafka and PostgreSQL', () => {
     const rebuilt = fromRow(row);
     expect({ ...rebuilt, affinity: rebuilt.affinity.asOf }).toEqual({ ...fold, affinity: fold.affinity.asOf });
     for (const [genre, w] of Object.entries(fold.affinity.weights)) expect(rebuilt.affinity.weights[genre]).toBeCloseTo(w, 9);
+
+    // Profiles of gus and hana: the fold of the heartbeats the test sent (devices, last activity).
+    for (const user of ['gus', 'hana']) {
+      const theirs = sent.filter((x) => x.user === user).map(({ h }) => ({ type: MovieflixEventType.PositionReported, data: { userId: user, videoId: h.videoId, positionSec: h.positionSec, durationSec: h.durationSec, device: h.device }, occurredAt: h.occurredAt }) as const);
+      const own = theirs.reduce<Profile>(evolveProfile, NO_PROFILE);
+      const stored = (await db.query<ProfileRow>('SELECT * FROM movieflix_profiles WHERE user_id = $1', [user])).rows[0];
+      expect(fromRow(stored)).toEqual(own);
+    }
   });
 });
