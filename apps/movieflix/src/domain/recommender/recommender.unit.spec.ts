@@ -28,6 +28,12 @@ describe('co-watch model', () => {
     expect(counts.users('a')).toBe(1);
   });
 
+  it('never writes into the shared empty taste', () => {
+    replay([['u', 'a'], ['v', 'b']]);
+    expect(NO_TASTE.seen).toEqual({});
+    expect(Object.isFrozen(NO_TASTE.seen)).toBe(true);
+  });
+
   it('counts a re-watch once: no new user, no new pairs, but it becomes the latest item', () => {
     const { counts, tastes } = replay([['u', 'a'], ['u', 'b'], ['u', 'a']]);
     expect(counts.users('a')).toBe(1);
