@@ -12,10 +12,11 @@ import { runFoldAndRebuild } from './scenarios/fold';
 import { runIngest } from './scenarios/ingest';
 import { runSink } from './scenarios/sink';
 import { runTaxi } from './scenarios/taxi';
+import { runMovieflix } from './scenarios/movieflix';
 import { Context } from './scenarios/context';
 
 /**
- * `npm run bench [-- --quick] [--only=append,fold,...] [--profile]`: every scenario runs our code and
+ * `npm run bench [-- --quick] [--only=append,fold,...,movieflix] [--profile]`: every scenario runs our code and
  * its peer (or limit) in the same run, on the same broker, database server and data. Prints a table,
  * writes bench/results/latest.json (+ latest-details.json) and draws bench/results/latest.png.
  */
@@ -28,8 +29,8 @@ async function main() {
   const p = plan(quick);
   const began = Date.now();
   say(`streamfold bench (${quick ? 'quick' : 'full'}) on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, broker ${brokers.join(',')}`);
-  await ensureKafka(brokers);
   const wanted = (...keys: string[]) => !only || keys.some((k) => only.some((o) => k.startsWith(o)));
+  await ensureKafka(brokers);
 
   const prefix = topicPrefix('bench');
   const databases: TestDatabase[] = [];
@@ -69,6 +70,7 @@ async function main() {
     if (wanted('e2e')) await stage('e2e latency', () => runE2e(ctx));
     if (wanted('sink')) await stage('sink', () => runSink(ctx));
     if (wanted('taxi')) await stage('taxi', () => runTaxi(ctx));
+    if (wanted('movieflix')) await stage('movieflix', () => runMovieflix(ctx));
   } finally {
     await cleanup();
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MovieflixModule } from '../../movieflix/src';
 import { SocialModule } from '../../social/src';
 import { TaxiModule } from '../../taxi/src';
 
@@ -7,5 +8,5 @@ import { TaxiModule } from '../../taxi/src';
  * Each context registers itself with StreamfoldModule.forFeature in its own module; the
  * framework discovers it from here (routing, topics, migrations, projections, CLI, admin API).
  */
-@Module({ imports: [SocialModule, TaxiModule] })
+@Module({ imports: [SocialModule, MovieflixModule, TaxiModule] })
 export class AppModule {}
