@@ -12,10 +12,12 @@ import { runE2e } from './scenarios/e2e';
 import { runFoldAndRebuild } from './scenarios/fold';
 import { runIngest } from './scenarios/ingest';
 import { runSink } from './scenarios/sink';
+import { runTaxi } from './scenarios/taxi';
+import { runMovieflix } from './scenarios/movieflix';
 import { Context } from './scenarios/context';
 
 /**
- * `npm run bench [-- --quick] [--only=append,fold,...] [--profile]`: every scenario runs our code and
+ * `npm run bench [-- --quick] [--only=append,fold,...,movieflix] [--profile]`: every scenario runs our code and
  * its peer (or limit) in the same run, on the same broker, database server and data. Prints a table,
  * writes bench/results/latest.json (+ latest-details.json) and draws bench/results/latest.png.
  */
@@ -28,6 +30,7 @@ async function main() {
   const p = plan(quick);
   const began = Date.now();
   say(`streamfold bench (${quick ? 'quick' : 'full'}) on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, broker ${brokers.join(',')}`);
+  const wanted = (...keys: string[]) => !only || keys.some((k) => only.some((o) => k.startsWith(o)));
   await ensureKafka(brokers);
   // MyBank's insert → alert latency has no peer and leaves the result files alone (bench/bank.ts).
   if (only?.includes('bank')) {
@@ -45,7 +48,6 @@ async function main() {
   const rows: Partial<Record<ScenarioKey, Row>> = {};
   const details: Partial<Record<ScenarioKey, Details>> = {};
   const ctx: Context = { brokers, prefix, plan: p, profile, db, rows, details };
-  const wanted = (...keys: string[]) => !only || keys.some((k) => only.some((o) => k.startsWith(o)));
   const stage = async (name: string, fn: () => Promise<void>) => {
     say(`\n== ${name} (${Math.round((Date.now() - began) / 1000)} s elapsed)`);
     try {
@@ -73,6 +75,8 @@ async function main() {
     if (wanted('ingest')) await stage('ingest', () => runIngest(ctx));
     if (wanted('e2e')) await stage('e2e latency', () => runE2e(ctx));
     if (wanted('sink')) await stage('sink', () => runSink(ctx));
+    if (wanted('taxi')) await stage('taxi', () => runTaxi(ctx));
+    if (wanted('movieflix')) await stage('movieflix', () => runMovieflix(ctx));
   } finally {
     await cleanup();
   }
@@ -82,16 +86,18 @@ async function main() {
       details[key] ??= { target: '', meetsTarget: null, cpuSeconds: null, peakRssMb: null, note: only ? 'not selected' : 'failed (see log)' };
     }
   }
-  mkdirSync(RESULTS, { recursive: true });
+  // A partial run (--only) writes to results/only/, so it never overwrites the full run's figures.
+  const out = only ? join(RESULTS, 'only') : RESULTS;
+  mkdirSync(out, { recursive: true });
   const ordered = Object.fromEntries(SCENARIOS.map((k) => [k, rows[k]]));
-  writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(ordered, null, 2) + '\n');
+  writeFileSync(join(out, 'latest.json'), JSON.stringify(ordered, null, 2) + '\n');
   const meta = { date: new Date().toISOString(), mode: quick ? 'quick' : 'full', cores: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, seconds: Math.round((Date.now() - began) / 1000) };
-  writeFileSync(join(RESULTS, 'latest-details.json'), JSON.stringify({ meta, rows: ordered, details }, null, 2) + '\n');
+  writeFileSync(join(out, 'latest-details.json'), JSON.stringify({ meta, rows: ordered, details }, null, 2) + '\n');
   const table = renderTable(ordered as Record<ScenarioKey, Row>, details as Record<ScenarioKey, Details>);
   say(`\n${table}`);
-  writeFileSync(join(RESULTS, 'latest.md'), `${meta.mode} run, ${meta.date}, ${meta.cores} cores (${meta.cpu}), Node ${meta.node}, ${meta.seconds} s\n\n${table}\n`);
-  const chart = spawnSync(process.execPath, [join(ROOT, 'bench', 'chart.mjs'), join(RESULTS, 'latest-details.json'), join(RESULTS, 'latest.png')], { stdio: 'inherit' });
-  say(`\nwrote bench/results/latest.json, latest-details.json, latest.md${chart.status === 0 ? ', latest.png' : ' (chart failed)'} in ${meta.seconds} s`);
+  writeFileSync(join(out, 'latest.md'), `${meta.mode} run, ${meta.date}, ${meta.cores} cores (${meta.cpu}), Node ${meta.node}, ${meta.seconds} s\n\n${table}\n`);
+  const chart = spawnSync(process.execPath, [join(ROOT, 'bench', 'chart.mjs'), join(out, 'latest-details.json'), join(out, 'latest.png')], { stdio: 'inherit' });
+  say(`\nwrote ${out}/latest.json, latest-details.json, latest.md${chart.status === 0 ? ', latest.png' : ' (chart failed)'} in ${meta.seconds} s`);
 }
 
 async function stageBank(): Promise<void> {

@@ -89,6 +89,6 @@ describe('the OpenAPI document of the host with every context', () => {
     const keyed = operations()
       .filter(([, op]) => (op.parameters ?? []).some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key'))
       .map(([k, op]) => `${k} x${(op.parameters ?? []).filter((p) => p.name.toLowerCase() === 'idempotency-key').length}`);
-    expect(keyed.sort()).toEqual(['POST /social/posts x1', 'POST /social/posts/{postId}/comments x1']);
+    expect(keyed.sort()).toEqual(['POST /social/posts x1', 'POST /social/posts/{postId}/comments x1', 'POST /taxi/rides x1']);
   });
 });

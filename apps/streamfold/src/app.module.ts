@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { BankModule } from '../../bank/src';
+import { MovieflixModule } from '../../movieflix/src';
 import { SocialModule } from '../../social/src';
+import { TaxiModule } from '../../taxi/src';
 
 /**
  * The whole system in one process (the default `npm start`): one import per bounded context.
  * Each context registers itself with StreamfoldModule.forFeature in its own module; the
  * framework discovers it from here (routing, topics, migrations, projections, CLI, admin API).
  */
-@Module({ imports: [SocialModule, BankModule] })
+@Module({ imports: [SocialModule, MovieflixModule, TaxiModule, BankModule] })
 export class AppModule {}

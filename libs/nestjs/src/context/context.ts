@@ -1,9 +1,9 @@
+import type { Type } from '@nestjs/common';
 import type { EventEnvelope, EventTypeDefinition } from '@streamfold/core';
 import type { TopicSpec } from '@streamfold/messaging';
 import type { ProjectionDefinition } from '@streamfold/projections';
 import type { MigrationClass } from '@streamfold/runtime';
 import { StartupError } from '@streamfold/runtime';
-import type { Type } from '@nestjs/common';
 import type { SimulatorDefinition } from './simulator';
 
 /** Where the relay publishes an event: its topic and partitioning key; null when the context does not own it. */
@@ -41,8 +41,11 @@ export interface ContextDefinition {
   /** Realistic traffic for `cli simulate <name>`. @default none */
   simulator?: SimulatorDefinition;
   /**
-   * The context's own CLI commands (nest-commander `@Command` classes, e.g. `movieflix evaluate`),
-   * added to `runCli`. They may inject `CliInfrastructure` to open the database and log. @default []
+   * The context's own CLI commands: nest-commander `@Command` / `@SubCommand` classes (list the
+   * sub-commands too: each class is a provider). The CLI registers them beside the framework's,
+   * so `cli <command>` works with no change to the host. They may inject `CliInfrastructure`
+   * (database and log, opened on first use) and `STREAMFOLD_CONTEXTS`; a name the framework or
+   * another context already uses stops the CLI with one line. @default []
    */
   commands?: Array<Type<unknown>>;
 }

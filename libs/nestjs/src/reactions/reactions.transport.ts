@@ -17,7 +17,8 @@ export class ReactionContext extends BaseRpcContext<[LogMessage]> {
 /**
  * Hands a reaction's error back to the transport as it is (Nest's default RPC filter would turn
  * it into "Internal server error"), so retries see it and the dead letter records it.
- * `startServer` installs it; install it yourself on a microservice you create by hand.
+ * `startServer` needs none: its reactions share the HTTP app's filters (inheritAppConfig), which rethrow
+ * for rpc. Install it yourself on a microservice you create by hand with its own config.
  */
 @Catch()
 export class ReactionErrorFilter implements RpcExceptionFilter {

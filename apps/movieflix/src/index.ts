@@ -1,0 +1,2 @@
+export { MovieflixModule } from './movieflix.module';
+export { movieflixContext } from './movieflix.context';

@@ -1,0 +1,2 @@
+export { TaxiModule } from './taxi.module';
+export { taxiContext } from './taxi.context';
