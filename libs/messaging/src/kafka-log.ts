@@ -13,6 +13,16 @@ export interface KafkaLogOptions {
   brokers: string[];
   clientId: string;
   prefix?: string;
+  /**
+   * Replicas of each topic created by ensureTopics. @default min(3, brokers in the cluster), so a
+   * single broker keeps replication factor 1 and a three-broker cluster survives losing one
+   */
+  replicationFactor?: number;
+  /**
+   * `min.insync.replicas` of each created topic: with acks=all a write is acknowledged only once
+   * this many replicas have it. @default 2 when the replication factor is 3 or more, else the broker's
+   */
+  minInsyncReplicas?: number;
   /** Receives kafkajs log lines (warn and above). */
   log?: (level: 'warn' | 'error', message: string, extra: Record<string, unknown>) => void;
 }
@@ -76,18 +86,38 @@ export class KafkaMessageLog implements MessageLog {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(this.physicalName(s.name)));
     if (missing.length === 0) return;
+    const { replicationFactor, minInsync } = await this.replication(admin);
     await admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((s) => ({
         topic: this.physicalName(s.name),
         numPartitions: s.partitions,
-        replicationFactor: -1,
+        replicationFactor,
         configEntries: [
+          ...(minInsync !== undefined ? [{ name: 'min.insync.replicas', value: String(minInsync) }] : []),
           ...(s.retentionMs !== undefined ? [{ name: 'retention.ms', value: String(s.retentionMs) }] : []),
           ...(s.cleanupPolicy ? [{ name: 'cleanup.policy', value: s.cleanupPolicy }] : []),
         ],
       })),
     });
+  }
+
+  /**
+   * Replication of new topics. Unset options follow the cluster's size: one broker keeps the
+   * broker's defaults (replication factor -1, as before), three or more get 3 replicas and
+   * min.insync.replicas=2, so acks=all survives one broker down without losing an acknowledged write.
+   */
+  private async replication(admin: Admin): Promise<{ replicationFactor: number; minInsync?: number }> {
+    let replicationFactor = this.options.replicationFactor;
+    if (replicationFactor === undefined) {
+      const brokers = (await admin.describeCluster()).brokers.length;
+      replicationFactor = brokers > 1 ? Math.min(3, brokers) : -1;
+    }
+    const minInsync = this.options.minInsyncReplicas ?? (replicationFactor >= 3 ? 2 : undefined);
+    if (minInsync !== undefined && replicationFactor > 0 && minInsync > replicationFactor) {
+      throw new Error(`min.insync.replicas (${minInsync}) cannot exceed the replication factor (${replicationFactor})`);
+    }
+    return { replicationFactor, minInsync };
   }
 
   private getProducer(): Promise<Producer> {
