@@ -229,7 +229,11 @@ export class KafkaMessageLog implements MessageLog {
         // committed while this member still owns its partitions, then it leaves the group.
         // Bounded: a batch that never returns must not keep a stalled member in the group.
         await Promise.race([offsets.close(), new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
-        await consumer.disconnect();
+        // Bounded too: a disconnect stuck behind a hung fetch or rejoin (seen in the chaos run after a
+        // broker restart) would block a stalled consumer's restart forever. An abandoned member
+        // processes nothing more (running is false) and the group evicts it after the session timeout.
+        const left = await Promise.race([consumer.disconnect().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), STOP_WAIT_MS).unref())]);
+        if (!left) this.options.log?.('warn', `kafka consumer of ${groupId} did not disconnect in ${STOP_WAIT_MS} ms; abandoning it`, {});
       },
     };
     this.consumers.add(handle);
