@@ -111,14 +111,18 @@ java_run() { # node, java args...
     -Dlog4j2.configurationFile="$run/log4j2.properties" -cp "$LIBS/*" "$@"
 }
 
-# Every node of a cluster is formatted with the same cluster id, kept beside the nodes.
+# Every node of a cluster is formatted with the same cluster id, kept beside the nodes. It is what
+# StorageTool random-uuid prints (16 random bytes, base64url, unpadded), made without a JVM start.
+ensure_cluster_id() {
+  [[ -s "$CLUSTER/cluster.id" ]] && return 0
+  mkdir -p "$CLUSTER"
+  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > "$CLUSTER/cluster.id"
+}
+
 format_storage() { # node
   local run; run="$(run_dir "$1")"
   if [[ -f "$run/data/meta.properties" ]]; then return 0; fi
-  if [[ ! -s "$CLUSTER/cluster.id" ]]; then
-    mkdir -p "$CLUSTER"
-    KAFKA_HEAP_OPTS="-Xmx256m" java_run "$1" kafka.tools.StorageTool random-uuid | tail -1 > "$CLUSTER/cluster.id"
-  fi
+  ensure_cluster_id
   KAFKA_HEAP_OPTS="-Xmx256m" java_run "$1" kafka.tools.StorageTool format -t "$(cat "$CLUSTER/cluster.id")" \
     -c "$run/server.properties" --ignore-formatted >/dev/null
 }
@@ -154,6 +158,11 @@ wait_ready() { # node
 start() {
   resolve_jars
   say "starting Kafka $KAFKA_VERSION (KRaft, $KAFKA_NODES node(s)) on localhost:$(port_of 1)$([[ $KAFKA_NODES == 1 ]] || echo "-$(port_of "$KAFKA_NODES")")"
+  # Formatting is a JVM start per node: side by side, on a busy machine that is most of a cold start.
+  ensure_cluster_id
+  local pids=()
+  for n in $(nodes); do (write_config "$n"; format_storage "$n") & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || die "formatting a node's storage failed"; done
   for n in $(nodes); do launch "$n"; done
   for n in $(nodes); do wait_ready "$n"; done
 }
