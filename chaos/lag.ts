@@ -32,7 +32,7 @@ export class LagMeter {
   private admin: Admin | null = null;
 
   constructor(private readonly db: Pool, brokers: string, private readonly prefix: string) {
-    this.kafka = new Kafka({ clientId: 'streamfold-chaos', brokers: [brokers], logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 5000, retry: { retries: 1 } });
+    this.kafka = new Kafka({ clientId: 'streamfold-chaos', brokers: brokers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 5000, retry: { retries: 1 } });
   }
 
   private async getAdmin(): Promise<Admin> {

@@ -1,7 +1,9 @@
 import { describeFault, Fault, overlapping } from './faults';
 import { ServiceProcess } from './processes';
 import { Verification } from './verify';
+import { Lag } from './lag';
 import { Ledger } from './ledger';
+import { Workload } from './workload';
 
 export interface Tally {
   kills: number;
@@ -70,4 +72,12 @@ export function printReport(v: Verification, ledger: Ledger, faults: Fault[], pr
   summary('recovery, all faults', faults);
   summary('recovery, faults with no other fault before they recovered', faults.filter((f) => f.at !== undefined && overlapping(f, faults).length === 0));
   out(`processes: ${processes.map((p) => `${p.spec.name} starts=${p.starts} kills=${p.kills} self-exits=${p.selfExits.length}`).join('; ')}`);
+}
+
+/** The progress line printed every 5 s during the chaos phase. */
+export function progressLine(ledger: Ledger, workload: Workload, faults: Fault[], lag: Lag | null): string {
+  const t = tally(faults);
+  const lagText = lag ? `relay=${lag.relay} projections=${lag.projections ?? '?'}` : '?';
+  return `accepted=${ledger.accepted} failed=${ledger.failed} rejected=${ledger.rejected} in_flight=${workload.inFlight} ` +
+    `kills=${t.kills} broker_restarts=${t.brokerRestarts} db_faults=${t.dbFaults} lag ${lagText}`;
 }
