@@ -52,7 +52,8 @@ const USAGE = `usage: npm run chaos -- [--quick|--ci] [--brokers 1|3] [--duratio
   --ci           the CI profile: 40 s of load at 60 req/s, 12 kills (>= 10 to pass), <= 5 min in all;
                  a slow recovery probe is reported, not failed (correctness checks never depend on timing)
   --brokers 3    a three-node Kafka cluster (RF 3, min ISR 2); one node is SIGKILLed and restarted
-                 --broker-kills times (default 3) under load instead of the graceful broker restart
+                 --broker-kills times (default 3) under load instead of the graceful broker restart,
+                 beside 4 process kills (--kills overrides)
   --duration s   seconds of load while faults are injected
   --kills n      SIGKILLs of api/relay/projection processes (at least 20 for a passing run)
   --rate n       requests per second (default 150)
@@ -124,9 +125,12 @@ export function parseOptions(argv: string[]): ChaosOptions {
     }
   }
   // Each broker kill waits for its own recovery (up to 45 s): room for them in the load and the bound.
+  // The broker kills are what this mode studies: fewer process kills (4) keep their pauses their own.
   if (o.brokers === 3) {
+    if (!argv.includes('--kills')) o.kills = 4;
+    o.minKills = Math.min(o.minKills, o.kills);
     if (!argv.includes('--duration')) o.durationSeconds += 10 * o.brokerKills;
-    if (!argv.includes('--timeout')) o.timeoutSeconds += 60 * o.brokerKills;
+    if (!argv.includes('--timeout')) o.timeoutSeconds += 90 * o.brokerKills;
   }
   return o;
 }
