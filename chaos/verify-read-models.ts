@@ -115,3 +115,21 @@ export function compareDerived(fold: StoreFold, last: Map<string, Map<string, an
   }
   return d;
 }
+
+/**
+ * social_trending_marks, every column: per (topic, partition) of likes and comments, the watermark
+ * is the latest event time applied there (from the messages an sf-seq consumer applies) and no
+ * event of a run is late (a run is far shorter than the 10-minute lateness bound).
+ */
+export async function compareTrendingMarks(db: Pool, watermarks: Map<string, number>): Promise<Diff> {
+  const d = diff();
+  const { rows } = await db.query<{ topic: string; partition: number; watermark: Date; late: string }>(`SELECT topic, partition, watermark, late::text FROM social_trending_marks`);
+  const marks = new Map(rows.map((r) => [`${r.topic.slice(r.topic.lastIndexOf('.') + 1)}:${r.partition}`, r]));
+  for (const key of new Set([...watermarks.keys(), ...marks.keys()])) {
+    const r = marks.get(key);
+    const expected = watermarks.get(key);
+    check(d, `${key}: watermark ${iso(ms(r?.watermark))} late ${r?.late ?? 'none'}, from Kafka ${iso(expected ?? null)}`,
+      !!r && expected !== undefined && ms(r.watermark) === expected && r.late === '0');
+  }
+  return d;
+}

@@ -6,7 +6,7 @@ import { foldStore } from './fold';
 import { auditTopic, readTopics } from './kafka-read';
 import { Ledger } from './ledger';
 import { CommandCheck, checkCommands } from './verify-commands';
-import { compareDerived, compareProcessorStates, compareReadModels, Diff } from './verify-read-models';
+import { compareDerived, compareProcessorStates, compareReadModels, compareTrendingMarks, Diff } from './verify-read-models';
 
 export type { Diff } from './verify-read-models';
 
@@ -76,6 +76,8 @@ export async function verify(db: Pool, ledger: Ledger, brokers: string, prefix: 
   const onKafka = new Set<string>();
   const kafka = { messages: 0, distinctEvents: 0, resends: 0, missing: [] as string[], droppedUnseen: [] as string[], orderViolations: 0 };
   const lastValue = new Map<string, Map<string, any>>();
+  /** Latest event time per likes/comments partition, as a consumer applies them (the trending marks). */
+  const watermarks = new Map<string, number>();
   for (const [topic, messages] of topics) {
     const audit = auditTopic(messages);
     kafka.messages += audit.messages;
@@ -90,6 +92,12 @@ export async function verify(db: Pool, ledger: Ledger, brokers: string, prefix: 
       if (e?.data?.postId) last.set(e.data.postId, e.data);
     }
     lastValue.set(topic, last);
+    if (topic !== 'likes' && topic !== 'comments') continue;
+    for (const m of audit.accepted) {
+      const at = Date.parse(JSON.parse(m.value)?.occurredAt);
+      const key = `${topic}:${m.partition}`;
+      watermarks.set(key, Math.max(watermarks.get(key) ?? at, at));
+    }
   }
   kafka.distinctEvents = onKafka.size;
   for (const e of events) {
@@ -98,7 +106,11 @@ export async function verify(db: Pool, ledger: Ledger, brokers: string, prefix: 
   }
 
   // --- read models, processor states, derived topics --------------------------------------
-  const readModels = { ...(await compareReadModels(db, fold)), ...(await compareProcessorStates(db, fold)) };
+  const readModels = {
+    ...(await compareReadModels(db, fold)),
+    social_trending_marks: await compareTrendingMarks(db, watermarks),
+    ...(await compareProcessorStates(db, fold)),
+  };
   const derived = compareDerived(fold, lastValue);
   const marks = await db.query<{ late: string | null }>(`SELECT sum(late)::text AS late FROM social_trending_marks`);
   const dead = await db.query<{ consumer: string; n: number }>(`SELECT consumer, count(*)::int AS n FROM sf_dead_letters GROUP BY consumer`);
