@@ -112,11 +112,14 @@ java_run() { # node, java args...
 }
 
 # Every node of a cluster is formatted with the same cluster id, kept beside the nodes. It is what
-# StorageTool random-uuid prints (16 random bytes, base64url, unpadded), made without a JVM start.
+# StorageTool random-uuid prints (16 random bytes, base64url, unpadded), made without a JVM start;
+# like Kafka's Uuid.randomUuid, never one starting with "-", which the tool would read as an option.
 ensure_cluster_id() {
   [[ -s "$CLUSTER/cluster.id" ]] && return 0
   mkdir -p "$CLUSTER"
-  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > "$CLUSTER/cluster.id"
+  local id="-"
+  while [[ $id == -* ]]; do id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"; done
+  echo "$id" > "$CLUSTER/cluster.id"
 }
 
 format_storage() { # node
