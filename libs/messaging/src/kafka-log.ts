@@ -83,6 +83,13 @@ export class KafkaMessageLog implements MessageLog {
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
     const admin = await this.getAdmin();
+    // A busy cluster may answer a new topic's metadata before every node hosts it (seen on three
+    // nodes: "This server does not host this topic-partition" while waiting for leaders): again,
+    // and the topics already made count as there.
+    await retryWhile(isLeadershipError, () => this.createMissing(admin, specs));
+  }
+
+  private async createMissing(admin: Admin, specs: TopicSpec[]): Promise<void> {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(this.physicalName(s.name)));
     if (missing.length === 0) return;
