@@ -377,7 +377,8 @@ function isLeadershipError(error: unknown): boolean {
   return type === 'NOT_LEADER_FOR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || type === 'UNKNOWN_TOPIC_OR_PARTITION';
 }
 
-async function retryWhile<T>(retriable: (error: unknown) => boolean, fn: () => Promise<T>, attempts = 20): Promise<T> {
+/** About 30 s at the default 60 attempts: a new topic's leaders took longer than 8 s on a loaded two-core machine. */
+async function retryWhile<T>(retriable: (error: unknown) => boolean, fn: () => Promise<T>, attempts = 60): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
