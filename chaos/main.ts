@@ -14,7 +14,7 @@
  * the broker and the database are cleaned up on success, failure, timeout and Ctrl-C.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { FaultKind, planFaults, PROBE_TIMEOUT_MS, runFaults } from './faults';
 import { ApiClient, JWT_SECRET } from './http';
 import { Broker, ChaosDatabase, projectionsStatus } from './infra';
@@ -22,7 +22,7 @@ import { LagMeter } from './lag';
 import { parseOptions } from './options';
 import { reapOrphans, ServiceProcess, systemSpecs } from './processes';
 import { printReport, progressLine, tally } from './report';
-import { clock, LOG_DIR, Rng, say, sleep } from './util';
+import { clock, LOG_DIR, ROOT, Rng, say, sleep } from './util';
 import { Ledger } from './ledger';
 import { verify } from './verify';
 import { Workload } from './workload';
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
   for (const f of readdirSync(LOG_DIR)) if (f.endsWith('.log')) rmSync(resolve(LOG_DIR, f));
   const rng = new Rng(o.seed);
   say(`chaos: profile=${o.profile} seed=${o.seed} duration=${o.durationSeconds}s kills=${o.kills} rate=${o.rate}/s concurrency=${o.concurrency} ` +
-      `users=${o.users} broker=localhost:${o.kafkaPort} database=${db.name} logs=chaos/logs/`);
+      `users=${o.users} brokers=${broker.brokers} database=${db.name} logs=${relative(ROOT, LOG_DIR)}/`);
 
   // --- setup ---------------------------------------------------------------------------------
   const orphans = reapOrphans(broker.brokers);
