@@ -46,7 +46,8 @@ export class Broker {
   private script(action: 'reset' | 'start' | 'stop' | 'restart' | 'kill-node' | 'start-node', node?: number): Promise<void> {
     const next = this.queue.then(() => {
       if (this.closed && action !== 'stop') throw new Error(`broker closed: not running kafka.sh ${action}`);
-      return run('bash', ['scripts/kafka.sh', action, ...(node ? [String(node)] : [])], this.env, 'kafka', 180_000);
+      // Generous: a node took over 3 minutes to start on a machine with a load average of 45.
+      return run('bash', ['scripts/kafka.sh', action, ...(node ? [String(node)] : [])], this.env, 'kafka', 300_000);
     });
     this.queue = next.catch(() => undefined);
     return next;
