@@ -4,12 +4,12 @@ import { ServiceProcess } from './processes';
 import { Workload } from './workload';
 import { clock, Rng, say, sleep } from './util';
 
-export type FaultKind = 'kill' | 'broker-restart' | 'db-fault';
+export type FaultKind = 'kill' | 'broker-restart' | 'broker-kill' | 'db-fault';
 
 export interface Fault {
   n: number;
   kind: FaultKind;
-  /** Victim of a kill. */
+  /** Victim of a kill (a process name) or of a broker kill (`kafka-<node>`). */
   target?: string;
   /** Planned offset from the start of the chaos phase, ms. */
   plannedMs: number;
@@ -24,32 +24,34 @@ export interface Fault {
 }
 
 /**
- * The schedule: `kills` SIGKILLs plus one broker restart and one database fault, each at a
- * random moment of its own slot, so faults are spread over the run and never overlap: a fault
- * starts only once the previous one's action is over (a killed process is back and serving).
- * The victims are a shuffled bag of all six processes, so every role is killed several times.
- * The broker restart and the database fault land in the middle 60% of the run, apart.
+ * The schedule: `kills` SIGKILLs plus the special faults (one broker restart, or a few broker
+ * kills on a cluster, and one database fault), each at a random moment of its own slot, so faults
+ * are spread over the run and never overlap: a fault starts only once the previous one's action
+ * is over (a killed process is back and serving). The victims are a shuffled bag of all six
+ * processes, so every role is killed several times. Special faults land in the middle 60% of the
+ * run, two slots apart where the run is long enough.
  */
-export function planFaults(rng: Rng, durationMs: number, kills: number, victims: string[]): Fault[] {
-  const total = kills + 2;
+export function planFaults(rng: Rng, durationMs: number, kills: number, victims: string[], specials: FaultKind[]): Fault[] {
+  const total = kills + specials.length;
   // One spare slot at the end: the last fault still has load around it while it recovers.
   const slot = durationMs / (total + 1);
   const slots = [...Array(total).keys()];
-  const middle = slots.filter((i) => i >= Math.floor(total * 0.2) && i < Math.ceil(total * 0.8));
-  const pick = (from: number[]) => from[rng.int(from.length)];
-  const brokerSlot = pick(middle);
-  // At least one slot apart when the run is long enough; any other slot for tiny runs.
-  const apart = middle.filter((i) => Math.abs(i - brokerSlot) >= 2);
-  const dbSlot = pick(apart.length ? apart : slots.filter((i) => i !== brokerSlot));
+  const middle = rng.shuffle(slots.filter((i) => i >= Math.floor(total * 0.2) && i < Math.ceil(total * 0.8)));
+  const chosen: number[] = [];
+  for (const i of middle) if (chosen.length < specials.length && chosen.every((c) => Math.abs(c - i) >= 2)) chosen.push(i);
+  for (const i of rng.shuffle([...slots])) if (chosen.length < specials.length && !chosen.includes(i)) chosen.push(i);
+  const kindAt = new Map(chosen.sort((a, b) => a - b).map((slotIndex, k) => [slotIndex, specials[k]]));
   const bag: string[] = [];
   while (bag.length < kills) bag.push(...rng.shuffle([...victims]));
+  const nodes: number[] = [];
   const faults: Fault[] = [];
   for (let i = 0; i < total; i++) {
-    const kind: FaultKind = i === brokerSlot ? 'broker-restart' : i === dbSlot ? 'db-fault' : 'kill';
+    const kind: FaultKind = kindAt.get(i) ?? 'kill';
+    if (kind === 'broker-kill' && nodes.length === 0) nodes.push(...rng.shuffle([1, 2, 3]));
     faults.push({
       n: i + 1,
       kind,
-      target: kind === 'kill' ? bag.pop() : undefined,
+      target: kind === 'kill' ? bag.pop() : kind === 'broker-kill' ? `kafka-${nodes.pop()}` : undefined,
       plannedMs: Math.round(slot * (i + rng.between(0.1, 0.9))),
     });
   }
@@ -121,6 +123,17 @@ async function act(fault: Fault, deps: FaultDeps, signal: AbortSignal): Promise<
       await deps.broker.restart();
       fault.detail = `kafka.sh restart took ${((Date.now() - fault.at!) / 1000).toFixed(1)} s`;
       return;
+    case 'broker-kill': {
+      // SIGKILL of one node of three: its partitions elect new leaders among the two others
+      // (min ISR 2 still holds), then the node comes back and catches up as a follower.
+      const node = Number(fault.target!.slice('kafka-'.length));
+      await deps.broker.killNode(node);
+      const down = Math.round(deps.rng.between(3000, 8000));
+      await sleep(down, signal);
+      await deps.broker.startNode(node);
+      fault.detail = `node ${node} down ${(down / 1000).toFixed(1)} s, back after ${((Date.now() - fault.at!) / 1000).toFixed(1)} s`;
+      return;
+    }
     case 'db-fault': {
       const n = await deps.db.terminateConnections();
       fault.detail = `terminated ${n} connections`;
@@ -140,7 +153,7 @@ export async function runFaults(faults: Fault[], deps: FaultDeps, signal: AbortS
     const wait = started + fault.plannedMs - Date.now();
     if (wait > 0) await sleep(wait, signal);
     if (signal.aborted) return;
-    // The broker restart and the database fault hit a fully started system; a kill never hits
+    // Broker faults and the database fault hit a fully started system; a kill never hits
     // an instance that is still booting (it would test nothing but the boot).
     const ready = fault.kind === 'kill' ? [deps.processes.get(fault.target!)!] : [...deps.processes.values()];
     await Promise.all(ready.map((p) => p.waitServing(60_000)));

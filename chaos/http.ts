@@ -25,11 +25,12 @@ export class ApiClient {
     return t;
   }
 
-  async request(method: string, path: string, user?: string, body?: unknown): Promise<Reply> {
+  async request(method: string, path: string, user?: string, body?: unknown, idempotencyKey?: string): Promise<Reply> {
     const base = this.baseUrls[this.next++ % this.baseUrls.length];
     const headers: Record<string, string> = {};
     if (user) headers.authorization = `Bearer ${this.token(user)}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
     const res = await fetch(`${base}${path}`, {
       method,
       headers,
@@ -47,4 +48,10 @@ export class ApiClient {
     }
     return { status: res.status, body: parsed };
   }
+}
+
+/** How a request ended without an answer: timeout, ECONNREFUSED, ECONNRESET, ... */
+export function failureOf(error: unknown): string {
+  const e = error as { name?: string; cause?: { code?: string } };
+  return e?.name === 'TimeoutError' ? 'timeout' : (e?.cause?.code ?? e?.name ?? 'error');
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,9 +25,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, log: strin
 }
 
 /**
- * The chaos run's own Kafka broker (scripts/kafka.sh with KAFKA_PORT): its data lives in
- * .cache/kafka/run-<port>, so the developer's broker on 9092 and its topics are never touched,
- * and a broker restart here disturbs nobody else.
+ * The chaos run's own Kafka broker or three-node cluster (scripts/kafka.sh with KAFKA_PORT and
+ * KAFKA_NODES): its data lives in .cache/kafka/run-<port>[-x3], so the developer's broker on 9092
+ * and its topics are never touched, and a broker restart here disturbs nobody else.
  */
 export class Broker {
   readonly brokers: string;
@@ -37,15 +37,17 @@ export class Broker {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(port: number, controllerPort: number) {
-    this.brokers = `localhost:${port}`;
-    this.env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controllerPort) };
+  /** A cluster's controllers listen right after its brokers: port .. port+nodes-1, then the controllers. */
+  constructor(port: number, controllerPort: number, readonly nodes: 1 | 3 = 1) {
+    this.brokers = [...Array(nodes).keys()].map((i) => `localhost:${port + i}`).join(',');
+    this.env = { ...process.env, KAFKA_NODES: String(nodes), KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(nodes === 1 ? controllerPort : port + nodes) };
   }
 
-  private script(action: 'reset' | 'start' | 'stop' | 'restart'): Promise<void> {
+  private script(action: 'reset' | 'start' | 'stop' | 'restart' | 'kill-node' | 'start-node', node?: number): Promise<void> {
     const next = this.queue.then(() => {
       if (this.closed && action !== 'stop') throw new Error(`broker closed: not running kafka.sh ${action}`);
-      return run('bash', ['scripts/kafka.sh', action], this.env, 'kafka', 180_000);
+      // Generous: a node took over 3 minutes to start on a machine with a load average of 45.
+      return run('bash', ['scripts/kafka.sh', action, ...(node ? [String(node)] : [])], this.env, 'kafka', 300_000);
     });
     this.queue = next.catch(() => undefined);
     return next;
@@ -61,6 +63,15 @@ export class Broker {
   /** Graceful stop and start on the same data: the fault the issue asks for once per run. */
   restart(): Promise<void> {
     return this.script('restart');
+  }
+
+  /** SIGKILL of one node of the cluster: no controlled shutdown, its partitions' leaders move by election. */
+  killNode(node: number): Promise<void> {
+    return this.script('kill-node', node);
+  }
+
+  startNode(node: number): Promise<void> {
+    return this.script('start-node', node);
   }
 
   async stop(): Promise<void> {
@@ -141,6 +152,15 @@ export class ChaosDatabase {
     }
   }
 
+  /** Sessions in a transaction or waiting, for the report of a run that did not catch up (a stuck lock shows here). */
+  async busySessions(): Promise<string[]> {
+    const { rows } = await this.queries.query(
+      `SELECT application_name, state, wait_event_type, wait_event, round(extract(epoch FROM now() - xact_start))::int AS xact_s, left(query, 120) AS query
+       FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND (state <> 'idle' OR xact_start IS NOT NULL)`,
+    );
+    return rows.map((r) => `${r.application_name || '?'} ${r.state} wait=${r.wait_event_type ?? '-'}/${r.wait_event ?? '-'} xact=${r.xact_s ?? '-'}s: ${r.query}`);
+  }
+
   async close(drop: boolean): Promise<void> {
     await this.pool?.end().catch(() => undefined);
     this.pool = null;
@@ -149,4 +169,13 @@ export class ChaosDatabase {
       this.created = false;
     }
   }
+}
+
+/** `cli projections status`, the operator's view of lag, printed once caught up. */
+export function projectionsStatus(env: Record<string, string>): Promise<string> {
+  return new Promise((res) =>
+    execFile(process.execPath, [CLI_JS, 'projections', 'status'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+      res(error ? `(projections status failed: ${stderr.trim() || error.message})` : stdout.trim()),
+    ),
+  );
 }

@@ -15,7 +15,7 @@ export interface TopicMessage {
  * own consumers are used or moved), up to the end offsets taken before reading.
  */
 export async function readTopics(brokers: string, prefix: string, topics: string[], timeoutMs: number): Promise<Map<string, TopicMessage[]>> {
-  const kafka = new Kafka({ clientId: 'streamfold-chaos-verify', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'streamfold-chaos-verify', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const target = new Map<string, number>();

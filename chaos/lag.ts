@@ -30,7 +30,7 @@ export class LagMeter {
   private admin: Admin | null = null;
 
   constructor(private readonly db: Pool, brokers: string, private readonly prefix: string) {
-    this.kafka = new Kafka({ clientId: 'streamfold-chaos', brokers: [brokers], logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 5000, retry: { retries: 1 } });
+    this.kafka = new Kafka({ clientId: 'streamfold-chaos', brokers: brokers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 5000, retry: { retries: 1 } });
   }
 
   private async getAdmin(): Promise<Admin> {
@@ -115,7 +115,7 @@ export class LagMeter {
 
   /**
    * Waits until the relay published every committed event and every projection consumed all of
-   * Kafka, twice in a row one second apart (processors append output events while they catch
+   * Kafka, with no new event stored, twice in a row one second apart (processors append output events while they catch
    * up, which the relay must then publish too). Returns the last measurement.
    */
   async waitCaughtUp(timeoutMs: number, onTick: (lag: Lag) => void): Promise<{ ok: boolean; lag: Lag | null }> {
@@ -123,13 +123,18 @@ export class LagMeter {
     let streak = 0;
     let last: Lag | null = null;
     let lastTick = 0;
+    let stored = -1;
     while (Date.now() < deadline) {
       try {
         // Projections first: once they are at the end, no processor output is still coming.
         const p = await this.projectionLag();
         const relay = await this.relayLag();
+        // And the store unchanged since the last look: a processor's last output (seen on a loaded
+        // machine: PostCountsChanged of a delete) may be appended just after both lags read 0.
+        const count = Number((await this.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM sf_events`)).rows[0].n);
         last = { relay, projections: p.lag, missingConsumers: p.missing };
-        streak = relay === 0 && p.lag === 0 && p.missing.length === 0 ? streak + 1 : 0;
+        streak = relay === 0 && p.lag === 0 && p.missing.length === 0 && count === stored ? streak + 1 : 0;
+        stored = count;
         if (streak >= 2) return { ok: true, lag: last };
       } catch {
         streak = 0;

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 
 /** Repository root: the runner spawns `node dist/...` and `bash scripts/kafka.sh` from here. */
 export const ROOT = resolve(__dirname, '..');
-export const LOG_DIR = resolve(__dirname, 'logs');
+/** chaos/logs, or CHAOS_LOG_DIR: two runs side by side (other --kafka-port and --base-port) keep their logs apart. */
+export const LOG_DIR = process.env.CHAOS_LOG_DIR ? resolve(process.env.CHAOS_LOG_DIR) : resolve(__dirname, 'logs');
 export const MAIN_JS = resolve(ROOT, 'dist/apps/streamfold/src/main.js');
 export const CLI_JS = resolve(ROOT, 'dist/apps/streamfold/src/cli.js');
 

@@ -1,126 +1,167 @@
 import { Zipf } from '../apps/social/src/simulator/zipf';
-import { ApiClient } from './http';
+import { ApiClient, failureOf, Reply } from './http';
+import { KeyedCommand, Ledger } from './ledger';
 import { Rng, sleep } from './util';
 
-/**
- * Every command that got a 2xx, with what it accepted. This is the promise the system made to
- * its clients; verification checks each entry against the event store and the read models.
- */
-export class Ledger {
-  /** postId -> author */
-  readonly posts = new Map<string, string>();
-  /** `${postId}|${userId}`: a like accepted twice by one user counts once (likes are idempotent). */
-  readonly likes = new Set<string>();
-  /** commentId -> postId */
-  readonly comments = new Map<string, string>();
-  /** 2xx answers to commands (a repeated like counts here each time, in `likes` once). */
-  accepted = 0;
-  /** 4xx answers: the command was refused and changed nothing. Not expected in this workload. */
-  rejected = 0;
-  /** 5xx, refused connections, resets, timeouts: not accepted (they may or may not be stored). */
-  failed = 0;
-  readonly statuses = new Map<string, number>();
-
-  count(what: string): void {
-    this.statuses.set(what, (this.statuses.get(what) ?? 0) + 1);
-  }
-}
-
-type Action = 'like' | 'comment' | 'post';
-/** The simulator's launch-day mix without unlikes and deletes, so every accepted like must count. */
-const MIX: Array<[Action, number]> = [['like', 0.7], ['comment', 0.2], ['post', 0.1]];
+type Action = 'like' | 'unlike' | 'comment' | 'deleteComment' | 'post' | 'deletePost';
+/** The simulator's launch-day mix with its unlikes and deletes: counts go down as well as up. */
+const MIX: Array<[Action, number]> = [['like', 0.52], ['unlike', 0.1], ['comment', 0.17], ['deleteComment', 0.05], ['post', 0.1], ['deletePost', 0.06]];
+/** Attempts of a keyed command: a client retries a reset, a timeout or a 5xx with the same key. */
+const ATTEMPTS = 4;
 
 /**
  * The MySocialMedia workload of the simulator (apps/social/src/simulator): many users, Zipf-popular
  * posts (the simulator's Zipf), a fixed request rate with bounded concurrency.
  */
 export class Workload {
-  /** Accepted posts, oldest first: the Zipf head is the launch-day posts. */
+  /** Accepted, not deleted posts, oldest first: the Zipf head is the launch-day posts. */
   private readonly pool: string[] = [];
   private zipf: Zipf | null = null;
+  /** What the workload may delete or unlike: its own later posts, accepted comments and likes. */
+  private readonly deletablePosts: string[] = [];
+  private readonly deletableComments: string[] = [];
+  private readonly unlikeable: string[] = [];
+  private keys = 0;
   inFlight = 0;
 
   constructor(
     private readonly client: ApiClient,
     readonly ledger: Ledger,
     private readonly rng: Rng,
-    private readonly o: { rate: number; concurrency: number; users: number; seedPosts: number },
+    private readonly o: { rate: number; concurrency: number; users: number; seedPosts: number; seed: number },
   ) {}
 
   private user(): string {
     return `user-${this.rng.int(this.o.users)}`;
   }
 
-  /** A post chosen by popularity; the Zipf table is rebuilt as the pool grows by 10%. */
+  /** A post chosen by popularity; the Zipf table is rebuilt as the pool changes by 10%. */
   private post(): string {
-    if (!this.zipf || this.pool.length > this.zipf.n * 1.1 + 5) this.zipf = new Zipf(this.pool.length, 1.1, () => this.rng.next());
+    const n = this.pool.length;
+    if (!this.zipf || n > this.zipf.n * 1.1 + 5 || n < this.zipf.n) this.zipf = new Zipf(n, 1.1, () => this.rng.next());
     return this.pool[this.zipf.next()];
+  }
+
+  /** Removes and returns a random element (the workload never deletes or unlikes one thing twice). */
+  private take(from: string[]): string | undefined {
+    return from.length ? from.splice(this.rng.int(from.length), 1)[0] : undefined;
   }
 
   /** The launch-day posts, before any fault: the run cannot start without them. */
   async seed(): Promise<void> {
     for (let i = 0; i < this.o.seedPosts; i++) {
       for (let attempt = 1; ; attempt++) {
-        const id = await this.createPost(this.user(), `launch post ${i}`).catch(() => null);
-        if (id) break;
+        if (await this.createPost(this.user(), `launch post ${i}`)) break;
         if (attempt >= 20) throw new Error('could not create the seed posts: is the API up?');
         await sleep(250);
       }
     }
   }
 
-  /** POST /social/posts; records and returns the post id on 201 (also used by recovery probes). */
-  async createPost(user: string, text: string): Promise<string | null> {
-    try {
-      const r = await this.client.request('POST', '/social/posts', user, { text });
-      return this.settle('post', r.status, () => {
-        const postId = r.body?.postId as string;
-        this.ledger.posts.set(postId, user);
-        this.pool.push(postId);
-        return postId;
-      });
-    } catch (error) {
-      this.failure('post', error);
-      return null;
+  /**
+   * A command with an Idempotency-Key, retried with the same key after a reset, a timeout or a
+   * 5xx (the first attempt may have been stored): every 2xx must name the same id.
+   */
+  private async keyed(kind: KeyedCommand['kind'], author: string, send: (key: string) => Promise<Reply>, idOf: (r: Reply) => string): Promise<string | null> {
+    const key = `chaos-${this.o.seed}-${++this.keys}`;
+    const k: KeyedCommand = { kind, key, author, attempts: 0, answers: [] };
+    this.ledger.keyed.set(key, k);
+    for (;;) {
+      if (++k.attempts > 1) this.ledger.retries++;
+      let outcome: string;
+      try {
+        const r = await send(key);
+        if (r.status >= 200 && r.status < 300) {
+          k.answers.push(idOf(r));
+          this.ledger.count(`${kind} ${r.status}${k.attempts > 1 ? ' (retry)' : ''}`);
+          this.ledger.accepted++;
+          return idOf(r);
+        }
+        outcome = String(r.status);
+        if (r.status < 500) return this.give(`${kind} ${outcome}`, 'rejected');
+      } catch (error) {
+        outcome = failureOf(error);
+      }
+      this.ledger.count(`${kind} ${outcome}${k.attempts < ATTEMPTS ? ' -> retry' : ''}`);
+      if (k.attempts >= ATTEMPTS) return this.give(null, 'failed');
+      await sleep(200 * k.attempts);
     }
   }
 
-  private async like(): Promise<void> {
-    const postId = this.post();
-    const user = this.user();
-    try {
-      const r = await this.client.request('PUT', `/social/posts/${postId}/like`, user);
-      this.settle('like', r.status, () => this.ledger.likes.add(`${postId}|${user}`));
-    } catch (error) {
-      this.failure('like', error);
+  private give(status: string | null, as: 'rejected' | 'failed'): null {
+    if (status) this.ledger.count(status);
+    this.ledger[as]++;
+    return null;
+  }
+
+  /** POST /social/posts; records and returns the post id on 201 (also used by recovery probes). */
+  async createPost(user: string, text: string, deletable = false): Promise<string | null> {
+    const postId = await this.keyed('post', user, (key) => this.client.request('POST', '/social/posts', user, { text: `${text} [key=${key}]` }, key), (r) => r.body?.postId as string);
+    if (postId) {
+      this.ledger.posts.set(postId, user);
+      this.pool.push(postId);
+      if (deletable) this.deletablePosts.push(postId);
     }
+    return postId;
   }
 
   private async comment(): Promise<void> {
     const postId = this.post();
+    const user = this.user();
+    const path = `/social/posts/${postId}/comments`;
+    const commentId = await this.keyed('comment', user, (key) => this.client.request('POST', path, user, { text: `so good [key=${key}]` }, key), (r) => r.body?.commentId as string);
+    if (!commentId) return;
+    this.ledger.comments.set(commentId, { postId, author: user });
+    this.deletableComments.push(commentId);
+  }
+
+  /** One attempt of an idempotent PUT/DELETE; `onAccepted` records what a 2xx promised. */
+  private async once(kind: string, method: string, path: string, user: string, onAccepted: () => void): Promise<void> {
     try {
-      const r = await this.client.request('POST', `/social/posts/${postId}/comments`, this.user(), { text: 'so good' });
-      this.settle('comment', r.status, () => this.ledger.comments.set(r.body?.commentId as string, postId));
+      const r = await this.client.request(method, path, user);
+      this.ledger.count(`${kind} ${r.status}`);
+      if (r.status >= 200 && r.status < 300) {
+        this.ledger.accepted++;
+        return onAccepted();
+      }
+      if (r.status < 500) this.ledger.rejected++;
+      else this.ledger.failed++;
     } catch (error) {
-      this.failure('comment', error);
+      this.ledger.count(`${kind} ${failureOf(error)}`);
+      this.ledger.failed++;
     }
   }
 
-  private settle<T>(kind: string, status: number, onAccepted: () => T): T | null {
-    this.ledger.count(`${kind} ${status}`);
-    if (status >= 200 && status < 300) {
-      this.ledger.accepted++;
-      return onAccepted();
-    }
-    if (status >= 400 && status < 500) this.ledger.rejected++;
-    else this.ledger.failed++;
-    return null;
+  private like(): Promise<void> {
+    const postId = this.post();
+    const user = this.user();
+    return this.once('like', 'PUT', `/social/posts/${postId}/like`, user, () => {
+      this.ledger.likes.add(`${postId}|${user}`);
+      this.unlikeable.push(`${postId}|${user}`);
+    });
   }
 
-  private failure(kind: string, error: unknown): void {
-    const e = error as { name?: string; cause?: { code?: string } };
-    this.ledger.count(`${kind} ${e?.name === 'TimeoutError' ? 'timeout' : (e?.cause?.code ?? e?.name ?? 'error')}`);
-    this.ledger.failed++;
+  private unlike(): Promise<void> {
+    const like = this.take(this.unlikeable);
+    if (!like) return this.like();
+    const [postId, user] = like.split('|');
+    return this.once('unlike', 'DELETE', `/social/posts/${postId}/like`, user, () => this.ledger.unlikes.add(like));
+  }
+
+  private deleteComment(): Promise<void> {
+    const commentId = this.take(this.deletableComments);
+    if (!commentId) return this.comment();
+    const { postId, author } = this.ledger.comments.get(commentId)!;
+    return this.once('delete-comment', 'DELETE', `/social/posts/${postId}/comments/${commentId}`, author, () => this.ledger.commentDeletes.add(commentId));
+  }
+
+  /** Deletes one of the workload's later posts (never a launch-day or probe post), out of the pool first. */
+  private deletePost(): Promise<unknown> {
+    const postId = this.take(this.deletablePosts);
+    if (!postId) return this.createPost(this.user(), 'late joiner', true);
+    const at = this.pool.indexOf(postId);
+    if (at >= 0) this.pool.splice(at, 1);
+    return this.once('delete-post', 'DELETE', `/social/posts/${postId}`, this.ledger.posts.get(postId)!, () => this.ledger.postDeletes.add(postId));
   }
 
   private one(): Promise<unknown> {
@@ -128,8 +169,11 @@ export class Workload {
     for (const [action, p] of MIX) {
       if ((u -= p) >= 0) continue;
       if (action === 'like') return this.like();
+      if (action === 'unlike') return this.unlike();
       if (action === 'comment') return this.comment();
-      return this.createPost(this.user(), 'late joiner');
+      if (action === 'deleteComment') return this.deleteComment();
+      if (action === 'deletePost') return this.deletePost();
+      return this.createPost(this.user(), 'late joiner', true);
     }
     return this.like();
   }

@@ -27,6 +27,8 @@ describe('Kafka broker started by scripts/kafka.sh', () => {
       [`${prefix}audit`, 1],
       [`${prefix}orders`, 6],
     ]);
+    // One broker: replication stays the broker's default (min(3, brokers) = 1), as before clusters.
+    expect(meta.topics.flatMap((t) => t.partitions.map((p) => p.replicas.length))).toEqual(Array(7).fill(1));
   });
 
   it('produces keyed messages and consumes each once through a consumer group, in key order', async () => {

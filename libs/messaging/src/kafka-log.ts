@@ -15,6 +15,16 @@ export interface KafkaLogOptions {
   clientId: string;
   /** Prepended to topic names and group ids (KAFKA_TOPIC_PREFIX). @default '' */
   prefix?: string;
+  /**
+   * Replicas of each topic created by ensureTopics. @default min(3, brokers in the cluster), so a
+   * single broker keeps replication factor 1 and a three-broker cluster survives losing one
+   */
+  replicationFactor?: number;
+  /**
+   * `min.insync.replicas` of each created topic: with acks=all a write is acknowledged only once
+   * this many replicas have it. @default 2 when the replication factor is 3 or more, else the broker's
+   */
+  minInsyncReplicas?: number;
   /** Receives kafkajs log lines (warn and above). */
   log?: (level: 'warn' | 'error', message: string, extra: Record<string, unknown>) => void;
 }
@@ -75,18 +85,27 @@ export class KafkaMessageLog implements MessageLog {
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
     const admin = await this.getAdmin();
+    // A busy cluster may answer a new topic's metadata before every node hosts it (seen on three
+    // nodes: "This server does not host this topic-partition" while waiting for leaders): again,
+    // and the topics already made count as there.
+    await retryWhile(isLeadershipError, () => this.createMissing(admin, specs));
+  }
+
+  private async createMissing(admin: Admin, specs: TopicSpec[]): Promise<void> {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(this.physicalName(s.name)));
     if (missing.length === 0) return;
     // Created without kafkajs' waitForLeaders: its wait gives up at the first "unknown topic"
     // answer from a broker whose metadata cache has not caught up yet (seen under load).
+    const { replicationFactor, minInsync } = await this.replication(admin);
     await admin.createTopics({
       waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: this.physicalName(s.name),
         numPartitions: s.partitions,
-        replicationFactor: -1,
+        replicationFactor,
         configEntries: [
+          ...(minInsync !== undefined ? [{ name: 'min.insync.replicas', value: String(minInsync) }] : []),
           ...(s.retentionMs !== undefined ? [{ name: 'retention.ms', value: String(s.retentionMs) }] : []),
           ...(s.cleanupPolicy ? [{ name: 'cleanup.policy', value: s.cleanupPolicy }] : []),
         ],
@@ -110,6 +129,24 @@ export class KafkaMessageLog implements MessageLog {
       if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
+  }
+
+  /**
+   * Replication of new topics. Unset options follow the cluster's size: one broker keeps the
+   * broker's defaults (replication factor -1, as before), three or more get 3 replicas and
+   * min.insync.replicas=2, so acks=all survives one broker down without losing an acknowledged write.
+   */
+  private async replication(admin: Admin): Promise<{ replicationFactor: number; minInsync?: number }> {
+    let replicationFactor = this.options.replicationFactor;
+    if (replicationFactor === undefined) {
+      const brokers = (await admin.describeCluster()).brokers.length;
+      replicationFactor = brokers > 1 ? Math.min(3, brokers) : -1;
+    }
+    const minInsync = this.options.minInsyncReplicas ?? (replicationFactor >= 3 ? 2 : undefined);
+    if (minInsync !== undefined && replicationFactor > 0 && minInsync > replicationFactor) {
+      throw new Error(`min.insync.replicas (${minInsync}) cannot exceed the replication factor (${replicationFactor})`);
+    }
+    return { replicationFactor, minInsync };
   }
 
   private getProducer(): Promise<Producer> {
@@ -221,7 +258,11 @@ export class KafkaMessageLog implements MessageLog {
         // committed while this member still owns its partitions, then it leaves the group.
         // Bounded: a batch that never returns must not keep a stalled member in the group.
         await Promise.race([offsets.close(), new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
-        await consumer.disconnect();
+        // Bounded too: a disconnect stuck behind a hung fetch or rejoin (seen in the chaos run after a
+        // broker restart) would block a stalled consumer's restart forever. An abandoned member
+        // processes nothing more (running is false) and the group evicts it after the session timeout.
+        const left = await Promise.race([consumer.disconnect().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), STOP_WAIT_MS).unref())]);
+        if (!left) this.options.log?.('warn', `kafka consumer of ${groupId} did not disconnect in ${STOP_WAIT_MS} ms; abandoning it`, {});
       },
     };
     this.consumers.add(handle);
@@ -358,7 +399,8 @@ function isLeadershipError(error: unknown): boolean {
   return type === 'NOT_LEADER_FOR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || type === 'UNKNOWN_TOPIC_OR_PARTITION';
 }
 
-async function retryWhile<T>(retriable: (error: unknown) => boolean, fn: () => Promise<T>, attempts = 20): Promise<T> {
+/** About 30 s at the default 60 attempts: a new topic's leaders took longer than 8 s on a loaded two-core machine. */
+async function retryWhile<T>(retriable: (error: unknown) => boolean, fn: () => Promise<T>, attempts = 60): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

@@ -20,6 +20,10 @@ export interface StreamfoldConfig {
   topicPrefix: string;
   /** Kafka client id. @default 'streamfold' */
   kafkaClientId: string;
+  /** Replicas of topics this process creates (KAFKA_REPLICATION_FACTOR). @default null: min(3, brokers in the cluster) */
+  kafkaReplicationFactor: number | null;
+  /** min.insync.replicas of topics this process creates (KAFKA_MIN_INSYNC_REPLICAS). @default null: 2 with 3+ replicas, else the broker's */
+  kafkaMinInsyncReplicas: number | null;
   /** HS256 secret for bearer tokens. @default a fixed development secret on the embedded default */
   jwtSecret: string;
   /** Folder for embedded data (PGlite files, the embedded log). @default '.data' */
@@ -74,6 +78,16 @@ function intVar(env: Env, name: string, fallback: number, min: number, max: numb
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function replication(env: Env): { kafkaReplicationFactor: number | null; kafkaMinInsyncReplicas: number | null } {
+  const optional = (name: string) => (env[name] === undefined || env[name] === '' ? null : intVar(env, name, 1, 1, 32));
+  const kafkaReplicationFactor = optional('KAFKA_REPLICATION_FACTOR');
+  const kafkaMinInsyncReplicas = optional('KAFKA_MIN_INSYNC_REPLICAS');
+  if (kafkaReplicationFactor !== null && kafkaMinInsyncReplicas !== null && kafkaMinInsyncReplicas > kafkaReplicationFactor) {
+    throw new ConfigError(`KAFKA_MIN_INSYNC_REPLICAS (${kafkaMinInsyncReplicas}) cannot exceed KAFKA_REPLICATION_FACTOR (${kafkaReplicationFactor})`);
+  }
+  return { kafkaReplicationFactor, kafkaMinInsyncReplicas };
 }
 
 function parseBrokers(raw: string | undefined): string[] | null {
@@ -134,6 +148,7 @@ export function loadConfig(env: Env = process.env): StreamfoldConfig {
     databaseUrl,
     topicPrefix,
     kafkaClientId: env.KAFKA_CLIENT_ID || 'streamfold',
+    ...replication(env),
     jwtSecret: jwtSecret || DEV_JWT_SECRET,
     dataDir: resolve(env.DATA_DIR || '.data'),
     logLevel,

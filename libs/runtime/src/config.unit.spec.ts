@@ -27,6 +27,12 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBe('postgres://root@127.0.0.1:5432/test');
     expect(config.port).toBe(8080);
     expect(config.topicPrefix).toBe('ci-42.');
+    expect(config.kafkaReplicationFactor).toBeNull();
+    expect(config.kafkaMinInsyncReplicas).toBeNull();
+  });
+
+  it('reads topic replication when set, leaving it to the cluster size otherwise', () => {
+    expect(loadConfig({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' })).toMatchObject({ kafkaReplicationFactor: 3, kafkaMinInsyncReplicas: 2 });
   });
 
   it.each([
@@ -40,6 +46,8 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ PROCESS_ROLES: 'api,cook' }, /PROCESS_ROLES must be a comma-separated list of api, relay, projections/],
     [{ ROLES: 'api' }, /ROLES was renamed PROCESS_ROLES/],
+    [{ KAFKA_REPLICATION_FACTOR: 'three' }, /KAFKA_REPLICATION_FACTOR must be an integer/],
+    [{ KAFKA_REPLICATION_FACTOR: '1', KAFKA_MIN_INSYNC_REPLICAS: '2' }, /KAFKA_MIN_INSYNC_REPLICAS \(2\) cannot exceed/],
     [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/d' }, /JWT_SECRET must be set in production/],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

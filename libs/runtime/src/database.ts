@@ -28,6 +28,11 @@ export class Database {
     });
     // An idle client losing its connection (database restart) must not crash the process.
     this.pool.on('error', () => undefined);
+    // Nor a checked-out one: when its session is terminated mid-query, pg fails the query and then
+    // may emit a second 'error' ("Connection terminated unexpectedly") after pool.query's one-shot
+    // listener is gone; unheard, it crashed an API process in the chaos run's database fault.
+    // Queries still get their errors; this only keeps the stray event from being fatal.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** Connects once to fail fast with a one-line reason instead of a stack trace. */

@@ -95,6 +95,8 @@ async function openLog(config: StreamfoldConfig): Promise<MessageLog> {
     brokers: config.kafkaBrokers,
     clientId: config.kafkaClientId,
     prefix: config.topicPrefix,
+    replicationFactor: config.kafkaReplicationFactor ?? undefined,
+    minInsyncReplicas: config.kafkaMinInsyncReplicas ?? undefined,
   });
   try {
     await withTimeout(kafka.ping(), 15000, 'no answer in 15s');
