@@ -17,6 +17,7 @@ export interface LakeNamedQuery {
   description?: string;
 }
 
+/** No query of that name is registered (a 404 for HTTP). */
 export class UnknownLakeQuery extends Error {
   override name = 'UnknownLakeQuery';
 }
