@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { signToken } from '@streamfold/auth';
 import { bearer, createStreamfoldClient, StreamfoldClient } from '@streamfold/client';
 import { EVENT_STORE, EventStore, PostgresEventStore } from '@streamfold/eventstore';
@@ -12,6 +15,8 @@ export interface TestApp {
   url: string;
   db: TestDatabase;
   prefix: string;
+  /** This app's lake folder (the sink role runs in it), deleted by close(). */
+  lakeDir: string;
   store: EventStore;
   token(userId: string, options?: { admin?: boolean }): string;
   /** The generated client (@streamfold/client) of this host: typed paths, bodies and errors. */
@@ -40,7 +45,9 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
     LOG_LEVEL: 'warn',
     DB_POOL_SIZE: '20',
   });
-  const server = await startServer(AppModule, { config, logger: false, schema: 'apply' });
+  // A lake of its own, so tests never write into the repository's .data/lake nor read each other's.
+  const lakeDir = mkdtempSync(join(tmpdir(), `lake-${label}-`));
+  const server = await startServer(AppModule, { config, logger: false, schema: 'apply', lake: { dir: lakeDir, flushMs: 200, compactEveryMs: 0 } });
   const store = server.app.get<EventStore>(EVENT_STORE);
   const token = (userId: string, o: { admin?: boolean } = {}) => signToken(JWT_SECRET, userId, { roles: o.admin ? ['admin'] : [] });
   return {
@@ -48,6 +55,7 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
     url: server.url,
     db,
     prefix,
+    lakeDir,
     store,
     token,
     api: createStreamfoldClient(server.url),
@@ -84,6 +92,7 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
       await server.close();
       await db.drop();
       await deleteTopics(prefix);
+      rmSync(lakeDir, { recursive: true, force: true });
     },
   };
 }

@@ -27,7 +27,8 @@ export class InvalidLakeQueryParams extends Error {
   override name = 'InvalidLakeQueryParams';
 }
 
-const NAME = /^[a-z0-9][a-z0-9-]*$/;
+// Lower-case words joined by '-' or '_' (`likes_per_post`): safe in a URL segment as is.
+const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** The registry behind `POST /lake/queries/:name` (admin only): validated at construction. */
 export class LakeQueryRegistry {

@@ -5,6 +5,7 @@ import { exitOnStartupError, HostOptions } from '../bootstrap/boot';
 import { collectContexts, STREAMFOLD_CONTEXTS } from '../context/streamfold.module';
 import { CLI_HOST_OPTIONS, CliInfrastructure } from './cli-infrastructure';
 import { DeadLettersCommand } from './dead-letters.command';
+import { LakeCommand } from './lake.command';
 import { MigrateCommand } from './migrate.command';
 import { ProjectionsCommand } from './projections.command';
 import { SimulateCommand } from './simulate.command';
@@ -25,6 +26,7 @@ export function cliModule(appModule: Type<unknown> | DynamicModule, host: HostOp
       SimulateCommand,
       ProjectionsCommand,
       DeadLettersCommand,
+      LakeCommand,
       ...contexts.flatMap((c) => c.commands ?? []),
     ],
   })
@@ -34,8 +36,8 @@ export function cliModule(appModule: Type<unknown> | DynamicModule, host: HostOp
 
 /**
  * The `cli.ts` of a Streamfold service: migrations, topics, tokens, projections (status,
- * rebuild), dead letters, every context's simulator and its own commands, discovered from the
- * application module.
+ * rebuild), dead letters, the lake (query, status, backfill), every context's simulator and its
+ * own commands, discovered from the application module.
  * Commands open the infrastructure they need themselves, so `--help` and `token` work with
  * nothing running.
  */
