@@ -30,7 +30,7 @@ export class InvalidLakeQueryParams extends Error {
 // Lower-case words joined by '-' or '_' (`likes_per_post`): safe in a URL segment as is.
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
-/** The registry behind `POST /lake/queries/:name` (admin only): validated at construction. */
+/** The registry behind `POST /admin/lake/queries/:name` (admin only): validated at construction. */
 export class LakeQueryRegistry {
   private readonly queries = new Map<string, LakeNamedQuery>();
 
