@@ -14,7 +14,7 @@ export const LAKE_QUERY_TIMEOUT_MS = 10_000;
  */
 export class LakeSetup {
   constructor(
-    /** LAKE_* settings; `dir` defaults to `<DATA_DIR>/lake` (`.data/lake`). */
+    /** LAKE_* settings; `dir` defaults to `<DATA_DIR>/lake` (`.data/lake`, see defaultLakeDir). */
     readonly config: LakeConfig,
     /** Every hosted topic, dead letters included: the sink offloads all of them. */
     readonly topics: string[],
@@ -23,6 +23,15 @@ export class LakeSetup {
     /** Every context's named queries (`defineContext({ lakeQueries })`), bound to `config.dir`. */
     readonly queries: LakeQueryRegistry,
   ) {}
+}
+
+/**
+ * `<DATA_DIR>/lake`, beside the embedded data (DATA_DIR=<tmp> keeps everything in one place), or
+ * `<DATA_DIR>/lake-<prefix>` under KAFKA_TOPIC_PREFIX: the sink trusts the offsets in file names,
+ * so environments that share a broker under different prefixes must never share a folder.
+ */
+export function defaultLakeDir(config: StreamfoldConfig): string {
+  return join(config.dataDir, config.topicPrefix ? `lake-${config.topicPrefix}` : 'lake');
 }
 
 /**
@@ -37,8 +46,7 @@ export function lakeSetup(
 ): LakeSetup {
   let lake: LakeConfig;
   try {
-    // The lake sits beside the embedded data by default, so DATA_DIR=<tmp> keeps everything in one place.
-    lake = { ...lakeConfigFromEnv({ ...env, LAKE_DIR: env.LAKE_DIR || join(config.dataDir, 'lake') }), ...override };
+    lake = { ...lakeConfigFromEnv({ ...env, LAKE_DIR: env.LAKE_DIR || defaultLakeDir(config) }), ...override };
   } catch (error) {
     if (error instanceof InvalidLakeConfig) throw new ConfigError(error.message);
     throw error;

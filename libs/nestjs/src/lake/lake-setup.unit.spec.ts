@@ -22,6 +22,8 @@ describe('the lake as the host sets it up', () => {
     expect(setup.config).toEqual({ dir: join('/tmp/sf-data', 'lake'), flushRows: 10_000, flushMs: 1000, compactEveryMs: 60_000 });
     expect(setup.topics).toEqual(['dead_letters', 'a_events']);
     expect(lakeSetup(config, [], {}, { LAKE_DIR: '/srv/lake' }).config.dir).toBe('/srv/lake');
+    const prefixed = loadConfig({ DATA_DIR: '/tmp/sf-data', KAFKA_TOPIC_PREFIX: 'staging.' });
+    expect(lakeSetup(prefixed, [], {}, {}).config.dir).toBe(join('/tmp/sf-data', 'lake-staging.'));
   });
 
   it('refuses an invalid LAKE_* variable with a one-line ConfigError naming it', () => {
