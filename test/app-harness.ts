@@ -15,7 +15,7 @@ export interface TestApp {
   url: string;
   db: TestDatabase;
   prefix: string;
-  /** This app's lake folder (the sink role runs in it), deleted by close(). */
+  /** This app's lake folder (written when started with `{ sink: true }`), deleted by close(). */
   lakeDir: string;
   store: EventStore;
   token(userId: string, options?: { admin?: boolean }): string;
@@ -32,8 +32,12 @@ export interface TestApp {
 
 const JWT_SECRET = 'e2e-secret-0123456789abcdef';
 
-/** The whole host in this process, on real Kafka and a fresh PostgreSQL database. */
-export async function startTestApp(label = 'app'): Promise<TestApp> {
+/**
+ * The whole host in this process, on real Kafka and a fresh PostgreSQL database. The lake sink
+ * runs only when asked (`{ sink: true }`): the other tests do not read the lake, and its CPU on a
+ * shared machine would slow their timing-sensitive checks (the rate-limit window).
+ */
+export async function startTestApp(label = 'app', options: { sink?: boolean } = {}): Promise<TestApp> {
   const db = await createTestDatabase(`sf_${label}`);
   const prefix = topicPrefix(label);
   const config = loadConfig({
@@ -44,6 +48,7 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
     JWT_SECRET,
     LOG_LEVEL: 'warn',
     DB_POOL_SIZE: '20',
+    PROCESS_ROLES: options.sink ? 'api,relay,projections,sink' : 'api,relay,projections',
   });
   // A lake of its own, so tests never write into the repository's .data/lake nor read each other's.
   const lakeDir = mkdtempSync(join(tmpdir(), `lake-${label}-`));

@@ -10,7 +10,7 @@ import { eventually } from '../e2e-env';
  */
 describe('MySocialMedia: the lake agrees with the read model', () => {
   let app: TestApp;
-  beforeAll(async () => (app = await startTestApp('speedbatch')));
+  beforeAll(async () => (app = await startTestApp('speedbatch', { sink: true })));
   afterAll(async () => app?.close());
 
   const post = (postId: string) => ({ params: { path: { postId } } });
