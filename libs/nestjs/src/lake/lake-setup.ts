@@ -14,7 +14,7 @@ export const LAKE_QUERY_TIMEOUT_MS = 10_000;
  */
 export class LakeSetup {
   constructor(
-    /** LAKE_* settings; `dir` defaults to `<DATA_DIR>/lake` (`.data/lake`, see defaultLakeDir). */
+    /** LAKE_* settings; `dir` defaults to `<DATA_DIR>/lake` (`.data/lake`, see hostLakeDir). */
     readonly config: LakeConfig,
     /** Every hosted topic, dead letters included: the sink offloads all of them. */
     readonly topics: string[],
@@ -30,7 +30,7 @@ export class LakeSetup {
  * `<DATA_DIR>/lake-<prefix>` under KAFKA_TOPIC_PREFIX: the sink trusts the offsets in file names,
  * so environments that share a broker under different prefixes must never share a folder.
  */
-export function defaultLakeDir(config: StreamfoldConfig): string {
+export function hostLakeDir(config: StreamfoldConfig): string {
   return join(config.dataDir, config.topicPrefix ? `lake-${config.topicPrefix}` : 'lake');
 }
 
@@ -46,7 +46,7 @@ export function lakeSetup(
 ): LakeSetup {
   let lake: LakeConfig;
   try {
-    lake = { ...lakeConfigFromEnv({ ...env, LAKE_DIR: env.LAKE_DIR || defaultLakeDir(config) }), ...override };
+    lake = { ...lakeConfigFromEnv({ ...env, LAKE_DIR: env.LAKE_DIR || hostLakeDir(config) }), ...override };
   } catch (error) {
     if (error instanceof InvalidLakeConfig) throw new ConfigError(error.message);
     throw error;
