@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { signToken } from '@streamfold/auth';
 import { bearer, createStreamfoldClient, StreamfoldClient } from '@streamfold/client';
 import { EVENT_STORE, EventStore, PostgresEventStore } from '@streamfold/eventstore';
@@ -12,6 +15,8 @@ export interface TestApp {
   url: string;
   db: TestDatabase;
   prefix: string;
+  /** This app's lake folder (written when started with `{ sink: true }`), deleted by close(). */
+  lakeDir: string;
   store: EventStore;
   token(userId: string, options?: { admin?: boolean }): string;
   /** The generated client (@streamfold/client) of this host: typed paths, bodies and errors. */
@@ -27,8 +32,12 @@ export interface TestApp {
 
 const JWT_SECRET = 'e2e-secret-0123456789abcdef';
 
-/** The whole host in this process, on real Kafka and a fresh PostgreSQL database. */
-export async function startTestApp(label = 'app'): Promise<TestApp> {
+/**
+ * The whole host in this process, on real Kafka and a fresh PostgreSQL database. The lake sink
+ * runs only when asked (`{ sink: true }`): the other tests do not read the lake, and its CPU on a
+ * shared machine would slow their timing-sensitive checks (the rate-limit window).
+ */
+export async function startTestApp(label = 'app', options: { sink?: boolean } = {}): Promise<TestApp> {
   const db = await createTestDatabase(`sf_${label}`);
   const prefix = topicPrefix(label);
   const config = loadConfig({
@@ -39,8 +48,11 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
     JWT_SECRET,
     LOG_LEVEL: 'warn',
     DB_POOL_SIZE: '20',
+    PROCESS_ROLES: options.sink ? 'api,relay,projections,sink' : 'api,relay,projections',
   });
-  const server = await startServer(AppModule, { config, logger: false, schema: 'apply' });
+  // A lake of its own, so tests never write into the repository's .data/lake nor read each other's.
+  const lakeDir = mkdtempSync(join(tmpdir(), `lake-${label}-`));
+  const server = await startServer(AppModule, { config, logger: false, schema: 'apply', lake: { dir: lakeDir, flushMs: 200, compactEveryMs: 0 } });
   const store = server.app.get<EventStore>(EVENT_STORE);
   const token = (userId: string, o: { admin?: boolean } = {}) => signToken(JWT_SECRET, userId, { roles: o.admin ? ['admin'] : [] });
   return {
@@ -48,6 +60,7 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
     url: server.url,
     db,
     prefix,
+    lakeDir,
     store,
     token,
     api: createStreamfoldClient(server.url),
@@ -84,6 +97,7 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
       await server.close();
       await db.drop();
       await deleteTopics(prefix);
+      rmSync(lakeDir, { recursive: true, force: true });
     },
   };
 }

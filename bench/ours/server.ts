@@ -7,7 +7,8 @@ import { AppModule } from '../../apps/streamfold/src/app.module';
  * benchmark's database and topic prefix. Prints READY <url>; SIGTERM closes it.
  */
 async function main() {
-  const config = loadConfig({ ...process.env, PORT: '0', LOG_LEVEL: 'silent' });
+  // Without the lake sink unless PROCESS_ROLES asks for it: the figures stay comparable with earlier runs (the sink has its own scenario).
+  const config = loadConfig({ PROCESS_ROLES: 'api,relay,projections', ...process.env, PORT: '0', LOG_LEVEL: 'silent' });
   const server = await startServer(AppModule, { config, logger: false, schema: 'apply' });
   process.stdout.write(`READY ${server.url}\n`);
   process.on('SIGTERM', () => {

@@ -96,8 +96,9 @@ describe('back-pressure when PostgreSQL is unreachable', () => {
     const url = new URL(db.url);
     url.port = String(proxy.port);
     const secret = 'e2e-secret-0123456789abcdef';
+    // No lake sink: it is not what this test is about, and it would write into the repository's .data.
     const server = await startServer(AppModule, {
-      config: loadConfig({ DATABASE_URL: url.toString(), KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPIC_PREFIX: prefix, PORT: '0', JWT_SECRET: secret, LOG_LEVEL: 'silent' }),
+      config: loadConfig({ DATABASE_URL: url.toString(), KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPIC_PREFIX: prefix, PORT: '0', JWT_SECRET: secret, LOG_LEVEL: 'silent', PROCESS_ROLES: 'api,relay,projections' }),
       logger: false,
       schema: 'apply',
     });

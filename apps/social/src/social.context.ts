@@ -8,6 +8,7 @@ import { trendingPostsProcessor } from './processors/trending-posts.processor';
 import { postCountsProjection } from './read-models/post-counts.projection';
 import { trendingProjection } from './read-models/trending.projection';
 import { launchDaySimulator } from './simulator/launch-day';
+import { SOCIAL_INGEST, SOCIAL_LAKE_QUERIES, SOCIAL_LAKE_SCHEMAS } from './social.lake';
 import { routeSocialEvent, SOCIAL_TOPICS } from './social.topics';
 
 // Processors append their output inside the batch's transaction, validated like any append.
@@ -28,4 +29,7 @@ export const socialContext = defineContext({
     defineBatchProcessor(trendingPostsProcessor, { eventStore: emitter }),
   ],
   simulator: launchDaySimulator,
+  lakeSchemas: SOCIAL_LAKE_SCHEMAS,
+  lakeQueries: SOCIAL_LAKE_QUERIES,
+  ingest: SOCIAL_INGEST,
 });

@@ -8,6 +8,7 @@ export const SocialTopic = {
   comments: 'comments',
   postsWithCounts: 'posts_with_counts',
   trendingPosts: 'trending_posts',
+  postViews: 'post_views',
 } as const;
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
@@ -19,6 +20,8 @@ export const SOCIAL_TOPICS: TopicSpec[] = [
   { name: SocialTopic.comments, partitions: 32, retentionMs: WEEK_MS },
   { name: SocialTopic.postsWithCounts, partitions: 12, cleanupPolicy: 'compact' },
   { name: SocialTopic.trendingPosts, partitions: 6, retentionMs: WEEK_MS },
+  // Ingested telemetry (POST /ingest/post_views): read by the lake sink only.
+  { name: SocialTopic.postViews, partitions: 8, retentionMs: WEEK_MS },
 ];
 
 /** Where the relay publishes each social event, and with which key. */

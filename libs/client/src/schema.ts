@@ -53,6 +53,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/lake/queries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the named lake queries and their parameters */
+        get: operations["listLakeQueries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/lake/queries/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a named lake query with JSON parameters
+         * @description Read-only and time-limited; the lake lags the topics by the sink's flush interval.
+         */
+        post: operations["runLakeQuery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/projections": {
         parameters: {
             query?: never;
@@ -168,6 +205,26 @@ export interface paths {
         get: operations["checkHealth"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ingest/{stream}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest a batch of records into a stream
+         * @description Answered only after the log acknowledged every record (acks=all). After a 503 the records may still land: a retry can duplicate them unless they carry their own ids.
+         */
+        post: operations["ingestRecords"];
         delete?: never;
         options?: never;
         head?: never;
@@ -781,6 +838,34 @@ export interface components {
         HeartbeatsBody: {
             heartbeats: components["schemas"]["HeartbeatDto"][];
         };
+        IngestAcceptedResponse: {
+            /** @example 100 */
+            accepted: number;
+        };
+        IngestBody: {
+            /** @description JSON records of the stream; `occurredAt` (ISO 8601) is the event time when present */
+            records: {
+                [key: string]: unknown;
+            }[];
+        };
+        LakeQueryInfoResponse: {
+            description?: string;
+            /** @example likes_per_post */
+            name: string;
+            /** @description parameter name → type; send each in the JSON body */
+            params: {
+                [key: string]: "string" | "integer" | "number" | "boolean" | "timestamp";
+            };
+        };
+        LakeQueryResultResponse: {
+            columns: string[];
+            elapsedMs: number;
+            /** @description one object per row; BIGINTs and timestamps as strings */
+            rows: {
+                [key: string]: unknown;
+            }[];
+            truncated: boolean;
+        };
         PartitionLagResponse: {
             high: number;
             /** @description messages still to process */
@@ -1092,6 +1177,143 @@ export interface operations {
                 };
             };
             /** @description Storage is unavailable; nothing was stored. Retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    listLakeQueries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LakeQueryInfoResponse"][];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by this service. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The token lacks the `admin` role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Storage is unavailable; nothing was stored. Retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    runLakeQuery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    [key: string]: string | number | boolean;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LakeQueryResultResponse"];
+                };
+            };
+            /** @description Invalid input (body, path or query); `field` names the one at fault. Nothing was changed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by this service. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The token lacks the `admin` role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No lake query of that name. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many write requests for this user; retry after the Retry-After delay. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /**
+             * @description The query ran past its time limit and was interrupted; retry after the Retry-After delay or narrow it.
+             *
+             *     Storage is unavailable; nothing was stored. Retry after the Retry-After delay.
+             */
             503: {
                 headers: {
                     /** @description seconds to wait before retrying */
@@ -1641,6 +1863,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthResponse"];
+                };
+            };
+        };
+    };
+    ingestRecords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stream: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IngestBody"] | {
+                    [key: string]: unknown;
+                }[];
+            };
+        };
+        responses: {
+            /** @description every record acknowledged by the log */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestAcceptedResponse"];
+                };
+            };
+            /** @description A record does not match the stream's schema; `field` names the first (`records[i]`). Nothing was produced. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by this service. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No ingestion stream of that name. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description More than 1000 records or 1 MiB in one request. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The producer is saturated; nothing was produced. Retry after the Retry-After delay. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The log did not acknowledge in time; the records may still land. Retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
         };

@@ -25,3 +25,8 @@ export * from './runtime/health.controller';
 export * from './runtime/metrics';
 export * from './runtime/runtime.module';
 export * from './host/telemetry.publisher';
+export * from './lake/lake-setup';
+export * from './lake/lake-sink.worker';
+export * from './lake/lake-admin.controller';
+export * from './lake/ingest.controller';
+export * from './lake/lake.dto';

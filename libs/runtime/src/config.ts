@@ -33,9 +33,10 @@ export interface StreamfoldConfig {
   /** Size of the PostgreSQL connection pool. @default 10 */
   dbPoolSize: number;
   /**
-   * What this process does, from PROCESS_ROLES (comma-separated `api`, `relay`, `projections`).
-   * Every process serves /health and /metrics; `api` serves the contexts' HTTP API, `relay`
-   * publishes the event store to the log, `projections` runs projections and processors.
+   * What this process does, from PROCESS_ROLES (comma-separated `api`, `relay`, `projections`,
+   * `sink`). Every process serves /health and /metrics; `api` serves the contexts' HTTP API,
+   * `relay` publishes the event store to the log, `projections` runs projections and processors,
+   * `sink` offloads every hosted topic into the analytics lake (LAKE_DIR).
    * (Not to be confused with users' roles in bearer tokens.) @default all of them
    */
   processRoles: ProcessRole[];
@@ -45,6 +46,8 @@ export interface StreamfoldConfig {
   workers: boolean;
   /** Whether this process runs the relay (`relay` in PROCESS_ROLES). */
   relay: boolean;
+  /** Whether this process writes topics into the lake (`sink` in PROCESS_ROLES). */
+  sink: boolean;
   /** Writes a user may send per window; 0 disables the limit. @default 300 */
   rateLimitWrites: number;
   /** Length of the rate-limit window in seconds. @default 10 */
@@ -55,7 +58,7 @@ export interface StreamfoldConfig {
 export const DEV_JWT_SECRET = 'streamfold-development-secret-change-me';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** The kinds of work a process can take on (PROCESS_ROLES). */
-export const PROCESS_ROLES = ['api', 'relay', 'projections'] as const;
+export const PROCESS_ROLES = ['api', 'relay', 'projections', 'sink'] as const;
 /** One of PROCESS_ROLES. */
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
@@ -116,7 +119,7 @@ function parseDatabaseUrl(raw: string | undefined): string | null {
 }
 
 function rolesOf(processRoles: ProcessRole[]) {
-  return { processRoles, api: processRoles.includes('api'), workers: processRoles.includes('projections'), relay: processRoles.includes('relay') };
+  return { processRoles, api: processRoles.includes('api'), workers: processRoles.includes('projections'), relay: processRoles.includes('relay'), sink: processRoles.includes('sink') };
 }
 
 /** Reads and validates the environment. Throws ConfigError with a message naming the variable. */

@@ -8,11 +8,12 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.topicPrefix).toBe('');
     expect(config.jwtSecret).toBe(DEV_JWT_SECRET);
-    expect(config.processRoles).toEqual(['api', 'relay', 'projections']);
+    expect(config.processRoles).toEqual(['api', 'relay', 'projections', 'sink']);
   });
 
   it('splits background work by PROCESS_ROLES', () => {
-    expect(loadConfig({ PROCESS_ROLES: 'api' })).toMatchObject({ processRoles: ['api'], api: true, workers: false, relay: false });
+    expect(loadConfig({ PROCESS_ROLES: 'api' })).toMatchObject({ processRoles: ['api'], api: true, workers: false, relay: false, sink: false });
+    expect(loadConfig({ PROCESS_ROLES: 'sink' })).toMatchObject({ api: false, workers: false, relay: false, sink: true });
     expect(loadConfig({ PROCESS_ROLES: 'relay, projections' })).toMatchObject({ api: false, workers: true, relay: true });
   });
 
@@ -44,7 +45,7 @@ describe('loadConfig', () => {
     [{ KAFKA_TOPIC_PREFIX: 'a b' }, /KAFKA_TOPIC_PREFIX may hold only/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 16/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
-    [{ PROCESS_ROLES: 'api,cook' }, /PROCESS_ROLES must be a comma-separated list of api, relay, projections/],
+    [{ PROCESS_ROLES: 'api,cook' }, /PROCESS_ROLES must be a comma-separated list of api, relay, projections, sink/],
     [{ ROLES: 'api' }, /ROLES was renamed PROCESS_ROLES/],
     [{ KAFKA_REPLICATION_FACTOR: 'three' }, /KAFKA_REPLICATION_FACTOR must be an integer/],
     [{ KAFKA_REPLICATION_FACTOR: '1', KAFKA_MIN_INSYNC_REPLICAS: '2' }, /KAFKA_MIN_INSYNC_REPLICAS \(2\) cannot exceed/],

@@ -13,6 +13,7 @@ import { lakeSelectList, LakeSchemas, STAGED_COLUMNS } from './lake-schema';
 import { partitionPosition } from './recovery';
 import { stagedLine } from './staging';
 
+/** Options of `backfill`: one topic, its log, and the event store that still holds what retention dropped. */
 export interface BackfillOptions {
   /** Logical topic to fill. */
   topic: string;
@@ -27,6 +28,7 @@ export interface BackfillOptions {
   pageSize?: number;
 }
 
+/** What one `backfill` run found and wrote; a second run over the same data writes 0. */
 export interface BackfillResult {
   /** Events of the store routed to the topic and no longer on it. */
   candidates: number;

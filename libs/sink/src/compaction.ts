@@ -5,6 +5,7 @@ import { Duck, pathList } from './duck';
 import { defaultLakeDir, lakeTopics, listTopicFiles, offsetFileName, OffsetFile, TEMP_PREFIX } from './lake-layout';
 import { removeCovered } from './recovery';
 
+/** Options of `compactLake`; safe to run beside the sink and after a crash at any step. */
 export interface CompactOptions {
   /** Lake root. @default process.env.LAKE_DIR || '.data/lake' */
   dir?: string;
@@ -16,6 +17,7 @@ export interface CompactOptions {
   duck?: Duck;
 }
 
+/** What one `compactLake` run did; rows are those of the merged files (each counted once). */
 export interface CompactResult {
   /** Files written by merging. */
   merged: number;

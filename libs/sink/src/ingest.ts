@@ -14,6 +14,7 @@ export interface IngestStream {
   occurredAt?(record: Record<string, unknown>): Date | string;
 }
 
+/** Options of the `Ingestor`: its streams, the producer it publishes through, and its limits. */
 export interface IngestorOptions {
   producer: TelemetryProducer;
   /** Streams by the URL's `:stream`. */

@@ -16,6 +16,7 @@ export function defaultLakeDir(): string {
 /** `YYYY-MM-DD/HH` of an event time, in UTC. */
 export type HourKey = string;
 
+/** The UTC hour partition (`YYYY-MM-DD/HH`) of an event time in epoch milliseconds. */
 export function hourKeyOf(epochMs: number): HourKey {
   // Called per message on the sink's hot path: format each hour once.
   const hour = Math.floor(epochMs / 3_600_000);
@@ -38,6 +39,7 @@ export function hourDir(dir: string, topic: string, hour: HourKey): string {
   return join(topicDir(dir, topic), `date=${date}`, `hour=${hh}`);
 }
 
+/** The name of a file holding exactly the offsets `first..last` of one partition: the sink's checkpoint. */
 export function offsetFileName(topic: string, partition: number, first: number, last: number): string {
   return `${topic}+${partition}+${first}-${last}.parquet`;
 }
@@ -45,6 +47,7 @@ export function offsetFileName(topic: string, partition: number, first: number, 
 /** Prefix of files being written; a crash leaves them behind and recovery deletes them. */
 export const TEMP_PREFIX = '.tmp-';
 
+/** A file named by an offset range, parsed from its name (and its size). */
 export interface OffsetFile {
   path: string;
   /** Folder of its hour partition. */
@@ -55,6 +58,7 @@ export interface OffsetFile {
   bytes: number;
 }
 
+/** What one topic's folders hold, sorted into the kinds recovery, compaction and readers treat differently. */
 export interface TopicFiles {
   /** Files named by an offset range (written by the sink or by compaction). */
   offsetFiles: OffsetFile[];

@@ -6,6 +6,7 @@ import { defaultLakeDir, lakeTopics, listTopicFiles } from './lake-layout';
 import { coveredFiles } from './recovery';
 import { sqlString } from './lake-schema';
 
+/** Options of `queryLake`: where the lake is, the time limit, parameters and the row cap. */
 export interface LakeQueryOptions {
   /** Lake root. @default process.env.LAKE_DIR || '.data/lake' */
   dir?: string;
@@ -17,6 +18,7 @@ export interface LakeQueryOptions {
   maxRows?: number;
 }
 
+/** The rows of one lake query, cut at `maxRows` (then `truncated` is true). */
 export interface LakeQueryResult {
   columns: string[];
   /** JSON-friendly values: BIGINTs and timestamps come back as strings. */
@@ -25,6 +27,7 @@ export interface LakeQueryResult {
   elapsedMs: number;
 }
 
+/** The query ran longer than `timeoutMs` and was interrupted; nothing was changed, retrying later may succeed (a 503 over HTTP). */
 export class LakeQueryTimeout extends Error {
   override name = 'LakeQueryTimeout';
 }

@@ -24,6 +24,7 @@ const TYPE = /^(VARCHAR|BOOLEAN|INTEGER|BIGINT|DOUBLE|DATE|TIMESTAMP|DECIMAL\(\d
 /** Names the Hive layout adds as columns when reading; a file column of that name would clash. */
 const RESERVED = new Set<string>([...ENVELOPE_COLUMNS, 'topic', 'date', 'hour']);
 
+/** A declared lake column with an invalid or reserved name, a type outside LakeColumnType, or two types for one column: refused at boot. */
 export class InvalidLakeSchema extends Error {
   override name = 'InvalidLakeSchema';
 }

@@ -8,6 +8,7 @@ import { cleanUpTopic, partitionPosition } from './recovery';
 import { PendingMessage, writePending } from './pending-writer';
 import { sequenceOf } from './staging';
 
+/** Options of `LakeSink.start`; the file names, not the group's offsets, decide where it resumes. */
 export interface LakeSinkOptions {
   log: MessageLog;
   /** Logical topic names to offload. */
@@ -32,6 +33,7 @@ export interface LakeSinkOptions {
   logger?: { log(message: string): void; warn(message: string): void };
 }
 
+/** Counters since this sink started (not since the lake began): rows and files it wrote, messages it passed over. */
 export interface LakeSinkStats {
   rows: number;
   files: number;

@@ -4,6 +4,7 @@ import { defaultLakeDir, lakeTopics, listTopicFiles } from './lake-layout';
 import { readableFiles } from './lake-query';
 import { coveredFiles } from './recovery';
 
+/** One Kafka partition of a topic: where the sink resumes and how far it is behind the log. */
 export interface LakePartitionStatus {
   partition: number;
   /** Next offset the sink will write (from file names). */
@@ -14,6 +15,7 @@ export interface LakePartitionStatus {
   lag: number | null;
 }
 
+/** One topic of the lake (`cli lake status`): readable files, their rows and bytes, and lag behind the topic. */
 export interface LakeTopicStatus {
   topic: string;
   files: number;

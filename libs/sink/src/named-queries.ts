@@ -17,6 +17,7 @@ export interface LakeNamedQuery {
   description?: string;
 }
 
+/** No query of that name is registered (a 404 for HTTP). */
 export class UnknownLakeQuery extends Error {
   override name = 'UnknownLakeQuery';
 }
@@ -26,9 +27,10 @@ export class InvalidLakeQueryParams extends Error {
   override name = 'InvalidLakeQueryParams';
 }
 
-const NAME = /^[a-z0-9][a-z0-9-]*$/;
+// Lower-case words joined by '-' or '_' (`likes_per_post`): safe in a URL segment as is.
+const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
-/** The registry behind `POST /lake/queries/:name` (admin only): validated at construction. */
+/** The registry behind `POST /admin/lake/queries/:name` (admin only): validated at construction. */
 export class LakeQueryRegistry {
   private readonly queries = new Map<string, LakeNamedQuery>();
 

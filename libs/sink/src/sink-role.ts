@@ -16,10 +16,15 @@ export interface LakeConfig {
   compactEveryMs: number;
 }
 
+/** A LAKE_* variable that is not a valid setting; the host prints its message as one line and exits 1. */
 export class InvalidLakeConfig extends Error {
   override name = 'InvalidLakeConfig';
 }
 
+/**
+ * Reads and validates LAKE_DIR, LAKE_FLUSH_ROWS, LAKE_FLUSH_MS and LAKE_COMPACT_EVERY_MS (unset or
+ * empty means the default). Throws InvalidLakeConfig naming the variable; call it at boot.
+ */
 export function lakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LakeConfig {
   const int = (name: string, fallback: number, min: number) => {
     const raw = env[name];
@@ -31,6 +36,7 @@ export function lakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LakeCon
   return { dir: env.LAKE_DIR || defaultLakeDir(), flushRows: int('LAKE_FLUSH_ROWS', 10_000, 1), flushMs: int('LAKE_FLUSH_MS', 1000, 1), compactEveryMs: int('LAKE_COMPACT_EVERY_MS', 60_000, 0) };
 }
 
+/** Handle of a sink started by `runLakeSink`: stop it before the log closes, or a flush is cut short (the next start re-writes it). */
 export interface RunningLakeSink {
   stats(): LakeSinkStats;
   /** The last compaction's result, null before the first. */

@@ -10,6 +10,12 @@ export const SocialEventType = {
   CommentDeleted: 'social.CommentDeleted',
 } as const;
 
+/**
+ * Telemetry ingested over HTTP (`POST /ingest/post_views`), never in the event store and folded by
+ * no read model: a user saw a post. Kept out of SocialEventType, which the read models handle.
+ */
+export const POST_VIEWED = 'social.PostViewed';
+
 export type PostCreated = DomainEvent<typeof SocialEventType.PostCreated, { postId: string; authorId: string; text: string }>;
 export type PostDeleted = DomainEvent<typeof SocialEventType.PostDeleted, { postId: string; authorId: string }>;
 export type PostLiked = DomainEvent<typeof SocialEventType.PostLiked, { postId: string; userId: string }>;
@@ -39,4 +45,5 @@ export const SOCIAL_EVENT_TYPES: EventTypeDefinition[] = [
   // Emitted by processors (apps/social/src/processors) for downstream consumers.
   { type: 'social.PostCountsChanged', validate: str('postId') },
   { type: 'social.PostTrendingScoreChanged', validate: str('postId') },
+  { type: POST_VIEWED, validate: all(str('postId'), str('userId')) },
 ];

@@ -3,11 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Infrastructure, StreamfoldConfig } from '@streamfold/runtime';
+import type { LakeConfig } from '@streamfold/sink';
 import { Logger } from 'nestjs-pino';
 import { collectContexts } from '../context/streamfold.module';
 import { validationExceptionFactory } from '../http/api-error';
 import { buildOpenApiDocument } from '../http/openapi.document';
 import { StreamfoldHostModule } from '../host/streamfold-host.module';
+import { INGEST_MAX_BYTES } from '../lake/ingest.controller';
+import { lakeSetup } from '../lake/lake-setup';
 import { ReactionErrorFilter, ReactionsTransport } from '../reactions/reactions.transport';
 import { HostOptions, readConfig, startInfrastructure } from './boot';
 
@@ -31,20 +34,23 @@ export interface ServerOptions extends HostOptions {
   schema?: 'apply' | 'check' | 'skip';
   /** OpenAPI document title. @default 'Streamfold' */
   title?: string;
+  /** Lake settings that win over LAKE_* (tests point `dir` at a temporary folder). @default the environment */
+  lake?: Partial<LakeConfig>;
 }
 
 /**
  * Serves an application module whose imports register bounded contexts with
  * `StreamfoldModule.forFeature`: finds them, opens the infrastructure they need (migrations,
  * topics), hosts them with the framework's services, and starts HTTP, projections, relay and
- * reactions per PROCESS_ROLES.
+ * reactions and the lake sink per PROCESS_ROLES.
  */
 export async function startServer(appModule: Type<unknown> | DynamicModule, options: ServerOptions = {}): Promise<Server> {
   const config = options.config ?? readConfig();
   const contexts = collectContexts(appModule);
+  const lake = lakeSetup(config, contexts, options.lake);
   const infra = await startInfrastructure(config, contexts, { schema: options.schema, host: options });
   try {
-    @Module({ imports: [StreamfoldHostModule.forRoot(infra, contexts), appModule] })
+    @Module({ imports: [StreamfoldHostModule.forRoot(infra, contexts, lake), appModule] })
     class StreamfoldRoot {}
     const app = await NestFactory.create<NestExpressApplication>(StreamfoldRoot, {
       bufferLogs: true,
@@ -52,6 +58,8 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       logger: options.logger === false ? false : undefined,
     });
     if (options.logger !== false) app.useLogger(app.get(Logger));
+    // Ingestion batches are larger than commands: their parser runs first, the 64 kB one then skips the parsed body.
+    app.useBodyParser('json', { limit: INGEST_MAX_BYTES, type: isIngestJson });
     app.useBodyParser('json', { limit: '64kb' });
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationExceptionFactory }));
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, contexts, { title: options.title }));
@@ -77,4 +85,8 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
     await infra.close();
     throw error;
   }
+}
+
+function isIngestJson(req: { url?: string; headers: Record<string, string | string[] | undefined> }): boolean {
+  return (req.url ?? '').startsWith('/ingest/') && /^application\/(.+\+)?json/i.test(String(req.headers['content-type'] ?? ''));
 }

@@ -6,6 +6,7 @@ import { HostOptions, readConfig, startInfrastructure } from '../bootstrap/boot'
 import type { ContextDefinition } from '../context/context';
 import { STREAMFOLD_CONTEXTS } from '../context/streamfold.module';
 import { contextRegistry } from '../host/streamfold-host.module';
+import { LakeSetup, lakeSetup } from '../lake/lake-setup';
 
 /** Injection token of the host options the CLI was started with. */
 export const CLI_HOST_OPTIONS = Symbol('CLI_HOST_OPTIONS');
@@ -28,6 +29,14 @@ export class CliInfrastructure implements OnApplicationShutdown {
     this.infra ??= startInfrastructure(this.config, this.contexts, { ...options, host: this.host });
     return this.infra;
   }
+
+  /** The lake's settings and the contexts' lake declarations, validated on first use. */
+  lake(): LakeSetup {
+    this.lakeSetup ??= lakeSetup(this.config, this.contexts);
+    return this.lakeSetup;
+  }
+
+  private lakeSetup: LakeSetup | null = null;
 
   /** The event store with every context's event registry, so reads are upcast. */
   async eventStore(): Promise<PostgresEventStore> {

@@ -7,6 +7,7 @@ import type { ContextDefinition } from '../context/context';
 import { collectContexts, STREAMFOLD_CONTEXTS } from '../context/streamfold.module';
 import { CLI_HOST_OPTIONS, CliInfrastructure } from './cli-infrastructure';
 import { DeadLettersCommand } from './dead-letters.command';
+import { LakeCommand } from './lake.command';
 import { MigrateCommand } from './migrate.command';
 import { ProjectionsCommand } from './projections.command';
 import { SimulateCommand } from './simulate.command';
@@ -27,6 +28,7 @@ export function cliModule(appModule: Type<unknown> | DynamicModule, host: HostOp
       SimulateCommand,
       ProjectionsCommand,
       DeadLettersCommand,
+      LakeCommand,
       ...contextCommands(contexts),
     ],
   })
@@ -34,7 +36,7 @@ export function cliModule(appModule: Type<unknown> | DynamicModule, host: HostOp
   return StreamfoldCli;
 }
 
-const FRAMEWORK_COMMANDS = [MigrateCommand, TopicsCommand, TokenCommand, SimulateCommand, ProjectionsCommand, DeadLettersCommand];
+const FRAMEWORK_COMMANDS = [MigrateCommand, TopicsCommand, TokenCommand, SimulateCommand, ProjectionsCommand, DeadLettersCommand, LakeCommand];
 
 /**
  * Every context's own commands (`defineContext({ commands })`). A top-level command name used
@@ -73,8 +75,8 @@ function commandNames(command: Type<unknown>): string[] {
 
 /**
  * The `cli.ts` of a Streamfold service: migrations, topics, tokens, projections (status,
- * rebuild), dead letters, every context's simulator and every context's own commands,
- * discovered from the application module.
+ * rebuild), dead letters, the lake (query, status, backfill), every context's simulator and its
+ * own commands, discovered from the application module.
  * Commands open the infrastructure they need themselves, so `--help` and `token` work with
  * nothing running.
  */

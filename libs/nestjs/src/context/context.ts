@@ -4,6 +4,8 @@ import type { TopicSpec } from '@streamfold/messaging';
 import type { ProjectionDefinition } from '@streamfold/projections';
 import type { MigrationClass } from '@streamfold/runtime';
 import { StartupError } from '@streamfold/runtime';
+import type { IngestStream, LakeNamedQuery, LakeSchemas } from '@streamfold/sink';
+import { declaredColumns } from '@streamfold/sink';
 import type { SimulatorDefinition } from './simulator';
 
 /** Where the relay publishes an event: its topic and partitioning key; null when the context does not own it. */
@@ -48,6 +50,23 @@ export interface ContextDefinition {
    * another context already uses stops the CLI with one line. @default []
    */
   commands?: Array<Type<unknown>>;
+  /**
+   * Typed lake columns per event type of this context, read from the event's data beside the
+   * JSON `data` column, e.g. `{ 'social.PostLiked': { postId: 'VARCHAR' } }`. Declared here rather
+   * than on the event types so domain files stay free of storage concerns. @default {}
+   */
+  lakeSchemas?: LakeSchemas;
+  /**
+   * Named, parameterised SQL over the lake, served to admins at `POST /admin/lake/queries/:name`
+   * (no free SQL over HTTP). Names are global across contexts. @default []
+   */
+  lakeQueries?: LakeNamedQuery[];
+  /**
+   * Streams accepted by `POST /ingest/:stream` (authenticated batches of JSON records, validated,
+   * produced to `topic` through the telemetry producer). Each topic must be one of `topics`;
+   * stream names are global across contexts. @default {}
+   */
+  ingest?: Record<string, IngestStream>;
 }
 
 /** Declares a bounded context; throws naming what is inconsistent in it. */
@@ -61,6 +80,17 @@ function internalProblems(c: ContextDefinition): string[] {
   const problems: string[] = [];
   if (!/^[a-z][a-z0-9_-]*$/.test(c.name)) problems.push(`name must be lower-case letters, digits, "_" or "-", got "${c.name}"`);
   for (const p of c.projections) if (p.topics.length === 0) problems.push(`${p.name} reads no topic`);
+  const own = new Set(c.events.map((e) => e.type));
+  for (const type of Object.keys(c.lakeSchemas ?? {})) if (!own.has(type)) problems.push(`lakeSchemas names ${type}, not one of its event types`);
+  try {
+    declaredColumns(c.lakeSchemas);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  const topics = new Set(c.topics.map((t) => t.name));
+  for (const [name, stream] of Object.entries(c.ingest ?? {})) {
+    if (!topics.has(stream.topic)) problems.push(`ingest stream ${name} writes to ${stream.topic}, not one of its topics`);
+  }
   return problems;
 }
 
@@ -72,11 +102,13 @@ const OWNED: Owned[] = [
   { what: 'stream prefix', key: (c) => c.streams },
   { what: 'projection', key: (c) => c.projections.map((p) => p.name) },
   { what: 'table', key: (c) => c.projections.flatMap((p) => p.tables) },
+  { what: 'lake query', key: (c) => (c.lakeQueries ?? []).map((q) => q.name) },
+  { what: 'ingest stream', key: (c) => Object.keys(c.ingest ?? {}) },
 ];
 
 /**
  * Refuses a set of contexts in which two claim the same name, topic, event type, stream prefix,
- * projection or table: throws a StartupError with one line naming both owners.
+ * projection, table, lake query or ingest stream: throws a StartupError with one line naming both owners.
  */
 export function assertDistinctContexts(contexts: readonly ContextDefinition[]): void {
   const names = new Map<string, number>();
@@ -115,4 +147,28 @@ export function allTopics(contexts: readonly ContextDefinition[]): TopicSpec[] {
 /** Every context's own migrations, after one another. */
 export function allMigrations(contexts: readonly ContextDefinition[]): MigrationClass[] {
   return contexts.flatMap((c) => c.migrations ?? []);
+}
+
+/**
+ * Every context's lake columns in one map: the sink writes them into every file it writes, so a
+ * column two contexts declare with different types stops the boot (StartupError, one line).
+ */
+export function allLakeSchemas(contexts: readonly ContextDefinition[]): LakeSchemas {
+  const all: LakeSchemas = Object.assign({}, ...contexts.map((c) => c.lakeSchemas ?? {}));
+  try {
+    declaredColumns(all);
+  } catch (error) {
+    throw new StartupError(`lake schemas: ${(error as Error).message}`);
+  }
+  return all;
+}
+
+/** Every context's named lake queries. */
+export function allLakeQueries(contexts: readonly ContextDefinition[]): LakeNamedQuery[] {
+  return contexts.flatMap((c) => c.lakeQueries ?? []);
+}
+
+/** Every context's ingestion streams by name (names are distinct: assertDistinctContexts). */
+export function allIngestStreams(contexts: readonly ContextDefinition[]): Record<string, IngestStream> {
+  return Object.assign({}, ...contexts.map((c) => c.ingest ?? {}));
 }

@@ -11,6 +11,10 @@ import { STREAMFOLD_CONTEXTS } from '../context/streamfold.module';
 import { AdminController } from '../http/admin.controller';
 import { ApiRoleGuard } from '../http/api-role.guard';
 import { DomainExceptionFilter } from '../http/domain-exception.filter';
+import { IngestController } from '../lake/ingest.controller';
+import { LakeAdminController } from '../lake/lake-admin.controller';
+import { LakeSetup } from '../lake/lake-setup';
+import { LakeSinkWorker } from '../lake/lake-sink.worker';
 import { UnavailableFilter } from '../http/unavailable.filter';
 import { ProjectionsModule } from '../projections/projections.module';
 import { RuntimeModule } from '../runtime/runtime.module';
@@ -25,14 +29,15 @@ export function contextRegistry(contexts: readonly ContextDefinition[]): EventRe
 /**
  * Everything the hosted contexts share, on infrastructure opened before Nest started: config,
  * pool, log, metrics, health; the event registry and PostgreSQL event store (PGlite on the
- * embedded default), the relay, the projection runners, bearer auth, the rate limit, the admin
- * API and the one mapping of domain errors to HTTP. `startServer` and `runCli` build it; an
+ * embedded default), the relay, the projection runners, the lake sink, bearer auth, the rate
+ * limit, the admin API (lake queries included), ingestion and the one mapping of domain errors
+ * to HTTP. `startServer` and `runCli` build it; an
  * application never imports it itself.
  */
 @Global()
 @Module({})
 export class StreamfoldHostModule {
-  static forRoot(infra: Infrastructure, contexts: ContextDefinition[]): DynamicModule {
+  static forRoot(infra: Infrastructure, contexts: ContextDefinition[], lake: LakeSetup): DynamicModule {
     return {
       module: StreamfoldHostModule,
       global: true,
@@ -44,12 +49,14 @@ export class StreamfoldHostModule {
           useFactory: (config: StreamfoldConfig) => writeRateLimitOptions(config.rateLimitWrites, config.rateLimitWindowSeconds),
         }),
       ],
-      controllers: [AdminController],
+      controllers: [AdminController, LakeAdminController, IngestController],
       providers: [
         { provide: STREAMFOLD_CONTEXTS, useValue: contexts },
         { provide: EventRegistry, useValue: contextRegistry(contexts) },
         { provide: PostgresEventStore, inject: [Database, EventRegistry], useFactory: (db: Database, registry: EventRegistry) => new PostgresEventStore(db, registry) },
+        { provide: LakeSetup, useValue: lake },
         RelayWorker,
+        LakeSinkWorker,
         TelemetryPublisher,
         { provide: EVENT_STORE, inject: [PostgresEventStore, RelayWorker], useFactory: wakingStore },
         // Order matters: a worker-only process refuses API routes first; the rate limit keys on
@@ -61,7 +68,7 @@ export class StreamfoldHostModule {
         { provide: APP_FILTER, useClass: UnavailableFilter },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
       ],
-      exports: [STREAMFOLD_CONTEXTS, EVENT_STORE, EventRegistry, PostgresEventStore, RelayWorker, TelemetryPublisher, ProjectionsModule],
+      exports: [STREAMFOLD_CONTEXTS, EVENT_STORE, EventRegistry, PostgresEventStore, RelayWorker, TelemetryPublisher, LakeSetup, LakeSinkWorker, ProjectionsModule],
     };
   }
 }

@@ -16,7 +16,8 @@ export interface OpenApiOptions {
 
 /** Tags of the framework's own controllers; each context adds one tag named after itself. */
 const FRAMEWORK_TAGS = [
-  { name: 'admin', description: 'Operations on projections and dead letters (admin role)' },
+  { name: 'admin', description: 'Operations on projections, dead letters and the lake (admin role)' },
+  { name: 'ingest', description: 'Batches of records into the streams contexts declare, straight to the log and the lake' },
   { name: 'operations', description: 'Health of the process and its dependencies, for probes' },
 ];
 
