@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OpsModule } from '../../ops/src';
 import { SocialModule } from '../../social/src';
 
 /**
@@ -6,5 +7,5 @@ import { SocialModule } from '../../social/src';
  * Each context registers itself with StreamfoldModule.forFeature in its own module; the
  * framework discovers it from here (routing, topics, migrations, projections, CLI, admin API).
  */
-@Module({ imports: [SocialModule] })
+@Module({ imports: [SocialModule, OpsModule] })
 export class AppModule {}

@@ -61,6 +61,11 @@ export class TelemetryProducer {
     return this.queue.length + this.inFlight;
   }
 
+  /** Messages tryPublish() would take right now: lets a caller accept or refuse a whole batch at once. */
+  get room(): number {
+    return this.spaceWaiters.length > 0 || this.closed ? 0 : Math.max(0, this.maxBuffered - this.buffered);
+  }
+
   /** Enqueues one event; resolves at once while there is room, otherwise once room frees up. */
   publish(topic: string, key: string, type: string, data: unknown, occurredAt: Date | string = new Date()): Promise<void> {
     if (this.closed) return Promise.reject(new Error('TelemetryProducer is closed'));

@@ -20,3 +20,6 @@ export * from './runtime/health.controller';
 export * from './runtime/metrics';
 export * from './runtime/runtime.module';
 export * from './host/telemetry.publisher';
+export * from './runtime/http-metrics';
+export * from './runtime/metrics-shipper';
+export * from './runtime/telemetry-shipping';

@@ -7,6 +7,9 @@ import { Logger } from 'nestjs-pino';
 import { collectContexts } from '../context/streamfold.module';
 import { StreamfoldHostModule } from '../host/streamfold-host.module';
 import { ReactionErrorFilter, ReactionsTransport } from '../reactions/reactions.transport';
+import { httpMetrics } from '../runtime/http-metrics';
+import { MetricsService } from '../runtime/metrics';
+import { TelemetryShipping } from '../runtime/telemetry-shipping';
 import { HostOptions, readConfig, startInfrastructure } from './boot';
 
 /** A running Streamfold HTTP server. */
@@ -41,8 +44,10 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
   const config = options.config ?? readConfig();
   const contexts = collectContexts(appModule);
   const infra = await startInfrastructure(config, contexts, { schema: options.schema, host: options });
+  // Owned here, not by Nest: it must outlive app.close() to flush the lines logged while stopping.
+  const shipping = new TelemetryShipping(infra.log, config);
   try {
-    @Module({ imports: [StreamfoldHostModule.forRoot(infra, contexts), appModule] })
+    @Module({ imports: [StreamfoldHostModule.forRoot(infra, contexts, shipping), appModule] })
     class StreamfoldRoot {}
     const app = await NestFactory.create<NestExpressApplication>(StreamfoldRoot, {
       bufferLogs: true,
@@ -50,6 +55,8 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       logger: options.logger === false ? false : undefined,
     });
     if (options.logger !== false) app.useLogger(app.get(Logger));
+    // Before any route is registered (Nest registers them in listen), so every request is timed.
+    app.use(httpMetrics(app.get(MetricsService).registry));
     app.useBodyParser('json', { limit: '64kb' });
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     const docs = new DocumentBuilder()
@@ -73,10 +80,12 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       url: `http://127.0.0.1:${port}`,
       close: async () => {
         await app.close();
+        await shipping.close();
         await infra.close();
       },
     };
   } catch (error) {
+    await shipping.close();
     await infra.close();
     throw error;
   }

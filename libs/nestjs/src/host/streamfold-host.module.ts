@@ -14,6 +14,7 @@ import { DomainExceptionFilter } from '../http/domain-exception.filter';
 import { UnavailableFilter } from '../http/unavailable.filter';
 import { ProjectionsModule } from '../projections/projections.module';
 import { RuntimeModule } from '../runtime/runtime.module';
+import { TelemetryShipping } from '../runtime/telemetry-shipping';
 import { RelayWorker, wakingStore } from './relay.worker';
 import { TelemetryPublisher } from './telemetry.publisher';
 
@@ -32,12 +33,12 @@ export function contextRegistry(contexts: readonly ContextDefinition[]): EventRe
 @Global()
 @Module({})
 export class StreamfoldHostModule {
-  static forRoot(infra: Infrastructure, contexts: ContextDefinition[]): DynamicModule {
+  static forRoot(infra: Infrastructure, contexts: ContextDefinition[], shipping?: TelemetryShipping): DynamicModule {
     return {
       module: StreamfoldHostModule,
       global: true,
       imports: [
-        RuntimeModule.forRoot(infra),
+        RuntimeModule.forRoot(infra, { shipping }),
         ProjectionsModule.forRoot({ projections: allProjections(contexts) }),
         ThrottlerModule.forRootAsync({
           inject: [STREAMFOLD_CONFIG],
