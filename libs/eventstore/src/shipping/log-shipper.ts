@@ -3,7 +3,6 @@ import { APP_LOGS_TOPIC, AppTelemetryType, LogRecordedData, levelName, LogsDropp
 /** What the shipper needs of a producer: a publish that refuses instead of waiting (TelemetryProducer.tryPublish). */
 export interface NonBlockingPublisher {
   tryPublish(topic: string, key: string, type: string, data: unknown, occurredAt?: Date | string): boolean;
-  flush(): Promise<void>;
 }
 
 /** Who ships and what it tells about drops. */
@@ -84,12 +83,14 @@ export class LogShipper {
     say(JSON.stringify({ level: 40, time: Date.now(), msg: `LogsDropped: ${data.count} log lines dropped while the buffer was full (${data.total} since start)`, ...data }));
   }
 
-  /** Reports pending drops, stops taking lines and waits for what was handed over to be sent. */
-  async close(): Promise<void> {
+  /**
+   * Reports pending drops and stops taking lines. Sending what was handed over is the producer's
+   * owner's job (its close() is bounded by a timeout; a flush here would wait for Kafka forever).
+   */
+  close(): void {
     this.reportDropped();
     this.closed = true;
     clearInterval(this.timer);
-    await this.producer.flush();
   }
 }
 

@@ -11,7 +11,6 @@ class FakeProducer implements NonBlockingPublisher {
     this.sent.push({ topic, key, type, data, at: new Date(at ?? Date.now()) });
     return true;
   }
-  async flush(): Promise<void> {}
 }
 
 describe('LogShipper', () => {
@@ -28,7 +27,7 @@ describe('LogShipper', () => {
         at: new Date(1764590400000),
       },
     ]);
-    void shipper.close();
+    shipper.close();
   });
 
   it('drops what does not fit without waiting, counts it exactly and reports it once there is room again', () => {
@@ -47,7 +46,7 @@ describe('LogShipper', () => {
     expect(producer.sent[3].data).toMatchObject({ count: 7, total: 7 });
     expect(said).toHaveLength(1);
     expect(JSON.parse(said[0]).msg).toMatch(/LogsDropped: 7 log lines dropped/);
-    void shipper.close();
+    shipper.close();
   });
 
   it('keeps a line that is not JSON as its message', () => {
@@ -55,6 +54,6 @@ describe('LogShipper', () => {
     const shipper = new LogShipper(producer, { service: 's', instance: 'i' });
     shipper.write('plain text');
     expect(producer.sent[0].data).toMatchObject({ level: 'info', msg: 'plain text' });
-    void shipper.close();
+    shipper.close();
   });
 });

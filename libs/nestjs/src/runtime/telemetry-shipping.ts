@@ -56,7 +56,7 @@ export class TelemetryShipping {
 
   /** Ships what is buffered (within closeTimeoutMs); lines written afterwards reach stdout only. */
   async close(): Promise<void> {
-    await this.logs?.close().catch(() => undefined);
+    this.logs?.close();
     await this.producer.close().catch((error: Error) => process.stderr.write(`streamfold: log shipping: ${error.message}\n`));
   }
 
