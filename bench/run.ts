@@ -10,10 +10,11 @@ import { runAppend } from './scenarios/append';
 import { runE2e } from './scenarios/e2e';
 import { runFoldAndRebuild } from './scenarios/fold';
 import { runIngest } from './scenarios/ingest';
+import { runLogs } from './scenarios/logs';
 import { Context } from './scenarios/context';
 
 /**
- * `npm run bench [-- --quick] [--only=append,fold,...] [--profile]`: every scenario runs our code and
+ * `npm run bench [-- --quick] [--only=append,fold,logs,...] [--profile]`: every scenario runs our code and
  * its peer (or limit) in the same run, on the same broker, database server and data. Prints a table,
  * writes bench/results/latest.json (+ latest-details.json) and draws bench/results/latest.png.
  */
@@ -65,6 +66,7 @@ async function main() {
     if (wanted('fold', 'rebuild')) await stage('fold + rebuild', () => runFoldAndRebuild(ctx));
     if (wanted('ingest')) await stage('ingest', () => runIngest(ctx));
     if (wanted('e2e')) await stage('e2e latency', () => runE2e(ctx));
+    if (wanted('logs')) await stage('logs: shipping, aggregation, broker outage', () => runLogs(ctx));
   } finally {
     await cleanup();
   }

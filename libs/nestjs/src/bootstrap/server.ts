@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Infrastructure, StreamfoldConfig } from '@streamfold/runtime';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { collectContexts } from '../context/streamfold.module';
 import { StreamfoldHostModule } from '../host/streamfold-host.module';
 import { ReactionErrorFilter, ReactionsTransport } from '../reactions/reactions.transport';
@@ -32,6 +33,8 @@ export interface ServerOptions extends HostOptions {
   schema?: 'apply' | 'check' | 'skip';
   /** OpenAPI document title. @default 'Streamfold' */
   title?: string;
+  /** Where pino lines go besides `app_logs` (a benchmark or test may silence stdout and still ship). @default process.stdout */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -45,7 +48,7 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
   const contexts = collectContexts(appModule);
   const infra = await startInfrastructure(config, contexts, { schema: options.schema, host: options });
   // Owned here, not by Nest: it must outlive app.close() to flush the lines logged while stopping.
-  const shipping = new TelemetryShipping(infra.log, config);
+  const shipping = new TelemetryShipping(infra.log, config, { stdout: options.logDestination });
   try {
     @Module({ imports: [StreamfoldHostModule.forRoot(infra, contexts, shipping), appModule] })
     class StreamfoldRoot {}

@@ -1,0 +1,140 @@
+import { Writable } from 'node:stream';
+import { KafkaMessageLog } from '@streamfold/messaging';
+import { TelemetryShipping } from '@streamfold/nestjs';
+import { loadConfig } from '@streamfold/runtime';
+import { Client } from 'pg';
+import { generateLines, writeLines } from '../../test/ops/log-generator';
+import { say } from '../lib/child';
+import { request, sleep } from '../lib/http';
+import { row } from '../lib/scenarios';
+import { Context } from './context';
+import { OwnBroker, p99, startLogsApp, steadyLoad } from './logs-outage';
+
+const JWT_SECRET = 'bench-secret-0123456789abcdef';
+const sink = () => new Writable({ write: (_c, _e, done) => done() }) as never;
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+async function scalar(db: Client, sql: string, params: unknown[]): Promise<number> {
+  return Number((await db.query(sql, params)).rows[0].n ?? 0);
+}
+
+/**
+ * `--only=logs`: (1) lines/s one process ships through its pino destination, and lines/s the ops
+ * context folds into counts and the search table, on the shared broker; (2) the broker stopped
+ * for 20 s under load, on the bench's own broker: the API's p99 before and during, the drop
+ * counter against what reached the read models, and how long shipping takes to resume.
+ */
+export async function runLogs(ctx: Context): Promise<void> {
+  await throughput(ctx);
+  await outage(ctx);
+}
+
+async function throughput(ctx: Context): Promise<void> {
+  const total = ctx.plan.quick ? 50_000 : 200_000;
+  const url = await ctx.db('logs');
+  const env = { DATABASE_URL: url, KAFKA_BROKERS: ctx.brokers.join(','), KAFKA_TOPIC_PREFIX: ctx.prefix, PORT: '0', JWT_SECRET, LOG_LEVEL: 'warn', SERVICE_NAME: 'bench-logs-api' };
+  const app = await startLogsApp('logs-api', env);
+  const log = new KafkaMessageLog({ brokers: ctx.brokers, clientId: 'bench-logs-gen', prefix: ctx.prefix });
+  const service = 'bench-logs-gen';
+  const shipping = new TelemetryShipping(log, loadConfig({ ...env, SERVICE_NAME: service, LOG_LEVEL: 'trace' }), { stdout: sink() });
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const lines = generateLines(total, Date.now() - 60 * 60_000, 10);
+    const began = Date.now();
+    for (let i = 0; i < total; i += 2000) {
+      writeLines(lines.slice(i, i + 2000), shipping.destination());
+      await shipping.producer.flush();
+    }
+    const shippedS = (Date.now() - began) / 1000;
+    say(`  shipped ${total.toLocaleString('en-US')} lines in ${shippedS.toFixed(1)} s (${shipping.logs!.dropped} dropped)`);
+    await until('every line counted and searchable', 600_000, async () => {
+      const counted = await scalar(db, `SELECT sum(lines) AS n FROM ops_log_counts WHERE service = $1`, [service]);
+      const searchable = await scalar(db, `SELECT count(*) AS n FROM ops_logs WHERE service = $1`, [service]);
+      return counted === total && searchable === total ? true : undefined;
+    });
+    const aggregatedS = (Date.now() - began) / 1000;
+    say(`  counted and searchable after ${aggregatedS.toFixed(1)} s`);
+    ctx.rows['logs-shipped'] = row(total / shippedS, null, 'lines/s', 'none (pino destination → app_logs)', true);
+    ctx.rows['logs-aggregated'] = row(total / aggregatedS, null, 'lines/s', 'none (app_logs → counts + search table)', true);
+    ctx.details['logs-shipped'] = { target: 'printed', meetsTarget: null, cpuSeconds: null, peakRssMb: null, note: `${total} generated lines, one process, slices of 2000` };
+    ctx.details['logs-aggregated'] = { target: 'printed', meetsTarget: null, cpuSeconds: null, peakRssMb: null, note: 'first line shipped → last line counted per level and minute and in the search table' };
+  } finally {
+    await shipping.close();
+    await log.close();
+    await db.end();
+    await app.stop();
+  }
+}
+
+async function outage(ctx: Context): Promise<void> {
+  const phaseMs = ctx.plan.quick ? 10_000 : 20_000;
+  const rate = 100;
+  const broker = new OwnBroker(Number(process.env.BENCH_LOGS_KAFKA_PORT || 29492), Number(process.env.BENCH_LOGS_KAFKA_CONTROLLER_PORT || 29493));
+  await broker.script('reset');
+  await broker.script('start');
+  const url = await ctx.db('logs_outage');
+  const service = 'bench-outage-api';
+  // Request lines (LOG_LEVEL=info) plus 1000 background lines/s: 20 s of outage is more than the 10,000-line buffer holds.
+  const env = { DATABASE_URL: url, KAFKA_BROKERS: broker.brokers, PORT: '0', JWT_SECRET, LOG_LEVEL: 'info', SERVICE_NAME: service, BENCH_LOG_RATE: '1000', METRICS_SHIP_INTERVAL_SECONDS: '2' };
+  const app = await startLogsApp('logs-outage-api', env);
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    await steadyLoad(app.url, rate, 3000); // warm-up
+    const baseline = await steadyLoad(app.url, rate, phaseMs);
+    await broker.script('stop');
+    const before = app.stats();
+    const during = await steadyLoad(app.url, rate, 20_000);
+    const droppedDuring = app.stats().dropped - before.dropped;
+    const restarted = Date.now();
+    await broker.script('start');
+    const resumedAfter = await until('the shipping buffer to drain', 300_000, async () => (app.stats().buffered < 100 ? (Date.now() - restarted) / 1000 : undefined));
+    const after = await steadyLoad(app.url, rate, phaseMs);
+    app.child.kill('SIGUSR2'); // background logging stops, so the totals settle
+    await sleep(2000);
+    const final = await until('the read models to hold every shipped line and every reported drop', 300_000, async () => {
+      const s = app.stats();
+      const counted = await scalar(db, `SELECT sum(lines) AS n FROM ops_log_counts WHERE service = $1`, [service]);
+      const reported = await scalar(db, `SELECT sum(dropped) AS n FROM ops_log_drops WHERE service = $1`, [service]);
+      return s.buffered === 0 && counted === s.shipped && reported === s.dropped ? { ...s, counted, reported } : undefined;
+    }).catch(async (e: Error) => {
+      const s = app.stats();
+      const counted = await scalar(db, `SELECT sum(lines) AS n FROM ops_log_counts WHERE service = $1`, [service]);
+      const reported = await scalar(db, `SELECT sum(dropped) AS n FROM ops_log_drops WHERE service = $1`, [service]);
+      say(`  !! ${e.message}: stats ${JSON.stringify(s)}, counted ${counted}, reported dropped ${reported}`);
+      return { ...s, counted, reported };
+    });
+    const metrics = (await request(`${app.url}/metrics`, 'GET')).body;
+    const counter = Number(/^streamfold_logs_dropped_total (\d+)/m.exec(metrics)?.[1] ?? NaN);
+    const b = p99(baseline.latencies);
+    const d = p99(during.latencies);
+    const a = p99(after.latencies);
+    const exact = final.dropped === counter && final.reported === final.dropped && final.counted === final.shipped;
+    say(`  API p99 at ${rate} req/s: baseline ${b.toFixed(2)} ms, broker stopped ${d.toFixed(2)} ms (${((d / b - 1) * 100).toFixed(1)} %), after ${a.toFixed(2)} ms; errors ${baseline.errors}/${during.errors}/${after.errors}`);
+    say(`  lines written ${final.written + 0} background; shipped ${final.shipped}, dropped ${final.dropped} (${droppedDuring} during the outage), /metrics counter ${counter}, LogsDropped reported ${final.reported}, counted ${final.counted}: ${exact ? 'exact' : 'NOT exact'}`);
+    say(`  shipping resumed (buffer drained) ${resumedAfter.toFixed(1)} s after the broker started again`);
+    ctx.rows['logs-outage-p99'] = row(d, b, 'ms', 'same API, broker up (baseline p99)', false);
+    ctx.details['logs-outage-p99'] = {
+      target: 'p99 within 10 % of baseline (printed, not asserted)',
+      meetsTarget: d <= b * 1.1,
+      cpuSeconds: null,
+      peakRssMb: null,
+      note: `broker stopped 20 s at ${rate} req/s; dropped ${final.dropped}, counter ${counter}, reported ${final.reported} (${exact ? 'exact' : 'NOT exact'}); resumed ${resumedAfter.toFixed(1)} s after restart; p99 after ${a.toFixed(2)} ms`,
+      extra: { baselineP99: b, duringP99: d, afterP99: a, ...final, counter, droppedDuring, resumedAfter },
+    };
+  } finally {
+    await db.end();
+    await app.stop();
+    await broker.script('stop').catch(() => undefined);
+  }
+}
