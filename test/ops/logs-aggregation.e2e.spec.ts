@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import { MetricsShipper, TelemetryShipping } from '@streamfold/nestjs';
 import { loadConfig } from '@streamfold/runtime';
 import { INITIAL_ERROR_RATE, isErrorLevel, loadOpsConfigForTest, observeLine } from './ops-test-kit';
 import { startTestApp, TestApp } from '../app-harness';
-import { eventually, uniqueName } from '../e2e-env';
+import { eventually, KAFKA_BROKERS, uniqueName } from '../e2e-env';
 import { countsByLevelAndMinute, generateLines, WORDS, writeLines } from './log-generator';
 
 const LINES = 10_000;
@@ -81,6 +85,30 @@ describe('logs through Kafka: 10,000 lines of one service, aggregated and search
       return s.events.length >= want.length ? s : undefined;
     }, 30_000, 'alerts appended');
     expect(stream.events.map((e) => e.type)).toEqual(want);
+  });
+
+  it('answers `cli ops logs` with the same filters as the endpoint', async () => {
+    const cli = join(__dirname, '..', '..', 'dist', 'apps', 'streamfold', 'src', 'cli.js');
+    if (!existsSync(cli)) throw new Error(`build first (npm run build): ${cli} is missing`);
+    const [key, count] = [...expected].find(([k]) => k.startsWith('error|'))!;
+    const minute = Number(key.split('|')[1]);
+    const args = ['ops', 'logs', '--service', service, '--level', 'error', '--since', String(minute), '--until', String(minute + 60_000), '--limit', '3', '--json'];
+    const env = { ...process.env, DATABASE_URL: app.db.url, KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPIC_PREFIX: app.prefix, JWT_SECRET: 'e2e-secret-0123456789abcdef', LOG_LEVEL: 'warn' };
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, ...args], { env, timeout: 60_000 });
+    const fromCli = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    const fromHttp = await app.request('GET', `/ops/logs?service=${service}&level=error&since=${minute}&until=${minute + 60_000}&limit=3`, admin);
+    expect(fromCli.total).toBe(count);
+    expect(fromCli).toEqual(fromHttp.body);
+  });
+
+  it('takes JSON lines from other services only with a token, within the body limit, valid', async () => {
+    const post = (body: string, token?: string) =>
+      fetch(`${app.url}/ingest/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+    const good = JSON.stringify({ service: 'legacy', level: 'info', msg: 'hello' });
+    expect((await post(good)).status).toBe(401);
+    expect((await post(good + '\n' + JSON.stringify({ level: 'info', msg: 'who?' }), app.token('svc'))).status).toBe(400);
+    expect((await post(`${good}\n`.repeat(20_000), app.token('svc'))).status).toBe(413); // about 1.1 MB
+    expect((await post(good, app.token('svc'))).status).toBe(202);
   });
 
   it('keeps the search endpoint for admins', async () => {

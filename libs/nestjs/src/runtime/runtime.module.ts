@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { MESSAGE_LOG } from '@streamfold/messaging';
@@ -8,6 +8,15 @@ import { HealthController } from './health.controller';
 import { MetricsController, MetricsService } from './metrics';
 import { MetricsShipper } from './metrics-shipper';
 import { TELEMETRY_SHIPPING, TelemetryShipping } from './telemetry-shipping';
+
+/** Closes a shipper the module built itself (no caller owns it), after the last metric snapshot went in. */
+@Injectable()
+class OwnedShipping implements OnApplicationShutdown {
+  constructor(@Inject(TELEMETRY_SHIPPING) private readonly shipping: TelemetryShipping) {}
+  onApplicationShutdown(): Promise<void> {
+    return this.shipping.close();
+  }
+}
 
 /**
  * Process-wide services: validated config, the database pool and message log opened before
@@ -51,6 +60,7 @@ export class RuntimeModule {
         { provide: TELEMETRY_SHIPPING, useValue: shipping },
         MetricsService,
         MetricsShipper,
+        ...(options.shipping ? [] : [OwnedShipping]),
       ],
       exports: [Infrastructure, STREAMFOLD_CONFIG, Database, MESSAGE_LOG, MetricsService, TELEMETRY_SHIPPING],
     };

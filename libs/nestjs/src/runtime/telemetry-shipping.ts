@@ -35,6 +35,8 @@ export class TelemetryShipping {
   constructor(log: MessageLog, readonly config: StreamfoldConfig, private readonly options: TelemetryShippingOptions = {}) {
     this.producer = new TelemetryProducer(log, {
       maxBuffered: options.maxBuffered ?? 10_000,
+      // Log lines are small (a few hundred bytes): fewer, larger sends keep up with bursts; 1000 stays well under Kafka's 1 MB batch limit.
+      batchSize: 1000,
       lingerMs: 50,
       closeTimeoutMs: options.closeTimeoutMs ?? 5000,
       maxBackoffMs: 2000,
