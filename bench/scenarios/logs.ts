@@ -51,12 +51,18 @@ async function throughput(ctx: Context): Promise<void> {
   try {
     const lines = generateLines(total, Date.now() - 60 * 60_000, 10);
     const began = Date.now();
-    for (let i = 0; i < total; i += 2000) {
-      writeLines(lines.slice(i, i + 2000), shipping.destination());
-      await shipping.producer.flush();
+    const cpu = process.cpuUsage();
+    // As fast as the buffer takes them: a slice goes in whenever there is room for all of it.
+    for (let i = 0; i < total; i += 5000) {
+      if (shipping.producer.room < 5000) await shipping.producer.flush();
+      writeLines(lines.slice(i, i + 5000), shipping.destination());
     }
+    await shipping.producer.flush();
     const shippedS = (Date.now() - began) / 1000;
-    say(`  shipped ${total.toLocaleString('en-US')} lines in ${shippedS.toFixed(1)} s (${shipping.logs!.dropped} dropped)`);
+    const used = process.cpuUsage(cpu);
+    // On a shared machine the wall clock says more about the neighbours than about us: CPU per line says what shipping costs.
+    const perCpuSecond = total / ((used.user + used.system) / 1e6);
+    say(`  shipped ${total.toLocaleString('en-US')} lines in ${shippedS.toFixed(1)} s (${shipping.logs!.dropped} dropped), ${Math.round(perCpuSecond).toLocaleString('en-US')} lines per CPU-second of the shipping process`);
     await until('every line counted and searchable', 600_000, async () => {
       const counted = await scalar(db, `SELECT sum(lines) AS n FROM ops_log_counts WHERE service = $1`, [service]);
       const searchable = await scalar(db, `SELECT count(*) AS n FROM ops_logs WHERE service = $1`, [service]);
@@ -66,7 +72,7 @@ async function throughput(ctx: Context): Promise<void> {
     say(`  counted and searchable after ${aggregatedS.toFixed(1)} s`);
     ctx.rows['logs-shipped'] = row(total / shippedS, null, 'lines/s', 'none (pino destination → app_logs)', true);
     ctx.rows['logs-aggregated'] = row(total / aggregatedS, null, 'lines/s', 'none (app_logs → counts + search table)', true);
-    ctx.details['logs-shipped'] = { target: 'printed', meetsTarget: null, cpuSeconds: null, peakRssMb: null, note: `${total} generated lines, one process, slices of 2000` };
+    ctx.details['logs-shipped'] = { target: 'printed', meetsTarget: null, cpuSeconds: (used.user + used.system) / 1e6, peakRssMb: null, note: `${total} generated lines through pino → LogShipper → TelemetryProducer, one process; ${Math.round(perCpuSecond)} lines per CPU-second` };
     ctx.details['logs-aggregated'] = { target: 'printed', meetsTarget: null, cpuSeconds: null, peakRssMb: null, note: 'first line shipped → last line counted per level and minute and in the search table' };
   } finally {
     await shipping.close();
@@ -86,7 +92,10 @@ async function outage(ctx: Context): Promise<void> {
   const service = 'bench-outage-api';
   // Request lines (LOG_LEVEL=info) plus 1000 background lines/s: 20 s of outage is more than the 10,000-line buffer holds.
   const env = { DATABASE_URL: url, KAFKA_BROKERS: broker.brokers, PORT: '0', JWT_SECRET, LOG_LEVEL: 'info', SERVICE_NAME: service, BENCH_LOG_RATE: '1000', METRICS_SHIP_INTERVAL_SECONDS: '2' };
-  const app = await startLogsApp('logs-outage-api', env);
+  // The API process only serves and ships (PROCESS_ROLES=api); a worker folds app_logs, so the
+  // API's latency measures shipping's cost, not the aggregation's.
+  const app = await startLogsApp('logs-outage-api', { ...env, PROCESS_ROLES: 'api' });
+  const worker = await startLogsApp('logs-outage-worker', { ...env, PROCESS_ROLES: 'relay,projections', SERVICE_NAME: 'bench-outage-worker', BENCH_LOG_RATE: '0', LOG_LEVEL: 'warn' });
   const db = new Client({ connectionString: url });
   await db.connect();
   try {
@@ -129,12 +138,13 @@ async function outage(ctx: Context): Promise<void> {
       meetsTarget: d <= b * 1.1,
       cpuSeconds: null,
       peakRssMb: null,
-      note: `broker stopped 20 s at ${rate} req/s; dropped ${final.dropped}, counter ${counter}, reported ${final.reported} (${exact ? 'exact' : 'NOT exact'}); resumed ${resumedAfter.toFixed(1)} s after restart; p99 after ${a.toFixed(2)} ms`,
+      note: `API process (PROCESS_ROLES=api, 1000 background lines/s + a line per request) with the broker stopped 20 s at ${rate} req/s; dropped ${final.dropped}, counter ${counter}, reported ${final.reported} (${exact ? 'exact' : 'NOT exact'}); resumed ${resumedAfter.toFixed(1)} s after restart; p99 after ${a.toFixed(2)} ms`,
       extra: { baselineP99: b, duringP99: d, afterP99: a, ...final, counter, droppedDuring, resumedAfter },
     };
   } finally {
     await db.end();
     await app.stop();
+    await worker.stop();
     await broker.script('stop').catch(() => undefined);
   }
 }
