@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { MetricsShipper, TelemetryShipping } from '@streamfold/nestjs';
+import { MetricsShipper, TELEMETRY_SHIPPING, TelemetryShipping } from '@streamfold/nestjs';
 import { loadConfig } from '@streamfold/runtime';
 import { INITIAL_ERROR_RATE, isErrorLevel, loadOpsConfigForTest, observeLine } from './ops-test-kit';
 import { startTestApp, TestApp } from '../app-harness';
@@ -122,6 +122,8 @@ describe('logs through Kafka: 10,000 lines of one service, aggregated and search
     await shipper.ship();
     for (let i = 0; i < 50; i++) await app.request('GET', '/health');
     await shipper.ship();
+    // The snapshot is in the shipping buffer: settle() only sees what reached Kafka.
+    await app.server.app.get<TelemetryShipping>(TELEMETRY_SHIPPING).producer.flush();
     await app.settle(60_000);
     const services = (await app.request('GET', '/ops/services', admin)).body;
     const host = services.find((s: any) => s.service === 'streamfold');

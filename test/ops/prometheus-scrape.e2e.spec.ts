@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MetricsShipper } from '@streamfold/nestjs';
+import { MetricsShipper, TELEMETRY_SHIPPING, TelemetryShipping } from '@streamfold/nestjs';
 import { startTestApp, TestApp } from '../app-harness';
 import { eventually, uniqueName } from '../e2e-env';
 
@@ -45,6 +45,8 @@ function freePort(): Promise<number> {
     await shipper.ship();
     for (let i = 0; i < 20; i++) await fetch(`${app.url}/health`).then((r) => r.text());
     await shipper.ship();
+    // The snapshot is in the shipping buffer: settle() only sees what reached Kafka.
+    await app.server.app.get<TelemetryShipping>(TELEMETRY_SHIPPING).producer.flush();
     await app.settle(60_000);
 
     dir = mkdtempSync(join(tmpdir(), 'sf-prometheus-'));
