@@ -14,6 +14,7 @@ import { runIngest } from './scenarios/ingest';
 import { runSink } from './scenarios/sink';
 import { runTaxi } from './scenarios/taxi';
 import { runMovieflix } from './scenarios/movieflix';
+import { runLogs } from './scenarios/logs';
 import { Context } from './scenarios/context';
 
 /**
@@ -77,6 +78,7 @@ async function main() {
     if (wanted('sink')) await stage('sink', () => runSink(ctx));
     if (wanted('taxi')) await stage('taxi', () => runTaxi(ctx));
     if (wanted('movieflix')) await stage('movieflix', () => runMovieflix(ctx));
+    if (wanted('logs')) await stage('logs: shipping, aggregation, broker outage', () => runLogs(ctx));
   } finally {
     await cleanup();
   }

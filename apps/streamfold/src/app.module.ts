@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BankModule } from '../../bank/src';
 import { MovieflixModule } from '../../movieflix/src';
+import { OpsModule } from '../../ops/src';
 import { SocialModule } from '../../social/src';
 import { TaxiModule } from '../../taxi/src';
 
@@ -10,4 +11,5 @@ import { TaxiModule } from '../../taxi/src';
  * framework discovers it from here (routing, topics, migrations, projections, CLI, admin API).
  */
 @Module({ imports: [SocialModule, MovieflixModule, TaxiModule, BankModule] })
+@Module({ imports: [SocialModule, OpsModule] })
 export class AppModule {}

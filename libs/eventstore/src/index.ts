@@ -12,3 +12,5 @@ export * from './command-fingerprint';
 export * from './telemetry-producer';
 export * from './transactional-appender';
 export * from './stream-order-conflict';
+export * from './shipping/app-telemetry';
+export * from './shipping/log-shipper';

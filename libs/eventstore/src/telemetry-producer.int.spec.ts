@@ -33,6 +33,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const values = (sent: Sent[]) => sent.flatMap((s) => s.messages.map((m) => (fromWire(m.value as string).envelope.data as { i: number }).i));
 
 describe('TelemetryProducer', () => {
+  it('keeps sending after its linger timer fired before the linger was up (it used to stall for good)', async () => {
+    const fake = fakeLog();
+    const producer = new TelemetryProducer(fake.log, { batchSize: 100, lingerMs: 30 });
+    producer.tryPublish('logs', 'svc', 'streamfold.LogRecorded', { i: 1 });
+    // What a timer firing a millisecond early does: a drain that finds nothing ready yet.
+    (producer as unknown as { kick(): void }).kick();
+    await sleep(80);
+    expect(values(fake.sent)).toEqual([1]);
+    producer.tryPublish('logs', 'svc', 'streamfold.LogRecorded', { i: 2 });
+    await sleep(80);
+    expect(values(fake.sent)).toEqual([1, 2]);
+    await producer.close();
+  });
+
   it('sends full batches at once and the rest after the linger', async () => {
     const fake = fakeLog();
     const producer = new TelemetryProducer(fake.log, { batchSize: 100, lingerMs: 40 });

@@ -41,7 +41,8 @@ export class TelemetryProducer {
   private sent = 0;
   private readonly spaceWaiters: Array<() => void> = [];
   private flushWaiters: Array<{ upTo: number; resolve: () => void }> = [];
-  private draining: Promise<void> | null = null;
+  /** Set and cleared synchronously by drain(), so it is never left set by a drain that found nothing ready. */
+  private draining = false;
   private linger: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly abandon = new AbortController();
@@ -59,6 +60,11 @@ export class TelemetryProducer {
   /** Messages queued or in flight. */
   get buffered(): number {
     return this.queue.length + this.inFlight;
+  }
+
+  /** Messages tryPublish() would take right now: lets a caller accept or refuse a whole batch at once. */
+  get room(): number {
+    return this.spaceWaiters.length > 0 || this.closed ? 0 : Math.max(0, this.maxBuffered - this.buffered);
   }
 
   /** Enqueues one event; resolves at once while there is room, otherwise once room frees up. */
@@ -128,10 +134,13 @@ export class TelemetryProducer {
   private kick(): void {
     if (this.linger) clearTimeout(this.linger);
     this.linger = null;
-    if (!this.draining && this.queue.length > 0) this.draining = this.drain();
+    // drain() may return without awaiting anything (a timer fired a hair before the linger was
+    // up): a promise kept from it would read as "draining" forever and stall the producer.
+    if (!this.draining && this.queue.length > 0) void this.drain().catch(() => undefined);
   }
 
   private async drain(): Promise<void> {
+    this.draining = true;
     try {
       while (this.queue.length > 0 && !this.abandon.signal.aborted) {
         if (!this.ready()) {
@@ -150,8 +159,8 @@ export class TelemetryProducer {
         this.flushWaiters = this.flushWaiters.filter((w) => (this.sent >= w.upTo ? (w.resolve(), false) : true));
       }
     } finally {
-      // Set synchronously after the last emptiness check, so a concurrent enqueue always starts a new drain.
-      this.draining = null;
+      // Cleared synchronously after the last emptiness check, so a concurrent enqueue always starts a new drain.
+      this.draining = false;
     }
   }
 

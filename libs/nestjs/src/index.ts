@@ -30,3 +30,6 @@ export * from './lake/lake-sink.worker';
 export * from './lake/lake-admin.controller';
 export * from './lake/ingest.controller';
 export * from './lake/lake.dto';
+export * from './runtime/http-metrics';
+export * from './runtime/metrics-shipper';
+export * from './runtime/telemetry-shipping';

@@ -52,6 +52,12 @@ export interface StreamfoldConfig {
   rateLimitWrites: number;
   /** Length of the rate-limit window in seconds. @default 10 */
   rateLimitWindowSeconds: number;
+  /** Name this process's logs and metrics are shipped under (SERVICE_NAME). @default 'streamfold' */
+  serviceName: string;
+  /** Whether pino lines are also shipped to `app_logs` (LOG_SHIPPING). @default true */
+  logShipping: boolean;
+  /** Seconds between metric snapshots to `app_metrics`; 0 ships none (METRICS_SHIP_INTERVAL_SECONDS). @default 10 */
+  metricsShipIntervalSeconds: number;
 }
 
 /** The token secret when JWT_SECRET is unset: development only, loadConfig refuses it in production. */
@@ -91,6 +97,21 @@ function replication(env: Env): { kafkaReplicationFactor: number | null; kafkaMi
     throw new ConfigError(`KAFKA_MIN_INSYNC_REPLICAS (${kafkaMinInsyncReplicas}) cannot exceed KAFKA_REPLICATION_FACTOR (${kafkaReplicationFactor})`);
   }
   return { kafkaReplicationFactor, kafkaMinInsyncReplicas };
+}
+
+function boolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'on', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'off', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function parseServiceName(raw: string | undefined): string {
+  if (raw === undefined || raw.trim() === '') return 'streamfold';
+  // It is a Kafka key and a Prometheus label value: keep it short and plain.
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) throw new ConfigError(`SERVICE_NAME may hold 1 to 64 letters, digits, ".", "_" and "-", got "${raw}"`);
+  return raw;
 }
 
 function parseBrokers(raw: string | undefined): string[] | null {
@@ -159,6 +180,9 @@ export function loadConfig(env: Env = process.env): StreamfoldConfig {
     ...rolesOf(parseRoles(env.PROCESS_ROLES)),
     rateLimitWrites: intVar(env, 'RATE_LIMIT_WRITES', 300, 0, 1_000_000),
     rateLimitWindowSeconds: intVar(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
+    serviceName: parseServiceName(env.SERVICE_NAME),
+    logShipping: boolVar(env, 'LOG_SHIPPING', true),
+    metricsShipIntervalSeconds: intVar(env, 'METRICS_SHIP_INTERVAL_SECONDS', 10, 0, 3600),
   };
 }
 

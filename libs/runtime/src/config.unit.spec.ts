@@ -9,6 +9,15 @@ describe('loadConfig', () => {
     expect(config.topicPrefix).toBe('');
     expect(config.jwtSecret).toBe(DEV_JWT_SECRET);
     expect(config.processRoles).toEqual(['api', 'relay', 'projections', 'sink']);
+    expect(config).toMatchObject({ serviceName: 'streamfold', logShipping: true, metricsShipIntervalSeconds: 10 });
+  });
+
+  it('reads log and metric shipping settings', () => {
+    expect(loadConfig({ SERVICE_NAME: 'billing-api', LOG_SHIPPING: 'off', METRICS_SHIP_INTERVAL_SECONDS: '0' })).toMatchObject({
+      serviceName: 'billing-api',
+      logShipping: false,
+      metricsShipIntervalSeconds: 0,
+    });
   });
 
   it('splits background work by PROCESS_ROLES', () => {
@@ -46,6 +55,9 @@ describe('loadConfig', () => {
     [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 16/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ PROCESS_ROLES: 'api,cook' }, /PROCESS_ROLES must be a comma-separated list of api, relay, projections, sink/],
+    [{ SERVICE_NAME: 'my service' }, /SERVICE_NAME may hold/],
+    [{ LOG_SHIPPING: 'maybe' }, /LOG_SHIPPING must be true or false/],
+    [{ METRICS_SHIP_INTERVAL_SECONDS: '-1' }, /METRICS_SHIP_INTERVAL_SECONDS must be an integer/],
     [{ ROLES: 'api' }, /ROLES was renamed PROCESS_ROLES/],
     [{ KAFKA_REPLICATION_FACTOR: 'three' }, /KAFKA_REPLICATION_FACTOR must be an integer/],
     [{ KAFKA_REPLICATION_FACTOR: '1', KAFKA_MIN_INSYNC_REPLICAS: '2' }, /KAFKA_MIN_INSYNC_REPLICAS \(2\) cannot exceed/],

@@ -1,3 +1,4 @@
+import { APP_LOGS_TOPIC, APP_METRICS_TOPIC } from '@streamfold/eventstore';
 import { DEAD_LETTER_TOPIC } from '@streamfold/projections';
 import { ConfigError, FRAMEWORK_MIGRATIONS, Infrastructure, loadConfig, MigrationClass, StartupError, StreamfoldConfig } from '@streamfold/runtime';
 import type { ContextDefinition } from '../context/context';
@@ -38,9 +39,9 @@ export function hostMigrations(contexts: readonly ContextDefinition[], host: Hos
   return all.filter((m, i) => all.indexOf(m) === i);
 }
 
-/** The dead-letter topic and every context's topics. */
+/** The framework's topics (dead letters, the processes' own logs and metrics) and every context's. */
 export function hostTopics(contexts: readonly ContextDefinition[]) {
-  return [DEAD_LETTER_TOPIC, ...allTopics(contexts)];
+  return [DEAD_LETTER_TOPIC, APP_LOGS_TOPIC, APP_METRICS_TOPIC, ...allTopics(contexts)];
 }
 
 /** Opens database and log for the given contexts: migrations per `schema`, topics created unless told not to. */

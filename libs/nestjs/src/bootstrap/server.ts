@@ -5,13 +5,17 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Infrastructure, StreamfoldConfig } from '@streamfold/runtime';
 import type { LakeConfig } from '@streamfold/sink';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { collectContexts } from '../context/streamfold.module';
 import { validationExceptionFactory } from '../http/api-error';
 import { buildOpenApiDocument } from '../http/openapi.document';
-import { StreamfoldHostModule } from '../host/streamfold-host.module';
+import { StreamfoldHostModule, StreamfoldIngestModule } from '../host/streamfold-host.module';
 import { INGEST_MAX_BYTES } from '../lake/ingest.controller';
 import { lakeSetup } from '../lake/lake-setup';
 import { ReactionErrorFilter, ReactionsTransport } from '../reactions/reactions.transport';
+import { httpMetrics } from '../runtime/http-metrics';
+import { MetricsService } from '../runtime/metrics';
+import { TelemetryShipping } from '../runtime/telemetry-shipping';
 import { HostOptions, readConfig, startInfrastructure } from './boot';
 
 /** A running Streamfold HTTP server. */
@@ -36,6 +40,8 @@ export interface ServerOptions extends HostOptions {
   title?: string;
   /** Lake settings that win over LAKE_* (tests point `dir` at a temporary folder). @default the environment */
   lake?: Partial<LakeConfig>;
+  /** Where pino lines go besides `app_logs` (a benchmark or test may silence stdout and still ship). @default process.stdout */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -49,8 +55,10 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
   const contexts = collectContexts(appModule);
   const lake = lakeSetup(config, contexts, options.lake);
   const infra = await startInfrastructure(config, contexts, { schema: options.schema, host: options });
+  // Owned here, not by Nest: it must outlive app.close() to flush the lines logged while stopping.
+  const shipping = new TelemetryShipping(infra.log, config, { stdout: options.logDestination });
   try {
-    @Module({ imports: [StreamfoldHostModule.forRoot(infra, contexts, lake), appModule] })
+    @Module({ imports: [StreamfoldHostModule.forRoot(infra, contexts, lake, shipping), appModule, StreamfoldIngestModule] })
     class StreamfoldRoot {}
     const app = await NestFactory.create<NestExpressApplication>(StreamfoldRoot, {
       bufferLogs: true,
@@ -58,6 +66,8 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       logger: options.logger === false ? false : undefined,
     });
     if (options.logger !== false) app.useLogger(app.get(Logger));
+    // Before any route is registered (Nest registers them in listen), so every request is timed.
+    app.use(httpMetrics(app.get(MetricsService).registry));
     // Ingestion batches are larger than commands: their parser runs first, the 64 kB one then skips the parsed body.
     app.useBodyParser('json', { limit: INGEST_MAX_BYTES, type: isIngestJson });
     app.useBodyParser('json', { limit: '64kb' });
@@ -78,10 +88,12 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       url: `http://127.0.0.1:${port}`,
       close: async () => {
         await app.close();
+        await shipping.close();
         await infra.close();
       },
     };
   } catch (error) {
+    await shipping.close();
     await infra.close();
     throw error;
   }

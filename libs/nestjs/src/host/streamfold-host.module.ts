@@ -18,6 +18,7 @@ import { LakeSinkWorker } from '../lake/lake-sink.worker';
 import { UnavailableFilter } from '../http/unavailable.filter';
 import { ProjectionsModule } from '../projections/projections.module';
 import { RuntimeModule } from '../runtime/runtime.module';
+import { TelemetryShipping } from '../runtime/telemetry-shipping';
 import { RelayWorker, wakingStore } from './relay.worker';
 import { TelemetryPublisher } from './telemetry.publisher';
 
@@ -37,19 +38,19 @@ export function contextRegistry(contexts: readonly ContextDefinition[]): EventRe
 @Global()
 @Module({})
 export class StreamfoldHostModule {
-  static forRoot(infra: Infrastructure, contexts: ContextDefinition[], lake: LakeSetup): DynamicModule {
+  static forRoot(infra: Infrastructure, contexts: ContextDefinition[], lake: LakeSetup, shipping?: TelemetryShipping): DynamicModule {
     return {
       module: StreamfoldHostModule,
       global: true,
       imports: [
-        RuntimeModule.forRoot(infra),
+        RuntimeModule.forRoot(infra, { shipping }),
         ProjectionsModule.forRoot({ projections: allProjections(contexts) }),
         ThrottlerModule.forRootAsync({
           inject: [STREAMFOLD_CONFIG],
           useFactory: (config: StreamfoldConfig) => writeRateLimitOptions(config.rateLimitWrites, config.rateLimitWindowSeconds),
         }),
       ],
-      controllers: [AdminController, LakeAdminController, IngestController],
+      controllers: [AdminController, LakeAdminController],
       providers: [
         { provide: STREAMFOLD_CONTEXTS, useValue: contexts },
         { provide: EventRegistry, useValue: contextRegistry(contexts) },
@@ -72,3 +73,10 @@ export class StreamfoldHostModule {
     };
   }
 }
+
+/**
+ * The generic `POST /ingest/:stream` route, imported after the application's modules so that a
+ * context's own `/ingest/<name>` route (e.g. ops' `/ingest/logs`) is matched first.
+ */
+@Module({ controllers: [IngestController] })
+export class StreamfoldIngestModule {}

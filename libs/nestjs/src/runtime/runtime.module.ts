@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { MESSAGE_LOG } from '@streamfold/messaging';
@@ -6,30 +6,48 @@ import { LoggerModule } from 'nestjs-pino';
 import { Database, Infrastructure, loadConfig, STREAMFOLD_CONFIG } from '@streamfold/runtime';
 import { HealthController } from './health.controller';
 import { MetricsController, MetricsService } from './metrics';
+import { MetricsShipper } from './metrics-shipper';
+import { TELEMETRY_SHIPPING, TelemetryShipping } from './telemetry-shipping';
+
+/** Closes a shipper the module built itself (no caller owns it), after the last metric snapshot went in. */
+@Injectable()
+class OwnedShipping implements OnApplicationShutdown {
+  constructor(@Inject(TELEMETRY_SHIPPING) private readonly shipping: TelemetryShipping) {}
+  onApplicationShutdown(): Promise<void> {
+    return this.shipping.close();
+  }
+}
 
 /**
  * Process-wide services: validated config, the database pool and message log opened before
- * Nest started, structured logs, /health and /metrics.
+ * Nest started, structured logs (to stdout and, through `shipping`, to `app_logs`), metric
+ * snapshots to `app_metrics`, /health and /metrics.
  */
 @Global()
 @Module({})
 export class RuntimeModule {
-  static forRoot(infra: Infrastructure, options: { http?: boolean } = {}): DynamicModule {
+  static forRoot(infra: Infrastructure, options: { http?: boolean; shipping?: TelemetryShipping } = {}): DynamicModule {
     const http = options.http ?? true;
+    // Without one from the caller (tests of a single module), the process still has a shipper:
+    // its lines and snapshots follow LOG_SHIPPING and METRICS_SHIP_INTERVAL_SECONDS like any other.
+    const shipping = options.shipping ?? new TelemetryShipping(infra.log, infra.config);
     return {
       module: RuntimeModule,
       global: true,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: (env) => ({ ...env, ...loadConfig(env) }) }),
         LoggerModule.forRoot({
-          pinoHttp: {
+          pinoHttp: [
+            {
             level: infra.config.logLevel,
             // One line per request at info and below; above it, skip the per-request work entirely.
             autoLogging: ['trace', 'debug', 'info'].includes(infra.config.logLevel)
               ? { ignore: (req) => req.url === '/health' || req.url === '/metrics' }
               : false,
             redact: ['req.headers.authorization'],
-          },
+            },
+            shipping.destination(),
+          ],
         }),
         TerminusModule,
       ],
@@ -39,9 +57,12 @@ export class RuntimeModule {
         { provide: STREAMFOLD_CONFIG, useValue: infra.config },
         { provide: Database, useValue: infra.database },
         { provide: MESSAGE_LOG, useValue: infra.log },
+        { provide: TELEMETRY_SHIPPING, useValue: shipping },
         MetricsService,
+        MetricsShipper,
+        ...(options.shipping ? [] : [OwnedShipping]),
       ],
-      exports: [Infrastructure, STREAMFOLD_CONFIG, Database, MESSAGE_LOG, MetricsService],
+      exports: [Infrastructure, STREAMFOLD_CONFIG, Database, MESSAGE_LOG, MetricsService, TELEMETRY_SHIPPING],
     };
   }
 }
