@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench [-- --quick] [--only=append,fold,rebuild,ingest,e2e] [--profile]
+# npm run bench [-- --quick] [--only=append,fold,rebuild,ingest,e2e,sink] [--profile]
 # Installs the benchmark-only peers into bench/node_modules (never the framework's dependencies),
 # then runs the suite from the repository root.
 set -euo pipefail

@@ -1,4 +1,5 @@
 import { signToken } from '@streamfold/auth';
+import { bearer, createStreamfoldClient, StreamfoldClient } from '@streamfold/client';
 import { EVENT_STORE, EventStore, PostgresEventStore } from '@streamfold/eventstore';
 import { ProjectionRegistry, RelayWorker, Server, startServer } from '@streamfold/nestjs';
 import { loadConfig } from '@streamfold/runtime';
@@ -13,8 +14,13 @@ export interface TestApp {
   prefix: string;
   store: EventStore;
   token(userId: string, options?: { admin?: boolean }): string;
+  /** The generated client (@streamfold/client) of this host: typed paths, bodies and errors. */
+  api: StreamfoldClient;
+  /** `headers` of one `api` call made as this user: `app.api.PUT(path, { params, ...app.as('fan-1') })`. */
+  as(userId: string, options?: { admin?: boolean }): { headers: { authorization: string } };
   /** Every appended event relayed to Kafka and folded by every projection. */
   settle(timeoutMs?: number): Promise<void>;
+  /** A raw request, for what the typed client cannot send (e.g. malformed JSON). */
   request(method: string, path: string, options?: { user?: string; body?: unknown; raw?: string; admin?: boolean; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
@@ -44,6 +50,8 @@ export async function startTestApp(label = 'app'): Promise<TestApp> {
     prefix,
     store,
     token,
+    api: createStreamfoldClient(server.url),
+    as: (userId, o) => ({ headers: bearer(token(userId, o)) }),
     async settle(timeoutMs = 30000) {
       // "Relay idle" is not enough: the gap-safe reader cannot see commits above the cluster's
       // oldest open transaction yet. Wait until it published the last committed event.

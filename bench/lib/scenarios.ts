@@ -20,7 +20,7 @@ export interface Details {
   error?: string;
 }
 
-export const SCENARIOS = ['append', 'fold', 'fold-ceiling', 'e2e-p99-1k', 'e2e-max-rate', 'ingest-http', 'ingest-producer', 'rebuild'] as const;
+export const SCENARIOS = ['append', 'fold', 'fold-ceiling', 'e2e-p99-1k', 'e2e-max-rate', 'ingest-http', 'ingest-producer', 'rebuild', 'sink'] as const;
 export type ScenarioKey = (typeof SCENARIOS)[number];
 
 /** ratio is ours/peer when higher is better and peer/ours when lower is better: above 1 means we win. */
@@ -37,10 +37,11 @@ export interface Plan {
   maxRateProbes: number;
   ingestHttpSeconds: number;
   ingestEvents: number;
+  sinkEvents: number;
 }
 
 export function plan(quick: boolean): Plan {
   return quick
-    ? { quick, appendSeconds: 10, foldEvents: 100_000, e2eSeconds: { low: 10, high: 6, probe: 6 }, maxRateProbes: 2, ingestHttpSeconds: 8, ingestEvents: 200_000 }
-    : { quick, appendSeconds: 30, foldEvents: 1_000_000, e2eSeconds: { low: 30, high: 20, probe: 15 }, maxRateProbes: 3, ingestHttpSeconds: 20, ingestEvents: 1_000_000 };
+    ? { quick, appendSeconds: 10, foldEvents: 100_000, e2eSeconds: { low: 10, high: 6, probe: 6 }, maxRateProbes: 2, ingestHttpSeconds: 8, ingestEvents: 200_000, sinkEvents: 200_000 }
+    : { quick, appendSeconds: 30, foldEvents: 1_000_000, e2eSeconds: { low: 30, high: 20, probe: 15 }, maxRateProbes: 3, ingestHttpSeconds: 20, ingestEvents: 1_000_000, sinkEvents: 1_000_000 };
 }

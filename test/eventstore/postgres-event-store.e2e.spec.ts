@@ -2,7 +2,7 @@ import { compareSequence, ConcurrencyConflict, EventRegistry, InvalidEventPayloa
 import { executeCommand, PostgresEventStore, StreamOrderConflict } from '@streamfold/eventstore';
 import { Database, migrateUp } from '@streamfold/runtime';
 import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
-import { createTestDatabase, TestDatabase } from '../e2e-env';
+import { createTestDatabase, eventually, TestDatabase } from '../e2e-env';
 
 describe('PostgresEventStore on real PostgreSQL', () => {
   let testDb: TestDatabase;
@@ -19,6 +19,16 @@ describe('PostgresEventStore on real PostgreSQL', () => {
     await db?.close();
     await testDb?.drop();
   });
+
+  /**
+   * The gap-safe reader shows nothing above the oldest transaction still open anywhere on the
+   * server (another test's, a backend not yet reaped): wait until it shows the last commit.
+   */
+  const untilVisible = () =>
+    eventually(async () => {
+      const [head, last] = await Promise.all([store.head(), store.lastCommitted()]);
+      return head && last && compareSequence(head, last) >= 0 ? true : undefined;
+    }, 30_000, 'the global log to show the last committed event');
 
   const batch = (writer: number, size = 3) => Array.from({ length: size }, (_, i) => ({ type: 'test.Written', data: { writer, i } }));
 
@@ -121,6 +131,7 @@ describe('PostgresEventStore on real PostgreSQL', () => {
     expect(appended.envelopes[0]).toMatchObject({ actor: 'alice', correlationId: 'corr', causationId: 'cause', occurredAt: occurredAt.toISOString(), streamPosition: 1 });
     expect(Number(appended.envelopes[1].globalPosition)).toBe(Number(appended.envelopes[0].globalPosition) + 1);
     expect((await store.readStream('meta')).events).toEqual(appended.envelopes);
+    await untilVisible();
     const all = [];
     for await (const e of store.readAllFrom(null, { pageSize: 4 })) all.push(e);
     const mine = all.filter((e) => e.streamId === 'meta');
@@ -135,6 +146,7 @@ describe('PostgresEventStore on real PostgreSQL', () => {
     const { version, events } = await store.readStream('long');
     expect(version).toBe(120);
     expect(events.map((e) => e.streamPosition)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    await untilVisible();
     const all = await store.readAll(null, 10000);
     for (let i = 1; i < all.length; i++) expect(compareSequence(all[i - 1].sequence, all[i].sequence)).toBe(-1);
     expect(Number(all[all.length - 1].sequence.position)).toBeGreaterThan(100);
@@ -177,6 +189,7 @@ describe('PostgresEventStore on real PostgreSQL', () => {
     await store.append('ordered', batch(2, 1), { expectedVersion: 'any' });
     const { events } = await store.readStream('ordered');
     expect(events.map((e) => (e.data as { writer: number }).writer)).toEqual([0, 1, 2]);
+    await untilVisible();
     const all = await store.readAll(null, 10_000);
     const mine = all.filter((e) => e.streamId === 'ordered');
     for (let i = 1; i < mine.length; i++) expect(compareSequence(mine[i - 1].sequence, mine[i].sequence)).toBe(-1);

@@ -16,6 +16,7 @@ const emitter = transactionalAppender(new EventRegistry().register(...SOCIAL_EVE
 /** MySocialMedia: posts, likes, comments, live counts, trending. */
 export const socialContext = defineContext({
   name: 'social',
+  description: 'MySocialMedia: posts, likes and comments, with live counts, a feed and trending posts',
   events: SOCIAL_EVENT_TYPES,
   streams: ['post', 'like', 'comment', 'post-counts', 'post-trending'],
   topics: SOCIAL_TOPICS,

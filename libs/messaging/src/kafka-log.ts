@@ -78,8 +78,10 @@ export class KafkaMessageLog implements MessageLog {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(this.physicalName(s.name)));
     if (missing.length === 0) return;
+    // Created without kafkajs' waitForLeaders: its wait gives up at the first "unknown topic"
+    // answer from a broker whose metadata cache has not caught up yet (seen under load).
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: this.physicalName(s.name),
         numPartitions: s.partitions,
@@ -90,6 +92,24 @@ export class KafkaMessageLog implements MessageLog {
         ],
       })),
     });
+    await this.waitForLeaders(missing.map((s) => this.physicalName(s.name)));
+  }
+
+  /** Until every partition of the topics has a leader; "unknown topic" while metadata propagates is retried. */
+  private async waitForLeaders(topics: string[], timeoutMs = 30_000): Promise<void> {
+    const admin = await this.getAdmin();
+    const deadline = Date.now() + timeoutMs;
+    for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+        if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (error) {
+        const type = (error as { type?: string }).type;
+        if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   private getProducer(): Promise<Producer> {

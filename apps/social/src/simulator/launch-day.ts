@@ -1,4 +1,5 @@
 import { signToken } from '@streamfold/auth';
+import { bearer, createStreamfoldClient } from '@streamfold/client';
 import { ValidationFailed } from '@streamfold/core';
 import type { SimulationProgress, SimulatorDefinition } from '@streamfold/nestjs';
 import { Zipf } from './zipf';
@@ -33,18 +34,15 @@ const MIX: Array<[Action, number]> = [['like', 0.7], ['unlike', 0.08], ['comment
 export async function runLaunchDay(o: LaunchDayOptions): Promise<LaunchDayProgress> {
   const tokens = Array.from({ length: o.users }, (_, i) => signToken(o.jwtSecret, `user-${i}`));
   const user = () => Math.floor(Math.random() * o.users);
-  const call = async (method: string, path: string, u: number, body?: unknown): Promise<Response> =>
-    fetch(`${o.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${tokens[u]}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  // The generated client: a changed endpoint breaks this file at compile time, not at launch.
+  const api = createStreamfoldClient(o.baseUrl);
+  const asUser = (u: number) => ({ headers: bearer(tokens[u]) });
 
   const postIds: string[] = [];
   for (let i = 0; i < o.posts; i++) {
-    const res = await call('POST', '/social/posts', user(), { text: `launch post ${i}` });
-    if (!res.ok) throw new Error(`creating posts failed: HTTP ${res.status} ${await res.text()}`);
-    postIds.push(((await res.json()) as { postId: string }).postId);
+    const { data, error, response } = await api.POST('/social/posts', { ...asUser(user()), body: { text: `launch post ${i}` } });
+    if (!data) throw new Error(`creating posts failed: HTTP ${response.status} ${error?.error}: ${error?.message}`);
+    postIds.push(data.postId);
   }
   const zipf = new Zipf(Math.max(postIds.length, 1));
   const latencies: number[] = [];
@@ -62,19 +60,21 @@ export async function runLaunchDay(o: LaunchDayOptions): Promise<LaunchDayProgre
     const postId = postIds[zipf.next()];
     const u = user();
     const t0 = performance.now();
+    const path = { params: { path: { postId } }, ...asUser(u) };
     let res: Response;
     try {
+      // openapi-fetch reads each body, so no connection is left holding one.
       switch (pick()) {
-        case 'like': res = await call('PUT', `/social/posts/${postId}/like`, u); break;
-        case 'unlike': res = await call('DELETE', `/social/posts/${postId}/like`, u); break;
-        case 'comment': res = await call('POST', `/social/posts/${postId}/comments`, u, { text: 'so good' }); break;
+        case 'like': res = (await api.PUT('/social/posts/{postId}/like', path)).response; break;
+        case 'unlike': res = (await api.DELETE('/social/posts/{postId}/like', path)).response; break;
+        case 'comment': res = (await api.POST('/social/posts/{postId}/comments', { ...path, body: { text: 'so good' } })).response; break;
         case 'post': {
-          res = await call('POST', '/social/posts', u, { text: 'late joiner' });
-          if (res.ok) postIds.push(((await res.clone().json()) as { postId: string }).postId);
+          const created = await api.POST('/social/posts', { ...asUser(u), body: { text: 'late joiner' } });
+          if (created.data) postIds.push(created.data.postId);
+          res = created.response;
           break;
         }
       }
-      await res.arrayBuffer();
       if (res.status < 300) stats.ok++;
       else if (res.status < 500) stats.rejected++;
       else stats.failed++;

@@ -1,10 +1,12 @@
 import { DynamicModule, Module, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Infrastructure, StreamfoldConfig } from '@streamfold/runtime';
 import { Logger } from 'nestjs-pino';
 import { collectContexts } from '../context/streamfold.module';
+import { validationExceptionFactory } from '../http/api-error';
+import { buildOpenApiDocument } from '../http/openapi.document';
 import { StreamfoldHostModule } from '../host/streamfold-host.module';
 import { ReactionErrorFilter, ReactionsTransport } from '../reactions/reactions.transport';
 import { HostOptions, readConfig, startInfrastructure } from './boot';
@@ -51,13 +53,8 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
     });
     if (options.logger !== false) app.useLogger(app.get(Logger));
     app.useBodyParser('json', { limit: '64kb' });
-    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-    const docs = new DocumentBuilder()
-      .setTitle(options.title ?? 'Streamfold')
-      .setDescription('Event-sourced CQRS on Kafka: commands, queries and operations')
-      .addBearerAuth()
-      .build();
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs));
+    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationExceptionFactory }));
+    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, contexts, { title: options.title }));
     if (config.workers) {
       // Its own application config: a global filter added here must not reach the HTTP routes.
       const reactions = app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) });

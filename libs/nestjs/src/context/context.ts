@@ -18,6 +18,11 @@ export type EventRoute = { topic: string; key: string } | null;
 export interface ContextDefinition {
   /** Short unique name, e.g. "social"; the CLI's `simulate <name>` uses it. */
   name: string;
+  /**
+   * One sentence on what the context does: the description of its tag (named `name`) in the
+   * OpenAPI document, where its controllers group with `@ApiTags(name)`. @default none
+   */
+  description?: string;
   /** Event types with their schema versions, validators and upcasters (wire names never change). */
   events: EventTypeDefinition[];
   /**

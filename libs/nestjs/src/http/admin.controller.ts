@@ -1,5 +1,5 @@
 import { BadRequestException, Controller, Get, HttpCode, Inject, Logger, NotFoundException, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@streamfold/auth';
 import { PostgresEventStore } from '@streamfold/eventstore';
 import { MESSAGE_LOG, MessageLog } from '@streamfold/messaging';
@@ -9,12 +9,17 @@ import type { ContextDefinition } from '../context/context';
 import { contextRouter } from '../context/context';
 import { STREAMFOLD_CONTEXTS } from '../context/streamfold.module';
 import { ProjectionRegistry } from '../projections/projection-registry';
+import { DeadLetterResponse, ProjectionStatusResponse, RebuildStartedResponse } from './admin.dto';
+import { invalidField } from './api-error';
+import { ApiCommand, ApiRead } from './openapi.decorators';
 
 const STATUSES = ['pending', 'replayed', 'discarded'];
+const DEAD_LETTER_ID = new ParseIntPipe({ exceptionFactory: () => invalidField('id', 'id must be an integer') });
+
+const ADMIN_ONLY = { status: 403, description: 'The token lacks the `admin` role.' } as const;
 
 /** Operations on projections and dead letters: admin role only (docs/architecture.md, invariant 9). */
 @ApiTags('admin')
-@ApiBearerAuth()
 @Roles('admin')
 @Controller('admin')
 export class AdminController {
@@ -35,6 +40,8 @@ export class AdminController {
   private readonly route: ReturnType<typeof contextRouter>;
 
   @Get('projections')
+  @ApiRead({ operationId: 'listProjections', summary: 'Status of every projection and processor', errors: [ADMIN_ONLY] })
+  @ApiOkResponse({ type: [ProjectionStatusResponse] })
   async status() {
     const statuses = await projectionStatus(this.db, this.log, this.projections.definitions);
     return statuses.map((s) => ({ ...s, rebuild: this.rebuilds.get(s.name) ?? null }));
@@ -43,6 +50,9 @@ export class AdminController {
   /** Starts a rebuild beside the live version; follow it with GET /admin/projections. */
   @Post('projections/:name/rebuild')
   @HttpCode(202)
+  @ApiCommand({ operationId: 'rebuildProjection', summary: 'Rebuild a projection beside its live version', errors: [ADMIN_ONLY, 404] })
+  @ApiQuery({ name: 'from', required: false, enum: ['kafka', 'event-store'], description: 'where to read the history from (the event store when Kafka retention dropped data)' })
+  @ApiAcceptedResponse({ type: RebuildStartedResponse })
   rebuild(@Param('name') name: string, @Query('from') from = 'kafka') {
     const definition = this.projections.definitions.find((d) => d.name === name);
     if (!definition) throw new NotFoundException(`unknown projection ${name}`);
@@ -68,18 +78,26 @@ export class AdminController {
   }
 
   @Get('dead-letters')
+  @ApiRead({ operationId: 'listDeadLetters', summary: 'Dead letters, newest first (at most 1000)', errors: [400, ADMIN_ONLY] })
+  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
+  @ApiQuery({ name: 'projection', required: false, type: String })
+  @ApiOkResponse({ type: [DeadLetterResponse] })
   list(@Query('status') status?: string, @Query('projection') projection?: string) {
     if (status !== undefined && !STATUSES.includes(status)) throw new BadRequestException(`status must be one of ${STATUSES.join(', ')}`);
     return this.deadLetters.list({ status: status as never, projection, limit: 1000 });
   }
 
   @Post('dead-letters/:id/replay')
-  replay(@Param('id', ParseIntPipe) id: number) {
+  @ApiCommand({ operationId: 'replayDeadLetter', summary: 'Apply a dead letter once, after a fix', errors: [ADMIN_ONLY] })
+  @ApiCreatedResponse({ type: DeadLetterResponse, description: 'replayed (201 for historical reasons: nothing is created)' })
+  replay(@Param('id', DEAD_LETTER_ID) id: number) {
     return this.refusalsAreConflicts(() => this.deadLetters.replay(id));
   }
 
   @Post('dead-letters/:id/discard')
-  discard(@Param('id', ParseIntPipe) id: number) {
+  @ApiCommand({ operationId: 'discardDeadLetter', summary: 'Mark a dead letter as never to be applied', errors: [ADMIN_ONLY] })
+  @ApiCreatedResponse({ type: DeadLetterResponse, description: 'discarded (201 for historical reasons: nothing is created)' })
+  discard(@Param('id', DEAD_LETTER_ID) id: number) {
     return this.refusalsAreConflicts(() => this.deadLetters.discard(id));
   }
 

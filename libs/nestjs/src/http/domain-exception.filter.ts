@@ -1,14 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import { DomainError, InvalidEventPayload } from '@streamfold/core';
+import { DomainError, InvalidEventPayload, ValidationFailed } from '@streamfold/core';
 import { throwError } from 'rxjs';
+import { ApiError } from './api-error';
 
-/** The JSON body of every domain error response. */
-export interface DomainErrorBody {
-  statusCode: number;
-  /** The error's stable code, e.g. "concurrency_conflict". */
-  error: string;
-  message: string;
-}
+/** The JSON body of every domain error response: the one `ApiError` shape (`field` on ValidationFailed). */
+export type DomainErrorBody = ApiError;
 
 /**
  * The one place domain errors become HTTP: the status travels with the error, so deciders never
@@ -29,8 +25,9 @@ export class DomainExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** Maps a domain error to its response body (InvalidEventPayload: 400 `invalid_event_payload`). */
+/** Maps a domain error to its response body (InvalidEventPayload: 400 `invalid_event_payload`; ValidationFailed names its `field`). */
 export function toDomainErrorBody(exception: DomainError | InvalidEventPayload): DomainErrorBody {
+  if (exception instanceof ValidationFailed) return { statusCode: 400, error: exception.code, message: exception.message, field: exception.field };
   if (exception instanceof DomainError) return { statusCode: exception.status, error: exception.code, message: exception.message };
   return { statusCode: 400, error: 'invalid_event_payload', message: exception.message };
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { Observable, throwError } from 'rxjs';
+import { ApiError, errorCodeOf, toApiError } from './api-error';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 // PostgreSQL SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (operator intervention: shutdown).
@@ -17,8 +18,10 @@ export function isUnavailable(error: unknown): boolean {
 
 /**
  * A command that cannot be stored is answered 503 with Retry-After, quickly, instead of a 500 or
- * a hung request: nothing was accepted, so the client may safely retry. Other errors keep Nest's
- * default handling (HttpExceptions as they are, anything else a logged 500).
+ * a hung request: nothing was accepted, so the client may safely retry. Every other HTTP error
+ * that no narrower filter took (Nest's HttpExceptions: auth, validation, rate limit, routing;
+ * body-parser errors; bugs as a logged 500) is answered in the one `ApiError` shape, so clients
+ * and the OpenAPI document know a single error body.
  */
 @Catch()
 export class UnavailableFilter extends BaseExceptionFilter implements ExceptionFilter {
@@ -27,15 +30,28 @@ export class UnavailableFilter extends BaseExceptionFilter implements ExceptionF
   override catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
     // Reactions (the microservice transport) handle their own errors: retry, then dead-letter.
     if (host.getType() === 'rpc') return throwError(() => exception);
-    if (host.getType() === 'http' && !(exception instanceof HttpException) && isUnavailable(exception)) {
+    if (host.getType() !== 'http') return super.catch(exception, host);
+    const res = host.switchToHttp().getResponse();
+    if (res.headersSent) return;
+    if (!(exception instanceof HttpException) && isUnavailable(exception)) {
       this.logger.warn(`dependency unavailable: ${(exception as Error).message}`);
-      const res = host.switchToHttp().getResponse();
-      if (!res.headersSent) {
-        res.setHeader('Retry-After', '2');
-        res.status(503).json({ statusCode: 503, error: 'unavailable', message: 'storage is unavailable; nothing was stored, retry later' });
-      }
+      res.setHeader('Retry-After', '2');
+      res.status(503).json({ statusCode: 503, error: 'unavailable', message: 'storage is unavailable; nothing was stored, retry later' } satisfies ApiError);
       return;
     }
-    super.catch(exception, host);
+    const body = bodyOf(exception);
+    if (body.statusCode >= 500 && !(exception instanceof HttpException)) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    res.status(body.statusCode).json(body);
   }
+}
+
+/** The error body of anything thrown: an HttpException, a body-parser error (`status`, `expose`), or a bug. */
+function bodyOf(exception: unknown): ApiError {
+  if (exception instanceof HttpException) return toApiError(exception);
+  const e = exception as { status?: unknown; expose?: unknown; message?: unknown } | null;
+  // body-parser's errors (malformed JSON 400, too large 413) are client errors with a safe message.
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {
+    return { statusCode: e.status, error: errorCodeOf(e.status), message: String(e.message) };
+  }
+  return { statusCode: 500, error: errorCodeOf(500), message: 'Internal server error' };
 }

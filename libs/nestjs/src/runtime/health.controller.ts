@@ -1,8 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Infrastructure } from '@streamfold/runtime';
 import { Public } from '@streamfold/auth';
+import { ApiErrors } from '../http/openapi.decorators';
+import { HealthIndicatorResponse, HealthResponse } from './health.dto';
 
 /** `GET /health`, public: whether PostgreSQL and the message log answer, for load balancers and probes. */
 @ApiTags('operations')
@@ -17,7 +19,14 @@ export class HealthController {
 
   /** 200 when PostgreSQL and the log (Kafka or embedded) answer, 503 otherwise. */
   @Get()
-  @HealthCheck()
+  // Terminus's own swagger schema is off: it would replace the two responses documented here.
+  @HealthCheck({ swaggerDocumentation: false })
+  // Not @ApiRead: its 503 is Terminus's per-dependency report, not the ApiError body.
+  @ApiOperation({ operationId: 'checkHealth', summary: 'Whether PostgreSQL and the message log answer', security: [] })
+  @ApiExtraModels(HealthIndicatorResponse)
+  @ApiOkResponse({ type: HealthResponse, description: 'every dependency answers' })
+  @ApiServiceUnavailableResponse({ type: HealthResponse, description: 'a dependency does not answer (see `error`)' })
+  @ApiErrors({ status: 401, description: 'A bearer token was sent and is invalid (the route needs none).' })
   check() {
     const { database, log } = this.infra.description;
     return this.health.check([

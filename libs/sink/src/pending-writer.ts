@@ -1,0 +1,45 @@
+import { LogSequence } from '@streamfold/core';
+import type { LogMessage } from '@streamfold/messaging';
+import { LakeWriter } from './lake-writer';
+import { skipped, splitIntoRuns, StagedMessage, stageExactly, stageFast } from './staging';
+
+/** A buffered message; `message` null marks a dropped re-send (its offset still counts). */
+export interface PendingMessage {
+  offset: number;
+  message: LogMessage | null;
+  sequence: LogSequence | null;
+}
+
+/**
+ * Writes one partition's buffer: the fast path first (no parsing in JavaScript; DuckDB checks
+ * every row), the exact path (each envelope parsed, event time from occurredAt, non-envelopes
+ * skipped and reported) for the whole buffer when DuckDB found a row unfit.
+ */
+export async function writePending(
+  writer: LakeWriter,
+  topic: string,
+  partition: number,
+  pending: PendingMessage[],
+  onMalformed: (offset: number, reason: string) => void,
+): Promise<{ files: number; rows: number }> {
+  const fast: StagedMessage[] = [];
+  for (const p of pending) {
+    const staged = p.message ? stageFast(p.message, p.sequence) : skipped(p.offset);
+    if (!staged) break;
+    fast.push(staged);
+  }
+  if (fast.length === pending.length) {
+    const runs = splitIntoRuns(fast);
+    const files = await writer.writeRuns(topic, partition, runs, true);
+    if (files !== 'unfit') return { files: files.length, rows: runs.reduce((n, r) => n + r.lines.length, 0) };
+  }
+  const exact = pending.map((p) => {
+    if (!p.message) return skipped(p.offset);
+    const { staged, malformed } = stageExactly(p.message, p.sequence);
+    if (malformed !== null) onMalformed(p.offset, malformed);
+    return staged;
+  });
+  const runs = splitIntoRuns(exact);
+  const files = await writer.writeRuns(topic, partition, runs, false);
+  return { files: files === 'unfit' ? 0 : files.length, rows: runs.reduce((n, r) => n + r.lines.length, 0) };
+}
