@@ -6,6 +6,7 @@ export * from './cli/run-cli';
 export * from './context/context';
 export * from './context/simulator';
 export * from './context/streamfold.module';
+export * from './graphql';
 export * from './host/relay.worker';
 export * from './host/streamfold-host.module';
 export * from './http/admin.controller';

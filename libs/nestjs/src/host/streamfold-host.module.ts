@@ -12,6 +12,8 @@ import { AdminController } from '../http/admin.controller';
 import { ApiRoleGuard } from '../http/api-role.guard';
 import { DomainExceptionFilter } from '../http/domain-exception.filter';
 import { UnavailableFilter } from '../http/unavailable.filter';
+import { streamfoldGraphQL } from '../graphql/graphql.module';
+import { HostResolver } from '../graphql/host.resolver';
 import { ProjectionsModule } from '../projections/projections.module';
 import { RuntimeModule } from '../runtime/runtime.module';
 import { RelayWorker, wakingStore } from './relay.worker';
@@ -26,17 +28,20 @@ export function contextRegistry(contexts: readonly ContextDefinition[]): EventRe
  * Everything the hosted contexts share, on infrastructure opened before Nest started: config,
  * pool, log, metrics, health; the event registry and PostgreSQL event store (PGlite on the
  * embedded default), the relay, the projection runners, bearer auth, the rate limit, the admin
- * API and the one mapping of domain errors to HTTP. `startServer` and `runCli` build it; an
- * application never imports it itself.
+ * API, the one mapping of domain errors to HTTP, and GraphQL (in processes with the `api` role:
+ * contexts' resolvers plug into one schema at /graphql). `startServer` builds it; an application
+ * never imports it itself.
  */
 @Global()
 @Module({})
 export class StreamfoldHostModule {
   static forRoot(infra: Infrastructure, contexts: ContextDefinition[]): DynamicModule {
+    const graphql = infra.config.api ? [streamfoldGraphQL(infra.config)] : [];
     return {
       module: StreamfoldHostModule,
       global: true,
       imports: [
+        ...graphql,
         RuntimeModule.forRoot(infra),
         ProjectionsModule.forRoot({ projections: allProjections(contexts) }),
         ThrottlerModule.forRootAsync({
@@ -51,6 +56,7 @@ export class StreamfoldHostModule {
         { provide: PostgresEventStore, inject: [Database, EventRegistry], useFactory: (db: Database, registry: EventRegistry) => new PostgresEventStore(db, registry) },
         RelayWorker,
         TelemetryPublisher,
+        ...(infra.config.api ? [HostResolver] : []),
         { provide: EVENT_STORE, inject: [PostgresEventStore, RelayWorker], useFactory: wakingStore },
         // Order matters: a worker-only process refuses API routes first; the rate limit keys on
         // the user the bearer guard identified.
