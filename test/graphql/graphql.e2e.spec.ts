@@ -100,11 +100,13 @@ describe('GraphQL on real Kafka and PostgreSQL', () => {
     spy.mockRestore();
   });
 
-  it('refuses operations past the depth and complexity limits before running them', async () => {
-    const deep = await gql(app.url, '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }');
-    expect(deep.errors?.[0].extensions?.code).toBe('query_too_deep');
+  // Depth: the social schema is too shallow to reach 8 levels; graphql-limits.unit.spec.ts covers it.
+  it('refuses operations past the complexity limit before running them, variables counted', async () => {
     const costly = await gql(app.url, '{ a: feed(limit: 100) { postId likes comments score post { postId authorId text likes comments createdAt } } }');
     expect(costly.errors?.[0].extensions?.code).toBe('query_too_complex');
+    const byVariable = await gql(app.url, 'query($n: Int!) { feed(limit: $n) { postId likes comments score post { postId authorId text likes comments createdAt } } }', { n: 100 });
+    expect(byVariable.errors?.[0].extensions?.code).toBe('query_too_complex');
+    expect((await gql(app.url, 'query($n: Int!) { feed(limit: $n) { postId } }', { n: 100 })).errors).toBeUndefined();
     const outOfRange = await gql(app.url, '{ feed(limit: 1000) { postId } }');
     expect(outOfRange.errors?.[0].extensions).toMatchObject({ code: 'validation_failed', field: 'limit' });
   });

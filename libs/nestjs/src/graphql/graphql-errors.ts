@@ -28,7 +28,8 @@ export function apiErrorOf(error: unknown): ApiError {
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
-  if (original instanceof GraphQLError) return formatted;
+  // Stack traces stay in the logs, never in a response.
+  if (original instanceof GraphQLError) return { ...formatted, extensions: withoutStack(formatted.extensions) };
   const body = apiErrorOf(original);
   const extensions: Record<string, unknown> = { code: body.error, status: body.statusCode };
   if (body.field) extensions.field = body.field;
@@ -40,4 +41,10 @@ export function formatResultErrors(result: ExecutionResult): FormattedExecutionR
   const { errors, ...rest } = result;
   if (!errors) return rest;
   return { ...rest, errors: errors.map((e) => formatGraphQLError(e.toJSON(), e)) };
+}
+
+function withoutStack(extensions: GraphQLFormattedError['extensions']): Record<string, unknown> | undefined {
+  if (!extensions) return undefined;
+  const { stacktrace: _, ...rest } = extensions as Record<string, unknown>;
+  return rest;
 }

@@ -3,10 +3,10 @@ import { DynamicModule } from '@nestjs/common';
 import { GraphQLModule, GraphQLWsSubscriptionsConfig } from '@nestjs/graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { StreamfoldConfig } from '@streamfold/runtime';
-import { DocumentNode, ExecutionResult, GraphQLSchema, specifiedRules, validate } from 'graphql';
+import { ExecutionResult, subscribe } from 'graphql';
 import { authenticateConnection, graphqlContext } from './graphql-context';
 import { formatGraphQLError, formatResultErrors } from './graphql-errors';
-import { GraphQLLimits, limitRules } from './graphql-limits';
+import { GraphQLLimits, limitedSubscribe, limitsPlugin } from './graphql-limits';
 
 /** Where the host serves GraphQL over HTTP (queries, mutations) and WebSocket (graphql-ws subscriptions). */
 export const GRAPHQL_PATH = '/graphql';
@@ -19,7 +19,6 @@ export const GRAPHQL_PATH = '/graphql';
  * codes in `extensions`; depth and complexity are limited on both transports.
  */
 export function streamfoldGraphQL(config: StreamfoldConfig, limits?: GraphQLLimits): DynamicModule {
-  const rules = limitRules(limits);
   return GraphQLModule.forRoot<ApolloDriverConfig>({
     driver: ApolloDriver,
     path: GRAPHQL_PATH,
@@ -29,14 +28,14 @@ export function streamfoldGraphQL(config: StreamfoldConfig, limits?: GraphQLLimi
     // Our formatError maps Nest's HttpExceptions itself, with the same codes as REST.
     autoTransformHttpErrors: false,
     formatError: formatGraphQLError,
-    validationRules: rules,
+    plugins: [limitsPlugin(limits)],
     subscriptions: {
       // Nest types a subset of graphql-ws' ServerOptions and spreads all of them into useServer.
-      'graphql-ws': <GraphQLWsSubscriptionsConfig & Pick<ServerOptions, 'validate'>>{
+      'graphql-ws': <GraphQLWsSubscriptionsConfig & Pick<ServerOptions, 'subscribe'>>{
         path: GRAPHQL_PATH,
         onConnect: authenticateConnection(config.jwtSecret),
-        // graphql-ws validates with its own call: the same limits must hold there.
-        validate: ((schema: GraphQLSchema, document: DocumentNode) => validate(schema, document, [...specifiedRules, ...rules])) as typeof validate,
+        // graphql-ws executes with its own calls: the same limits must hold there.
+        subscribe: limitedSubscribe(subscribe, limits) as ServerOptions['subscribe'],
         onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) => formatResultErrors(result),
       },
     },
