@@ -50,6 +50,8 @@ describe('GraphQL on real Kafka and PostgreSQL', () => {
     expect(errors).toEqual([expect.objectContaining({ message: 'postId must be a UUID', extensions: { code: 'validation_failed', status: 400, field: 'postId' } })]);
     expect(await store.lastCommitted()).toEqual(before);
 
+    const badComment = await gql(app.url, 'mutation { addComment(postId: "nope", text: "hi") { commentId } }', {}, app.token('gq-fan'));
+    expect(badComment.errors?.[0]).toMatchObject({ message: 'postId must be a UUID', extensions: { code: 'validation_failed', field: 'postId' } });
     const missing = await like('7d1f0c5e-8d0a-4c38-9d6b-2f1b3b4b5c6d', 'gq-fan');
     expect(missing.errors?.[0].extensions).toMatchObject({ code: 'not_found', status: 404 });
     const tooLong = await gql(app.url, 'mutation($t: String!) { createPost(text: $t) { postId } }', { t: 'x'.repeat(2001) }, app.token('gq-author'));
@@ -62,7 +64,10 @@ describe('GraphQL on real Kafka and PostgreSQL', () => {
   it('applies an idempotency key as REST does: the retry returns the first post', async () => {
     const create = () => gql(app.url, 'mutation { createPost(text: "once", idempotencyKey: "gq-key-1") { postId } }', {}, app.token('gq-retry'));
     const [first, retry] = [await create(), await create()];
-    expect(retry.data).toEqual(first.data);
+    expect(first.data.createPost.postId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(retry).toEqual(first);
+    const tooLong = await gql(app.url, 'mutation($k: String) { createPost(text: "once", idempotencyKey: $k) { postId } }', { k: 'k'.repeat(201) }, app.token('gq-retry'));
+    expect(tooLong.errors?.[0].extensions).toEqual({ code: 'validation_failed', status: 400, field: 'idempotencyKey' });
   });
 
   it('refuses a subscription socket without a valid token at connection', async () => {

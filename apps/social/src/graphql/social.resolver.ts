@@ -1,16 +1,14 @@
 import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { CurrentUser, Principal, Public } from '@streamfold/auth';
-import { idempotencyKeyArg, requestLoader, StreamfoldGraphQLContext, uuidParam } from '@streamfold/nestjs';
+import { idempotencyKeyOf, requestLoader, StreamfoldGraphQLContext, uuidParam } from '@streamfold/nestjs';
 import { AddComment } from '../application/add-comment.command';
 import { CreatePost } from '../application/create-post.command';
 import { DeleteComment } from '../application/delete-comment.command';
 import { DeletePost } from '../application/delete-post.command';
 import { LikePost, UnlikePost } from '../application/like-post.command';
 import { GetFeed, GetPost, GetPosts, GetTrending, PostCounts, PostView } from '../application/post.queries';
-import { AddedCommentType, CreatedPostType, LimitArgs, listComplexity, PostCountsType, PostType, TextArgs } from './social.types';
-
-const IDEMPOTENCY = { nullable: true, description: 'like the Idempotency-Key header: a retry with the same key and input changes nothing' } as const;
+import { AddCommentArgs, AddedCommentType, CreatedPostType, CreatePostArgs, LimitArgs, listComplexity, PostCountsType, PostType } from './social.types';
 
 /**
  * MySocialMedia over GraphQL: the REST controller's twin. Builds the same commands and queries
@@ -53,8 +51,8 @@ export class SocialResolver {
   }
 
   @Mutation(() => CreatedPostType)
-  createPost(@CurrentUser() user: Principal, @Args() { text }: TextArgs, @Args('idempotencyKey', IDEMPOTENCY, idempotencyKeyArg) key?: string): Promise<CreatedPostType> {
-    return this.commands.execute(new CreatePost(user.userId, text, key));
+  createPost(@CurrentUser() user: Principal, @Args() args: CreatePostArgs): Promise<CreatedPostType> {
+    return this.commands.execute(new CreatePost(user.userId, args.text, idempotencyKeyOf(args)));
   }
 
   @Mutation(() => Boolean, { description: 'true; deleting again changes nothing' })
@@ -76,13 +74,8 @@ export class SocialResolver {
   }
 
   @Mutation(() => AddedCommentType)
-  addComment(
-    @CurrentUser() user: Principal,
-    @Args('postId', { type: () => ID }, uuidParam('postId')) postId: string,
-    @Args() { text }: TextArgs,
-    @Args('idempotencyKey', IDEMPOTENCY, idempotencyKeyArg) key?: string,
-  ): Promise<AddedCommentType> {
-    return this.commands.execute(new AddComment(user.userId, postId, text, key));
+  addComment(@CurrentUser() user: Principal, @Args() args: AddCommentArgs): Promise<AddedCommentType> {
+    return this.commands.execute(new AddComment(user.userId, args.postId, args.text, idempotencyKeyOf(args)));
   }
 
   @Mutation(() => Boolean, { description: 'true; deleting again changes nothing' })

@@ -1,6 +1,6 @@
-import { ArgsType, Field, Int, ObjectType } from '@nestjs/graphql';
-import { perItem } from '@streamfold/nestjs';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ArgsType, Field, ID, Int, ObjectType } from '@nestjs/graphql';
+import { IdempotentArgs, perItem } from '@streamfold/nestjs';
+import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 
 /** A post with its counts (the `social_posts` read model). */
 @ObjectType('Post')
@@ -52,13 +52,21 @@ export class LimitArgs {
   limit: number = 20;
 }
 
-/** Text of a post or comment; exact limits are domain rules, checked by the deciders (field `text`). */
+/** A new post. Exact text limits are domain rules, checked by the decider (field `text`). */
 @ArgsType()
-export class TextArgs {
+export class CreatePostArgs extends IdempotentArgs {
   @Field()
   @IsString()
   @MaxLength(20000)
   text: string;
+}
+
+/** A comment on a post; the same rules as a post's text. */
+@ArgsType()
+export class AddCommentArgs extends CreatePostArgs {
+  @Field(() => ID)
+  @IsUUID('4', { message: 'postId must be a UUID' })
+  postId: string;
 }
 
 /** List queries cost their children once per item they may return. */
