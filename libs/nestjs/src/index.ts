@@ -6,6 +6,8 @@ export * from './cli/run-cli';
 export * from './context/context';
 export * from './context/simulator';
 export * from './context/streamfold.module';
+export * from './dashboard/dashboard.controller';
+export * from './dashboard/dashboard.dto';
 export * from './graphql';
 export * from './host/relay.worker';
 export * from './host/streamfold-host.module';

@@ -12,6 +12,7 @@ import { AdminController } from '../http/admin.controller';
 import { ApiRoleGuard } from '../http/api-role.guard';
 import { DomainExceptionFilter } from '../http/domain-exception.filter';
 import { UnavailableFilter } from '../http/unavailable.filter';
+import { DashboardController } from '../dashboard/dashboard.controller';
 import { streamfoldGraphQL } from '../graphql/graphql.module';
 import { HostResolver } from '../graphql/host.resolver';
 import { ProjectionsModule } from '../projections/projections.module';
@@ -49,7 +50,7 @@ export class StreamfoldHostModule {
           useFactory: (config: StreamfoldConfig) => writeRateLimitOptions(config.rateLimitWrites, config.rateLimitWindowSeconds),
         }),
       ],
-      controllers: [AdminController],
+      controllers: [AdminController, ...(infra.config.api ? [DashboardController] : [])],
       providers: [
         { provide: STREAMFOLD_CONTEXTS, useValue: contexts },
         { provide: EventRegistry, useValue: contextRegistry(contexts) },

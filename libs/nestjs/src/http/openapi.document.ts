@@ -18,6 +18,7 @@ export interface OpenApiOptions {
 const FRAMEWORK_TAGS = [
   { name: 'admin', description: 'Operations on projections and dead letters (admin role)' },
   { name: 'operations', description: 'Health of the process and its dependencies, for probes' },
+  { name: 'dashboard', description: 'What the live dashboard at / reads: hosted contexts and a public pipeline summary' },
 ];
 
 /**
