@@ -1,7 +1,11 @@
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { bearer, createStreamfoldClient } from '@streamfold/client';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 import { startTestApp, TestApp } from '../app-harness';
+import { eventually } from '../e2e-env';
+import { freePort, MAIN, spawnNode } from '../process';
 
 const ROOT = resolve(__dirname, '../..');
 const OUTPUT = join(ROOT, 'test-output');
@@ -66,4 +70,35 @@ describe('the dashboard in a real browser', () => {
     copyFileSync(shot, join(ROOT, 'docs', 'dashboard.png'));
     await page.close();
   });
+
+  it('works on the embedded default, signed in with a development token', async () => {
+    // A process of its own: PGlite's dynamic imports do not load inside Jest's VM.
+    const dataDir = mkdtempSync(join(tmpdir(), 'sf-dashboard-embedded-'));
+    const port = freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const server = spawnNode(MAIN, { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    try {
+      await eventually(async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : undefined), 90_000, 'embedded /health');
+      const page = await browser.newPage();
+      await page.goto(url, { waitUntil: 'domcontentloaded' });
+      await page.locator('#dev-user').fill('newcomer');
+      await page.locator('#dev-token').click();
+      // Browser-side expressions as strings: this file is compiled without the DOM's types.
+      await page.waitForFunction("document.getElementById('token').value.startsWith('ey')", undefined, { timeout: 5000 });
+      await page.locator('#sign-in-button').click();
+      await page.locator('#live-state', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+      // The page's own token, used through the API like any client's.
+      const token = (await page.evaluate("sessionStorage.getItem('streamfold.token')")) as string;
+      const api = createStreamfoldClient(url);
+      const { data } = await api.POST('/social/posts', { body: { text: 'hello from the embedded default' }, headers: bearer(token) });
+      await api.PUT('/social/posts/{postId}/like', { params: { path: { postId: data!.postId } }, headers: bearer(token) });
+      await page.locator(`[data-post-id="${data!.postId}"] .likes`, { hasText: /^1$/ }).waitFor({ timeout: 30_000 });
+      await page.close();
+    } finally {
+      server.child.kill('SIGTERM');
+      await Promise.race([server.exited, new Promise((r) => setTimeout(r, 10_000))]);
+      server.child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });
