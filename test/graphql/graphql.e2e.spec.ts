@@ -70,6 +70,19 @@ describe('GraphQL on real Kafka and PostgreSQL', () => {
     expect(tooLong.errors?.[0].extensions).toEqual({ code: 'validation_failed', status: 400, field: 'idempotencyKey' });
   });
 
+  it('rate-limits mutations per user as REST does (RATE_LIMIT_WRITES, default 300 per 10 s), leaving others alone', async () => {
+    const postId = await createPost('gq-limited');
+    let limited: any = null;
+    for (let i = 0; i < 320 && !limited; i++) {
+      const { errors } = await like(postId, 'gq-spammer');
+      if (errors) limited = errors[0];
+    }
+    expect(limited).toMatchObject({ extensions: { code: 'rate_limited', status: 429 } });
+    // Queries are reads: never limited.
+    expect((await gql(app.url, '{ feed(limit: 1) { postId } }', {}, app.token('gq-spammer'))).errors).toBeUndefined();
+    expect(await like(postId, 'gq-someone-else')).toEqual({ data: { likePost: true } });
+  });
+
   it('refuses a subscription socket without a valid token at connection', async () => {
     for (const token of [undefined, 'not-a-token', app.token('gq-x').slice(0, -3) + 'abc']) {
       const refused = subscription(client(token), 'subscription { trending(limit: 5) { postId } }');
