@@ -125,6 +125,9 @@ describe('GraphQL on real Kafka and PostgreSQL', () => {
     const byVariable = await gql(app.url, 'query($n: Int!) { feed(limit: $n) { postId likes comments score post { postId authorId text likes comments createdAt } } }', { n: 100 });
     expect(byVariable.errors?.[0].extensions?.code).toBe('query_too_complex');
     expect((await gql(app.url, 'query($n: Int!) { feed(limit: $n) { postId } }', { n: 100 })).errors).toBeUndefined();
+    // The same limit over the socket, where graphql-ws executes past Apollo's plugins.
+    const overSocket = subscription(client(app.token('gq-x')), 'query($n: Int!) { feed(limit: $n) { postId likes comments score post { postId authorId text likes comments createdAt } } }', { n: 100 });
+    expect((await overSocket.next()).errors?.[0].extensions?.code).toBe('query_too_complex');
     const outOfRange = await gql(app.url, '{ feed(limit: 1000) { postId } }');
     expect(outOfRange.errors?.[0].extensions).toMatchObject({ code: 'validation_failed', field: 'limit' });
   });

@@ -13,6 +13,10 @@ const note = (section, text, missing = false) => {
   p.classList.toggle('missing', missing);
 };
 
+// A context installed before its GraphQL field exists: say which field the view waits for.
+const explain = (errors, context, field) =>
+  /Cannot query field/.test(errors[0]?.message ?? '') ? `${context} is installed; its GraphQL ${field} is not there yet` : errors[0]?.message;
+
 const TRENDING = `trending(limit: 10) { postId likes comments score post { text authorId } }`;
 
 /** Trending posts; counts that changed flash once. Live when a client is given, else one read. */
@@ -71,7 +75,7 @@ export function alertsView(section, client, has) {
     if (has('bank')) note(section, 'sign in to see your alerts');
     return () => undefined;
   }
-  if (has('bank')) stops.push(subscribe(client, 'subscription { myAlerts { message at } }', {}, (d) => push('alert', d.myAlerts.message, d.myAlerts.at), (e) => note(section, e[0].message)));
+  if (has('bank')) stops.push(subscribe(client, 'subscription { myAlerts { message at } }', {}, (d) => push('alert', d.myAlerts.message, d.myAlerts.at), (e) => note(section, explain(e, 'MyBank', 'subscription myAlerts'))));
   if (has('social')) stops.push(subscribe(client, 'subscription { myNotifications { message at } }', {}, (d) => push('social', d.myNotifications.message, d.myNotifications.at), () => undefined));
   return () => stops.forEach((stop) => stop());
 }
@@ -88,7 +92,7 @@ export function surgeView(section, has) {
   }
   const draw = async () => {
     const { data, errors } = await query('{ surgeCells { cell multiplier boundary } }');
-    if (errors) return note(section, errors[0].message);
+    if (errors) return note(section, explain(errors, 'GetTaxi', 'query surgeCells'));
     map.innerHTML = hexagonsSvg(data.surgeCells);
     note(section, `${data.surgeCells.length} cells`);
   };

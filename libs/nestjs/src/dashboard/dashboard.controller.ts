@@ -4,7 +4,6 @@ import { Public, signToken } from '@streamfold/auth';
 import { MESSAGE_LOG, MessageLog } from '@streamfold/messaging';
 import { projectionStatus } from '@streamfold/projections';
 import { Database, DEV_JWT_SECRET, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
-import type { Response } from 'express';
 import { join } from 'node:path';
 import type { ContextDefinition } from '../context/context';
 import { STREAMFOLD_CONTEXTS } from '../context/streamfold.module';
@@ -38,7 +37,8 @@ export class DashboardController {
   @Public()
   @ApiExcludeEndpoint()
   @Header('Cache-Control', 'no-cache')
-  page(@Res() res: Response): void {
+  // Express' response, typed by the one method used: @streamfold/nestjs does not depend on express' types.
+  page(@Res() res: { sendFile(path: string): void }): void {
     res.sendFile(join(DASHBOARD_ASSETS, 'index.html'));
   }
 

@@ -76,8 +76,11 @@ export function limitsPlugin(limits?: GraphQLLimits): ApolloServerPlugin {
   };
 }
 
-/** graphql-js `subscribe` with the limits checked first (graphql-ws runs it for every subscription). */
-export function limitedSubscribe<R>(subscribe: (args: ExecutionArgs) => R, limits?: GraphQLLimits) {
+/**
+ * graphql-js `subscribe` or `execute` with the limits checked first: graphql-ws calls these itself
+ * for every operation sent over the socket, past Apollo's plugins.
+ */
+export function limitedExecution<R>(subscribe: (args: ExecutionArgs) => R, limits?: GraphQLLimits) {
   return (args: ExecutionArgs): R | { errors: GraphQLError[] } => {
     const error = limitError({ schema: args.schema, document: args.document, variables: args.variableValues, operationName: args.operationName }, limits);
     return error ? { errors: [error] } : subscribe(args);

@@ -3,10 +3,10 @@ import { DynamicModule } from '@nestjs/common';
 import { GraphQLModule, GraphQLWsSubscriptionsConfig } from '@nestjs/graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { StreamfoldConfig } from '@streamfold/runtime';
-import { ExecutionResult, subscribe } from 'graphql';
+import { execute, ExecutionResult, subscribe } from 'graphql';
 import { authenticateConnection, graphqlContext } from './graphql-context';
 import { formatGraphQLError, formatResultErrors } from './graphql-errors';
-import { GraphQLLimits, limitedSubscribe, limitsPlugin } from './graphql-limits';
+import { GraphQLLimits, limitedExecution, limitsPlugin } from './graphql-limits';
 
 /** Where the host serves GraphQL over HTTP (queries, mutations) and WebSocket (graphql-ws subscriptions). */
 export const GRAPHQL_PATH = '/graphql';
@@ -31,11 +31,12 @@ export function streamfoldGraphQL(config: StreamfoldConfig, limits?: GraphQLLimi
     plugins: [limitsPlugin(limits)],
     subscriptions: {
       // Nest types a subset of graphql-ws' ServerOptions and spreads all of them into useServer.
-      'graphql-ws': <GraphQLWsSubscriptionsConfig & Pick<ServerOptions, 'subscribe'>>{
+      'graphql-ws': <GraphQLWsSubscriptionsConfig & Pick<ServerOptions, 'subscribe' | 'execute'>>{
         path: GRAPHQL_PATH,
         onConnect: authenticateConnection(config.jwtSecret),
         // graphql-ws executes with its own calls: the same limits must hold there.
-        subscribe: limitedSubscribe(subscribe, limits) as ServerOptions['subscribe'],
+        subscribe: limitedExecution(subscribe, limits) as ServerOptions['subscribe'],
+        execute: limitedExecution(execute, limits) as ServerOptions['execute'],
         onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) => formatResultErrors(result),
       },
     },
