@@ -6,13 +6,17 @@ import { CreatePostHandler } from './application/create-post.command';
 import { DeleteCommentHandler } from './application/delete-comment.command';
 import { DeletePostHandler } from './application/delete-post.command';
 import { LikePostHandler, UnlikePostHandler } from './application/like-post.command';
-import { GetFeedHandler, GetPostHandler, GetTrendingHandler } from './application/post.queries';
+import { GetFeedHandler, GetPostHandler, GetPostsHandler, GetTrendingHandler } from './application/post.queries';
+import { SocialLiveResolver } from './graphql/social-live.resolver';
+import { SocialResolver } from './graphql/social.resolver';
 import { LiveCountsService } from './http/live-counts.service';
+import { LiveTrendingService } from './http/live-trending.service';
 import { SocialController } from './http/social.controller';
-import { CommentNotifier, LoggingNotificationSender, NOTIFICATION_SENDER } from './reactions/comment-notifier.reaction';
+import { CommentNotifier, NOTIFICATION_SENDER } from './reactions/comment-notifier.reaction';
+import { LiveNotificationSender } from './reactions/live-notifications';
 import { socialContext } from './social.context';
 
-/** MySocialMedia bounded context: posts, likes, comments, live counts, trending. */
+/** MySocialMedia bounded context: posts, likes, comments, live counts, trending; REST, SSE and GraphQL. */
 @Module({
   imports: [CqrsModule, StreamfoldModule.forFeature(socialContext)],
   controllers: [SocialController, CommentNotifier],
@@ -24,10 +28,15 @@ import { socialContext } from './social.context';
     AddCommentHandler,
     DeleteCommentHandler,
     GetPostHandler,
+    GetPostsHandler,
     GetFeedHandler,
     GetTrendingHandler,
     LiveCountsService,
-    { provide: NOTIFICATION_SENDER, useClass: LoggingNotificationSender },
+    LiveTrendingService,
+    SocialResolver,
+    SocialLiveResolver,
+    LiveNotificationSender,
+    { provide: NOTIFICATION_SENDER, useExisting: LiveNotificationSender },
   ],
 })
 export class SocialModule {}

@@ -10,14 +10,29 @@ export { Public } from './public-route';
 /** Requires every listed role, e.g. @Roles('admin') on replay and dead-letter operations. */
 export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
 
-/** The verified caller of the current request. */
+/**
+ * The request behind an HTTP route or a GraphQL resolver. Nest's GraphQL resolvers get
+ * `(root, args, context, info)` and the framework's GraphQL context carries `req` (for a
+ * subscription, a request-like object holding the principal verified at connection). Read here
+ * without importing @nestjs/graphql, so this package does not depend on it.
+ */
+export function requestOf(ctx: ExecutionContext): any {
+  if (ctx.getType<string>() === 'graphql') return (ctx.getArgs()[2] as { req?: unknown } | undefined)?.req ?? {};
+  return ctx.switchToHttp().getRequest();
+}
+
+/** The verified caller of the current request or GraphQL operation. */
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
-  const principal = ctx.switchToHttp().getRequest().principal as Principal | undefined;
+  const principal = requestOf(ctx).principal as Principal | undefined;
   if (!principal) throw new UnauthorizedException('missing bearer token');
   return principal;
 });
 
-/** `Authorization: Bearer <JWT>` (HS256, JWT_SECRET) on every route not marked @Public(). */
+/**
+ * `Authorization: Bearer <JWT>` (HS256, JWT_SECRET) on every route and resolver not marked
+ * @Public(). GraphQL subscriptions carry no header: their principal was verified when the
+ * socket connected (`connectionParams.authorization`) and is already on the request.
+ */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
   constructor(
@@ -27,7 +42,7 @@ export class BearerAuthGuard implements CanActivate {
 
   canActivate(ctx: ExecutionContext): boolean {
     const targets = [ctx.getHandler(), ctx.getClass()];
-    const request = ctx.switchToHttp().getRequest();
+    const request = requestOf(ctx);
     const header: unknown = request.headers?.authorization;
     if (typeof header === 'string' && header.startsWith('Bearer ')) {
       try {

@@ -194,6 +194,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dashboard/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the hosted contexts for the dashboard */
+        get: operations["getDashboardConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/pipeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Summarize lag, throughput and dead letters per projection */
+        get: operations["getPipelineSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -756,6 +790,22 @@ export interface components {
         CommentIdResponse: {
             commentId: string;
         };
+        DashboardConfigResponse: {
+            /**
+             * @description hosted bounded contexts; a view whose context is missing shows "context not installed"
+             * @example [
+             *       "social"
+             *     ]
+             */
+            contexts: string[];
+            /** @description whether POST /dashboard/dev-token signs development tokens (embedded default only, never in production) */
+            devTokens: boolean;
+            /**
+             * @description GraphQL over HTTP and graphql-ws
+             * @example /graphql
+             */
+            graphqlPath: string;
+        };
         DeadLetterResponse: {
             attempts: number;
             /** @description `<projection>@v<version>` that failed on it */
@@ -875,6 +925,22 @@ export interface components {
             nextOffset: number | null;
             partition: number;
             topic: string;
+        };
+        PipelineProjectionResponse: {
+            /** @description dead letters waiting for a replay or a discard */
+            deadLetters: number;
+            /** @enum {string} */
+            kind: "projection" | "processor";
+            /** @description messages still to process over all partitions */
+            lag: number;
+            name: string;
+            /** @description messages applied so far (sum of checkpoint offsets); its rate is the events per second */
+            processed: number;
+        };
+        PipelineSummaryResponse: {
+            /** Format: date-time */
+            at: string;
+            projections: components["schemas"]["PipelineProjectionResponse"][];
         };
         PointDto: {
             /** @example 48.8566 */
@@ -1810,6 +1876,84 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Storage is unavailable; nothing was stored. Retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getDashboardConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardConfigResponse"];
+                };
+            };
+            /** @description A bearer token was sent and is invalid (the route needs none). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Storage is unavailable; nothing was stored. Retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getPipelineSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineSummaryResponse"];
+                };
+            };
+            /** @description A bearer token was sent and is invalid (the route needs none). */
+            401: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -22,6 +22,10 @@ export interface PostCounts {
 export class GetPost {
   constructor(readonly postId: string) {}
 }
+/** Several posts by id at once (GraphQL's per-request batch); absent or deleted posts are missing from the map. */
+export class GetPosts {
+  constructor(readonly postIds: readonly string[]) {}
+}
 export class GetFeed {
   constructor(readonly limit: number) {}
 }
@@ -42,6 +46,20 @@ export class GetPostHandler implements IQueryHandler<GetPost, PostView> {
     if (rows.length === 0) throw PostNotFound.because(postId);
     const r = rows[0];
     return { postId: r.post_id, authorId: r.author_id, text: r.text, likes: r.likes, comments: r.comments, createdAt: new Date(r.created_at).toISOString() };
+  }
+}
+
+@QueryHandler(GetPosts)
+export class GetPostsHandler implements IQueryHandler<GetPosts, Map<string, PostView>> {
+  constructor(private readonly db: Database) {}
+
+  async execute({ postIds }: GetPosts): Promise<Map<string, PostView>> {
+    const { rows } = await this.db.query(
+      `SELECT post_id, author_id, text, likes, comments, created_at FROM social_posts
+       WHERE post_id = ANY($1::text[]) AND deleted_at IS NULL AND author_id IS NOT NULL`,
+      [postIds],
+    );
+    return new Map(rows.map((r) => [r.post_id, { postId: r.post_id, authorId: r.author_id, text: r.text, likes: r.likes, comments: r.comments, createdAt: new Date(r.created_at).toISOString() }]));
   }
 }
 

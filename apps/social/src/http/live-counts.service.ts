@@ -1,7 +1,7 @@
 import { Injectable, Logger, MessageEvent, OnApplicationShutdown } from '@nestjs/common';
 import { Database } from '@streamfold/runtime';
 import { Client } from 'pg';
-import { Observable, Subject } from 'rxjs';
+import { map, Observable, Subject, takeWhile } from 'rxjs';
 import { POST_COUNTS_CHANNEL } from '../read-models/post-counts.projection';
 
 interface Counts {
@@ -11,15 +11,16 @@ interface Counts {
 }
 
 /**
- * Live counts per post for server-sent events. The projection NOTIFYs inside its transaction, so a
- * listener in any process hears a change only once it is committed; one LISTEN connection per
- * process fans out to every open stream.
+ * Live counts per post for server-sent events and GraphQL subscriptions (one source for both).
+ * The projection NOTIFYs inside its transaction, so a listener in any process hears a change only
+ * once it is committed; one LISTEN connection per process fans out to every open stream.
  */
 @Injectable()
 export class LiveCountsService implements OnApplicationShutdown {
   private readonly log = new Logger('LiveCounts');
   private readonly subjects = new Map<string, { subject: Subject<Counts>; watchers: number }>();
   private listener: Promise<Client> | null = null;
+  private readonly anyChange = new Subject<void>();
 
   constructor(private readonly db: Database) {}
 
@@ -52,6 +53,23 @@ export class LiveCountsService implements OnApplicationShutdown {
     });
   }
 
+  /** Counts of one post as plain values (GraphQL `postCounts`): now, then on change; completes when the post is deleted. */
+  counts(postId: string): Observable<{ postId: string; likes: number; comments: number }> {
+    return this.watch(postId).pipe(
+      takeWhile((e) => e.type === 'counts'),
+      map((e) => e.data as { postId: string; likes: number; comments: number }),
+    );
+  }
+
+  /**
+   * A tick whenever counts change (any post with LISTEN; on embedded PGlite, the watched posts
+   * only). Consumers such as trending re-read on it and also on a timer of their own.
+   */
+  changes(): Observable<void> {
+    void this.listen().catch((error) => this.log.warn(`live counts listener: ${(error as Error).message}`));
+    return this.anyChange.asObservable();
+  }
+
   /** Embedded PGlite does not route NOTIFY between connections: poll the watched posts there instead. */
   private listen(): Promise<unknown> {
     if (this.db.embedded) return this.poll();
@@ -67,6 +85,7 @@ export class LiveCountsService implements OnApplicationShutdown {
         for (const [postId, likes, comments, deleted] of JSON.parse(n.payload) as Array<[string, number, number, boolean]>) {
           this.subjects.get(postId)?.subject.next({ likes, comments, deleted });
         }
+        this.anyChange.next();
       });
       await client.query(`LISTEN ${POST_COUNTS_CHANNEL}`);
       return client;
@@ -88,6 +107,7 @@ export class LiveCountsService implements OnApplicationShutdown {
           [ids],
         );
         for (const r of rows) this.subjects.get(r.post_id)?.subject.next({ likes: r.likes, comments: r.comments, deleted: r.deleted });
+        if (rows.length > 0) this.anyChange.next();
       } catch (error) {
         this.log.warn(`polling live counts: ${(error as Error).message}`);
       }
@@ -98,6 +118,7 @@ export class LiveCountsService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
     for (const { subject } of this.subjects.values()) subject.complete();
+    this.anyChange.complete();
     const client = await this.listener?.catch(() => null);
     await client?.end().catch(() => undefined);
   }

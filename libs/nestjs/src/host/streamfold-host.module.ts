@@ -16,6 +16,9 @@ import { LakeAdminController } from '../lake/lake-admin.controller';
 import { LakeSetup } from '../lake/lake-setup';
 import { LakeSinkWorker } from '../lake/lake-sink.worker';
 import { UnavailableFilter } from '../http/unavailable.filter';
+import { DashboardController } from '../dashboard/dashboard.controller';
+import { streamfoldGraphQL } from '../graphql/graphql.module';
+import { HostResolver } from '../graphql/host.resolver';
 import { ProjectionsModule } from '../projections/projections.module';
 import { RuntimeModule } from '../runtime/runtime.module';
 import { TelemetryShipping } from '../runtime/telemetry-shipping';
@@ -31,18 +34,20 @@ export function contextRegistry(contexts: readonly ContextDefinition[]): EventRe
  * Everything the hosted contexts share, on infrastructure opened before Nest started: config,
  * pool, log, metrics, health; the event registry and PostgreSQL event store (PGlite on the
  * embedded default), the relay, the projection runners, the lake sink, bearer auth, the rate
- * limit, the admin API (lake queries included), ingestion and the one mapping of domain errors
- * to HTTP. `startServer` and `runCli` build it; an
- * application never imports it itself.
+ * limit, the admin API (lake queries included), ingestion, the one mapping of domain errors to
+ * HTTP, and GraphQL (in processes with the `api` role: contexts' resolvers plug into one schema
+ * at /graphql). `startServer` and `runCli` build it; an application never imports it itself.
  */
 @Global()
 @Module({})
 export class StreamfoldHostModule {
   static forRoot(infra: Infrastructure, contexts: ContextDefinition[], lake: LakeSetup, shipping?: TelemetryShipping): DynamicModule {
+    const graphql = infra.config.api ? [streamfoldGraphQL(infra.config)] : [];
     return {
       module: StreamfoldHostModule,
       global: true,
       imports: [
+        ...graphql,
         RuntimeModule.forRoot(infra, { shipping }),
         ProjectionsModule.forRoot({ projections: allProjections(contexts) }),
         ThrottlerModule.forRootAsync({
@@ -50,7 +55,7 @@ export class StreamfoldHostModule {
           useFactory: (config: StreamfoldConfig) => writeRateLimitOptions(config.rateLimitWrites, config.rateLimitWindowSeconds),
         }),
       ],
-      controllers: [AdminController, LakeAdminController],
+      controllers: [AdminController, LakeAdminController, ...(infra.config.api ? [DashboardController] : [])],
       providers: [
         { provide: STREAMFOLD_CONTEXTS, useValue: contexts },
         { provide: EventRegistry, useValue: contextRegistry(contexts) },
@@ -59,6 +64,7 @@ export class StreamfoldHostModule {
         RelayWorker,
         LakeSinkWorker,
         TelemetryPublisher,
+        ...(infra.config.api ? [HostResolver] : []),
         { provide: EVENT_STORE, inject: [PostgresEventStore, RelayWorker], useFactory: wakingStore },
         // Order matters: a worker-only process refuses API routes first; the rate limit keys on
         // the user the bearer guard identified.

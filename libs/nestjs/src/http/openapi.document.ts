@@ -19,6 +19,7 @@ const FRAMEWORK_TAGS = [
   { name: 'admin', description: 'Operations on projections, dead letters and the lake (admin role)' },
   { name: 'ingest', description: 'Batches of records into the streams contexts declare, straight to the log and the lake' },
   { name: 'operations', description: 'Health of the process and its dependencies, for probes' },
+  { name: 'dashboard', description: 'What the live dashboard at / reads: hosted contexts and a public pipeline summary' },
 ];
 
 /**

@@ -30,6 +30,8 @@ export class UnavailableFilter extends BaseExceptionFilter implements ExceptionF
   override catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
     // Reactions (the microservice transport) handle their own errors: retry, then dead-letter.
     if (host.getType() === 'rpc') return throwError(() => exception);
+    // GraphQL shapes its own errors (formatGraphQLError, with the same codes as below).
+    if (host.getType<string>() === 'graphql') throw exception;
     if (host.getType() !== 'http') return super.catch(exception, host);
     const res = host.switchToHttp().getResponse();
     if (res.headersSent) return;

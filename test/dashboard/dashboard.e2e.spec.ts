@@ -1,0 +1,104 @@
+import { bearer, createStreamfoldClient } from '@streamfold/client';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Browser, chromium } from 'playwright-core';
+import { startTestApp, TestApp } from '../app-harness';
+import { eventually } from '../e2e-env';
+import { freePort, MAIN, spawnNode } from '../process';
+
+const ROOT = resolve(__dirname, '../..');
+const OUTPUT = join(ROOT, 'test-output');
+// Debian's chromium: `playwright install` would download a browser, which fails here (DESIGN.md 8).
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * The dashboard in headless Chromium (issue 16): sign in with a pasted token, like a post through
+ * the API, and see the count change on the page without a reload. Saves a screenshot for the
+ * README (docs/dashboard.png) and under test-output/.
+ */
+describe('the dashboard in a real browser', () => {
+  let app: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    app = await startTestApp('dashboard');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const like = async (postId: string, user: string) => {
+    const { response } = await app.api.PUT('/social/posts/{postId}/like', { params: { path: { postId } }, ...app.as(user) });
+    expect(response.status).toBe(204);
+  };
+
+  it('signs in with a token and ticks a trending post’s likes live', async () => {
+    const texts = ['Launch day is here', 'Event sourcing on Kafka, explained', 'Who else is watching the surge map?'];
+    const ids: string[] = [];
+    for (const [i, text] of texts.entries()) {
+      const { data } = await app.api.POST('/social/posts', { body: { text }, ...app.as(`author-${i}`) });
+      ids.push(data!.postId);
+      for (let f = 0; f <= i; f++) await like(data!.postId, `fan-${f}`);
+    }
+    await app.settle();
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(app.url, { waitUntil: 'domcontentloaded' });
+    await page.locator('#token').fill(app.token('dash-viewer'));
+    await page.locator('#sign-in-button').click();
+    await page.locator('#who', { hasText: 'signed in as dash-viewer' }).waitFor({ timeout: 10_000 });
+    await page.locator('#live-state', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+
+    const likes = page.locator(`[data-post-id="${ids[0]}"] .likes`);
+    await likes.filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
+    await like(ids[0], 'dash-fan-a');
+    await like(ids[0], 'dash-fan-b');
+    // No reload: the graphql-ws subscription re-renders the list once the projection committed.
+    await likes.filter({ hasText: /^3$/ }).waitFor({ timeout: 20_000 });
+    await page.locator('#pipeline tbody tr').first().waitFor({ timeout: 10_000 });
+    await page.locator('#surge .note', { hasText: 'not installed' }).waitFor();
+    expect(problems).toEqual([]);
+
+    mkdirSync(OUTPUT, { recursive: true });
+    const shot = join(OUTPUT, 'dashboard.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeLessThan(300_000);
+    copyFileSync(shot, join(ROOT, 'docs', 'dashboard.png'));
+    await page.close();
+  });
+
+  it('works on the embedded default, signed in with a development token', async () => {
+    // A process of its own: PGlite's dynamic imports do not load inside Jest's VM.
+    const dataDir = mkdtempSync(join(tmpdir(), 'sf-dashboard-embedded-'));
+    const port = freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const server = spawnNode(MAIN, { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    try {
+      await eventually(async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : undefined), 90_000, 'embedded /health');
+      const page = await browser.newPage();
+      await page.goto(url, { waitUntil: 'domcontentloaded' });
+      await page.locator('#dev-user').fill('newcomer');
+      await page.locator('#dev-token').click();
+      // Browser-side expressions as strings: this file is compiled without the DOM's types.
+      await page.waitForFunction("document.getElementById('token').value.startsWith('ey')", undefined, { timeout: 5000 });
+      await page.locator('#sign-in-button').click();
+      await page.locator('#live-state', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+      // The page's own token, used through the API like any client's.
+      const token = (await page.evaluate("sessionStorage.getItem('streamfold.token')")) as string;
+      const api = createStreamfoldClient(url);
+      const { data } = await api.POST('/social/posts', { body: { text: 'hello from the embedded default' }, headers: bearer(token) });
+      await api.PUT('/social/posts/{postId}/like', { params: { path: { postId: data!.postId } }, headers: bearer(token) });
+      await page.locator(`[data-post-id="${data!.postId}"] .likes`, { hasText: /^1$/ }).waitFor({ timeout: 30_000 });
+      await page.close();
+    } finally {
+      server.child.kill('SIGTERM');
+      await Promise.race([server.exited, new Promise((r) => setTimeout(r, 10_000))]);
+      server.child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
