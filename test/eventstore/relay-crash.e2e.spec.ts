@@ -173,7 +173,7 @@ describe('relay SIGKILLed at random points while publishing', () => {
     await eventually(async () => {
       const { rows } = await db.query(`SELECT tx_id::text AS "txId", position::text AS position FROM sf_relay_checkpoints WHERE name = 'crash-test'`);
       return rows[0] && compareSequence(rows[0] as LogSequence, head) === 0 ? true : undefined;
-    }, 60000, 'the final relay to checkpoint the head');
+    }, 180_000, 'the final relay to checkpoint the head');
     final.child.kill('SIGTERM');
     expect((await final.exited).code).toBe(0);
 
