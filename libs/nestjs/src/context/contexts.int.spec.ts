@@ -39,13 +39,13 @@ describe('contexts plugging into a host', () => {
   });
 
   it.each([
-    ['topic', { topics: [{ name: 'comments', partitions: 1 }] }, 'topic "comments" is declared by both context social and context blog'],
-    ['event type', { events: [{ type: 'shared.Commented' }] }, 'event type "shared.Commented" is declared by both context social and context blog'],
-    ['stream prefix', { streams: ['comment'] }, 'stream prefix "comment" is declared by both context social and context blog'],
+    ['topic', { topics: [{ name: 'comments', partitions: 1 }] }, 'topic "comments" is declared by both context feed and context blog'],
+    ['event type', { events: [{ type: 'shared.Commented' }] }, 'event type "shared.Commented" is declared by both context feed and context blog'],
+    ['stream prefix', { streams: ['comment'] }, 'stream prefix "comment" is declared by both context feed and context blog'],
   ])('refuse to start when two declare the same %s, naming both owners in one line', async (_what, clash, message) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sf-contexts-'));
     try {
-      const boot = startServer(host(context('social', clash), context('blog', clash)), { config: loadConfig({ DATA_DIR: dataDir, PORT: '0' }), logger: false });
+      const boot = startServer(host(context('feed', clash), context('blog', clash)), { config: loadConfig({ DATA_DIR: dataDir, PORT: '0' }), logger: false });
       await expect(boot).rejects.toThrow(new StartupError(message));
       await expect(boot).rejects.toBeInstanceOf(StartupError);
     } finally {
