@@ -18,11 +18,11 @@ describe('lake tools: compaction, status, queries', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lake-'));
     log = new EmbeddedMessageLog();
-    await log.ensureTopics([{ name: 'shop.orders', partitions: 2 }]);
+    await log.ensureTopics([{ name: 'shop.likes', partitions: 2 }]);
     // 40 events over two hours, written 5 rows per file: many small files per hour folder.
     const events = Array.from({ length: 40 }, (_, i) => testEnvelope('post.liked', { postId: `p${i % 3}` }, new Date(T0 + i * 180_000), `post-${i % 4}`));
-    await log.send('shop.orders', events.map((e, i) => relayMessage(e, i + 1)));
-    const sink = await LakeSink.start({ log, topics: ['shop.orders'], dir, flushRows: 5, flushMs: 20 });
+    await log.send('shop.likes', events.map((e, i) => relayMessage(e, i + 1)));
+    const sink = await LakeSink.start({ log, topics: ['shop.likes'], dir, flushRows: 5, flushMs: 20 });
     for (let i = 0; i < 200 && sink.stats().rows < 40; i++) await new Promise((r) => setTimeout(r, 25));
     await sink.stop();
   });
@@ -34,17 +34,17 @@ describe('lake tools: compaction, status, queries', () => {
   const count = async () => (await queryLake('SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS d FROM likes', { dir })).rows[0];
 
   it('compacts each hour folder per partition into one file with every row once', async () => {
-    const before = listTopicFiles(dir, 'shop.orders').offsetFiles;
+    const before = listTopicFiles(dir, 'shop.likes').offsetFiles;
     expect(before.length).toBeGreaterThan(4);
     const result = await compactLake({ dir });
-    const after = listTopicFiles(dir, 'shop.orders').offsetFiles;
+    const after = listTopicFiles(dir, 'shop.likes').offsetFiles;
     expect(after.length).toBe(new Set(before.map((f) => `${f.folder}:${f.partition}`)).size);
     expect(result.rows).toBeGreaterThan(0);
     expect(await count()).toEqual({ n: 40, d: 40 });
   });
 
   it('a merge cut short after its rename is read without its inputs and cleaned up later', async () => {
-    const before = listTopicFiles(dir, 'shop.orders').offsetFiles;
+    const before = listTopicFiles(dir, 'shop.likes').offsetFiles;
     const groupOf = (g: (typeof before)[number]) => before.filter((f) => f.folder === g.folder && f.partition === g.partition);
     const group = before.map(groupOf).sort((a, b) => b.length - a.length)[0];
     expect(group.length).toBeGreaterThan(1);
@@ -54,14 +54,14 @@ describe('lake tools: compaction, status, queries', () => {
     for (const f of keep) copyFileSync(f.copy, f.path); // as if the crash hit before the deletes
     expect(await count()).toEqual({ n: 40, d: 40 });
     const status = await lakeStatus(dir, log);
-    expect(status[0]).toMatchObject({ topic: 'shop.orders', rows: 40, lag: 0 });
+    expect(status[0]).toMatchObject({ topic: 'shop.likes', rows: 40, lag: 0 });
     await compactLake({ dir });
     expect(keep.filter((k) => existsSync(k.path))).toEqual([]);
     expect(await count()).toEqual({ n: 40, d: 40 });
   });
 
   it('status shows lag behind the topic end', async () => {
-    await log.send('shop.orders', [relayMessage(testEnvelope('post.liked', {}, new Date(T0)), 1000)]);
+    await log.send('shop.likes', [relayMessage(testEnvelope('post.liked', {}, new Date(T0)), 1000)]);
     const [s] = await lakeStatus(dir, log);
     expect(s.lag).toBe(1);
     expect(s.files).toBeGreaterThan(0);
