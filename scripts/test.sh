@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+bash scripts/test-deps.sh
 npm run build --silent
 
 started_kafka=0
