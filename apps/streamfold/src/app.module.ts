@@ -10,6 +10,5 @@ import { TaxiModule } from '../../taxi/src';
  * Each context registers itself with StreamfoldModule.forFeature in its own module; the
  * framework discovers it from here (routing, topics, migrations, projections, CLI, admin API).
  */
-@Module({ imports: [SocialModule, MovieflixModule, TaxiModule, BankModule] })
-@Module({ imports: [SocialModule, OpsModule] })
+@Module({ imports: [SocialModule, MovieflixModule, TaxiModule, BankModule, OpsModule] })
 export class AppModule {}
