@@ -60,7 +60,8 @@ describe('the dashboard in a real browser', () => {
     // No reload: the graphql-ws subscription re-renders the list once the projection committed.
     await likes.filter({ hasText: /^3$/ }).waitFor({ timeout: 20_000 });
     await page.locator('#pipeline tbody tr').first().waitFor({ timeout: 10_000 });
-    await page.locator('#surge .note', { hasText: 'not installed' }).waitFor();
+    // Whether GetTaxi is hosted (and has its GraphQL field yet) or not, the surge view says so.
+    await page.locator('#surge .note', { hasText: /not installed|not there yet|cells/ }).waitFor();
     expect(problems).toEqual([]);
 
     mkdirSync(OUTPUT, { recursive: true });
