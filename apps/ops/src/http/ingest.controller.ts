@@ -1,18 +1,19 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiCommand } from '@streamfold/nestjs';
 import { CurrentUser, Principal } from '@streamfold/auth';
 import type { Response } from 'express';
 import { IngestLogs, IngestResult } from '../application/ingest-logs.command';
 
 /** Lines from services that are not Streamfold processes, with the same path to app_logs as ours. */
 @ApiTags('ops')
-@ApiBearerAuth()
 @Controller('ingest')
 export class IngestController {
   constructor(private readonly commands: CommandBus) {}
 
-  @ApiOperation({ summary: 'JSON lines (application/x-ndjson, up to 1 MB and 5000 lines); 202, or 429 with Retry-After when the buffer is full' })
+  @ApiCommand({ operationId: 'ingestLogLines', summary: 'Ship log lines of another service to app_logs', description: 'JSON lines (application/x-ndjson, up to 1 MB and 5000 lines); 202, or 429 with Retry-After when the buffer is full', errors: [413] })
+  @ApiAcceptedResponse({ description: 'how many lines were accepted' })
   @ApiConsumes('application/x-ndjson', 'text/plain')
   @Post('logs')
   @HttpCode(202)

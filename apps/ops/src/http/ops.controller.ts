@@ -1,7 +1,8 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public, Roles } from '@streamfold/auth';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@streamfold/auth';
+import { ApiRead } from '@streamfold/nestjs';
 import { parseLogFilters } from '../application/log-search.query';
 import { GetOpsMetrics, GetServices, SearchLogs } from '../application/ops.queries';
 import { LogsQuery } from './ops.dto';
@@ -12,24 +13,24 @@ import { LogsQuery } from './ops.dto';
 export class OpsController {
   constructor(private readonly queries: QueryBus) {}
 
-  @ApiBearerAuth()
-  @ApiOperation({ summary: 'Recent log lines of every service, newest first, with the total number of matches' })
+  @ApiRead({ operationId: 'searchLogs', summary: 'Recent log lines of every service, newest first, with the total number of matches', errors: [400, 403] })
+  @ApiOkResponse({ description: 'matching lines and their total' })
   @Roles('admin')
   @Get('logs')
   logs(@Query() q: LogsQuery) {
     return this.queries.execute(new SearchLogs(parseLogFilters(q)));
   }
 
-  @ApiBearerAuth()
-  @ApiOperation({ summary: 'Per service: lines per level, error ratio, request rate and latency percentiles' })
+  @ApiRead({ operationId: 'listServices', summary: 'Per service: lines per level, error ratio, request rate and latency percentiles', errors: [403] })
+  @ApiOkResponse({ description: 'one row per service' })
   @Roles('admin')
   @Get('services')
   services() {
     return this.queries.execute(new GetServices());
   }
 
-  @ApiOperation({ summary: 'The aggregates in Prometheus text format, for a scrape job' })
-  @Public()
+  @ApiRead({ operationId: 'scrapeOpsMetrics', summary: 'The aggregates in Prometheus text format, for a scrape job', public: true })
+  @ApiOkResponse({ description: 'Prometheus text exposition format' })
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
