@@ -50,5 +50,7 @@ else
   # Java and Maven resolution for Connect happen here, once, so the first bank test does not pay them inside its timeout.
   bash scripts/corebank-pg.sh start
   bash scripts/connect.sh start
-  npx jest --selectProjects e2e --runInBand
+  # --forceExit: a few end-to-end files leave a socket or timer behind after their last test (see
+  # Known limits); every assertion has run by then, and a hung runner must not hold CI until its limit.
+  npx jest --selectProjects e2e --runInBand --forceExit
 fi
