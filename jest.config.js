@@ -3,7 +3,7 @@
 const base = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@streamfold/client$': '<rootDir>/apps/streamfold/client/src', '^@streamfold/([^/]+)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: { '^@streamfold/client$': '<rootDir>/apps/client/src', '^@streamfold/([^/]+)$': '<rootDir>/libs/$1/src' },
   testEnvironment: 'node',
   rootDir: __dirname,
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],

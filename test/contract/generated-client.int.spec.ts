@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { servedOpenApiDocument } from './openapi-document';
 
-// @streamfold/client's types are checked in (apps/streamfold/client/src/schema.ts) so that apps and tests
+// @streamfold/client's types are checked in (apps/client/src/schema.ts) so that apps and tests
 // compile against them without a server. This keeps them honest: a change of an endpoint that the
 // checked-in client does not match fails here, and `npm run client:generate` is the fix.
 const ROOT = resolve(__dirname, '../..');

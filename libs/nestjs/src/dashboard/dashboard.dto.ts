@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** What the dashboard page needs to know about this host before it draws anything. */
 export class DashboardConfigResponse {
-  @ApiProperty({ type: [String], example: ['social'], description: 'hosted bounded contexts; a view whose context is missing shows "context not installed"' })
+  @ApiProperty({ type: [String], example: ['shop', 'billing'], description: 'hosted bounded contexts; a view whose context is missing shows "context not installed"' })
   contexts: string[];
 
   @ApiProperty({ example: '/graphql', description: 'GraphQL over HTTP and graphql-ws' })

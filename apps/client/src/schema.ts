@@ -865,7 +865,8 @@ export interface components {
             /**
              * @description hosted bounded contexts; a view whose context is missing shows "context not installed"
              * @example [
-             *       "social"
+             *       "shop",
+             *       "billing"
              *     ]
              */
             contexts: string[];
