@@ -396,7 +396,10 @@ function decodeHeaders(headers: Record<string, unknown> | undefined): Record<str
 
 function isLeadershipError(error: unknown): boolean {
   const type = (error as { type?: string })?.type;
-  return type === 'NOT_LEADER_FOR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || type === 'UNKNOWN_TOPIC_OR_PARTITION';
+  if (type === 'NOT_LEADER_FOR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+  // kafkajs' fetchTopicOffsets destructures an empty answer when a just-created topic's metadata
+  // has not reached the broker it asked yet ("Cannot destructure property 'partitions'"): the same race.
+  return error instanceof TypeError && /partitions/.test(error.message);
 }
 
 /** About 30 s at the default 60 attempts: a new topic's leaders took longer than 8 s on a loaded two-core machine. */
