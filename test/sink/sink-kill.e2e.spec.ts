@@ -85,7 +85,8 @@ describe('lake sink SIGKILLed while writing under load', () => {
     let producing = true;
     let resends = 0;
     const produce = (async () => {
-      for (let batch = 0; producing && seq < MAX_EVENTS; batch++) {
+      // Past MAX_EVENTS it goes on slowly, so every sink started after that still has rows to write.
+      for (let batch = 0; producing; batch++) {
         const messages: OutgoingMessage[] = [];
         for (let i = 0; i < BATCH; i++) {
           // Event times walk over several hours with a little disorder, so flushes straddle hour folders.
@@ -107,7 +108,7 @@ describe('lake sink SIGKILLed while writing under load', () => {
           messages.push(...tail.map((s) => relayMessage(s.envelope, s.seq)));
         }
         await log.send(TOPIC, messages);
-        await sleep(50);
+        await sleep(seq < MAX_EVENTS ? 50 : 1000);
       }
     })();
 
