@@ -190,6 +190,7 @@ export class KafkaMessageLog implements MessageLog {
     });
     let assignment: Array<{ topic: string; partition: number }> = [];
     let running = true;
+    let failure: Error | null = null;
     const offsets = new OffsetCommitter(consumer, COMMIT_INTERVAL_MS, (error) =>
       this.options.log?.('warn', `kafka offset commit of ${groupId} failed (the next one retries): ${(error as Error).message}`, {}),
     );
@@ -200,11 +201,24 @@ export class KafkaMessageLog implements MessageLog {
       offsets.retain(event.payload.memberAssignment);
       options.onAssignment?.(assignment);
     });
-    await consumer.connect();
-    await consumer.subscribe({
-      topics: options.topics.map((t) => this.physicalName(t)),
-      fromBeginning: options.fromBeginning ?? true,
+    // kafkajs restarts a member after a retriable error by itself; after any other it stops for
+    // good while keeping its last assignment, and the owner must replace it.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart || !running) return;
+      failure = event.payload.error;
+      this.options.log?.('warn', `kafka consumer of ${groupId} stopped after an error it does not retry: ${failure.message}`, {});
     });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: options.topics.map((t) => this.physicalName(t)),
+        fromBeginning: options.fromBeginning ?? true,
+      });
+    } catch (error) {
+      // A member that never ran must not linger connected: its owner retries with a new one.
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
     const maxBatch = options.maxBatchSize ?? 1000;
     // A rebalance surfaces as a failing heartbeat: commit what was processed before the
     // partitions move, so their next owner does not re-read it (bounded: the group is waiting).
@@ -251,6 +265,7 @@ export class KafkaMessageLog implements MessageLog {
     const handle: ConsumerHandle = {
       groupId: options.groupId,
       assignment: () => assignment,
+      failure: () => failure,
       stop: async () => {
         running = false;
         this.consumers.delete(handle);

@@ -73,6 +73,12 @@ export interface ConsumerHandle {
   readonly groupId: string;
   assignment(): Array<{ topic: string; partition: number }>;
   stop(): Promise<void>;
+  /**
+   * The error that stopped this member for good (the client gave up on it and will fetch nothing
+   * more), or null while it runs. Its owner replaces such a member. Optional: a log whose members
+   * never stop by themselves leaves it out.
+   */
+  failure?(): Error | null;
 }
 
 /** The range of offsets one partition currently holds. */

@@ -1,5 +1,5 @@
 import { toWire } from '@streamfold/core';
-import { EmbeddedMessageLog } from '@streamfold/messaging';
+import { EmbeddedMessageLog, type ConsumeOptions, type ConsumerHandle } from '@streamfold/messaging';
 import type { Sql } from '@streamfold/runtime';
 import { deliveries, pgliteDatabase, PgliteDatabase, PgliteWorker, pgliteSql, startPglite } from '@streamfold/testing';
 import type { QueryRunner } from 'typeorm';
@@ -112,5 +112,33 @@ describe('ProjectionRunner on the in-process log and PGlite', () => {
     expect((await sql.query(`SELECT active_version FROM sf_projections WHERE name = 'swapped'`)).rows).toEqual([{ active_version: 2 }]);
     expect(await rows('swapped_tally')).toEqual(expected); // the reader view, now on v2
     expect(await rows('swapped_tally_v1')).toEqual(expected);
+  });
+
+  it('replaces a consumer the client stopped for good, and the new one applies what it missed', async () => {
+    const definition = tally('replaced');
+    // The first member dies as kafkajs' does after an error it does not retry: it stops fetching,
+    // keeps its last assignment and reports the error; later members are healthy.
+    const members: ConsumerHandle[] = [];
+    const consume = log.consume.bind(log);
+    log.consume = async (options: ConsumeOptions) => {
+      const handle = await consume(options);
+      if (members.push(handle) > 1) return handle;
+      await handle.stop();
+      return { ...handle, stop: async () => undefined, failure: () => new Error('The coordinator is not aware of this member') };
+    };
+    const warnings: string[] = [];
+    const runner = new ProjectionRunner(db, log, definition, {
+      version: 1,
+      followActive: false,
+      watchdogIntervalMs: 20,
+      logger: { ...quiet, warn: (m: string) => void warnings.push(m) },
+    });
+    runners.push(runner);
+    await runner.start();
+    await publish(events);
+    await runner.waitUntilCaughtUp(10_000);
+    expect(members.length).toBe(2);
+    expect(warnings[0]).toMatch(/replaced@v1: the consumer stopped \(The coordinator is not aware of this member\); starting a new one/);
+    expect(await rows('replaced_tally')).toEqual(expected);
   });
 });

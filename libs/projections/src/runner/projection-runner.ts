@@ -47,6 +47,11 @@ export interface ProjectionRunnerOptions {
   registry?: Registry;
   /** @default console */
   logger?: RunnerLogger;
+  /**
+   * How often the runner checks its consumer: one the client stopped for good is replaced at the
+   * next check, one that holds lagging partitions but delivers nothing after 30 s too. @default 10000
+   */
+  watchdogIntervalMs?: number;
 }
 
 /** Totals since the runner was created (across versions it followed). */
@@ -125,7 +130,7 @@ export class ProjectionRunner {
       await this.open(version);
     });
     if (!this.watchdog) {
-      this.watchdog = setInterval(() => void this.checkProgress(), STALL_CHECK_MS);
+      this.watchdog = setInterval(() => void this.checkProgress(), this.options.watchdogIntervalMs ?? STALL_CHECK_MS);
       this.watchdog.unref();
     }
     if ((this.options.followActive ?? true) && !this.followTimer) {
@@ -220,9 +225,15 @@ export class ProjectionRunner {
    * and nothing is fetched). Safe at any time: the PostgreSQL checkpoint decides what is applied.
    */
   private async checkProgress(): Promise<void> {
-    if (this.stopped || !this.handle || this.checking) return;
+    if (this.stopped || this.checking || !this.current) return;
     this.checking = true;
     try {
+      const failure = this.handle ? this.handle.failure?.() ?? null : new Error('its last restart failed');
+      if (failure) {
+        this.logger.warn(`${this.consumerId}: the consumer stopped (${failure.message}); starting a new one`);
+        await this.restart();
+        return;
+      }
       const batches = this.totals.batches;
       if (batches !== this.progress.batches) {
         this.progress = { batches, since: Date.now() };
@@ -238,18 +249,23 @@ export class ProjectionRunner {
       const stuck = lags.filter((l) => l.lag > 0 && mine.has(`${l.topic}:${l.partition}`));
       if (stuck.length === 0) return;
       this.logger.warn(`${this.consumerId}: no batch for ${Math.round((Date.now() - this.progress.since) / 1000)} s with lag on ${describeLag(stuck)}; restarting the consumer`);
-      this.progress = { batches, since: Date.now() };
-      await this.serially(async () => {
-        if (this.stopped || !this.current) return;
-        const version = this.current.version;
-        await this.close();
-        await this.open(version);
-      });
+      await this.restart();
     } catch (error) {
       this.logger.warn(`${this.name}: progress check failed (retrying): ${(error as Error).message}`);
     } finally {
       this.checking = false;
     }
+  }
+
+  /** Replaces the consumer at the same version; a failed open leaves none, and the next check retries. */
+  private async restart(): Promise<void> {
+    this.progress = { batches: this.totals.batches, since: Date.now() };
+    await this.serially(async () => {
+      if (this.stopped || !this.current) return;
+      const version = this.current.version;
+      await this.close();
+      await this.open(version);
+    });
   }
 
   /** Moves to the active version when a rebuild swapped it in; errors are retried on the next tick. */
