@@ -164,16 +164,36 @@ export class KafkaMessageLog implements MessageLog {
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const producer = await this.getProducer();
-    await producer.send({
-      topic: this.physicalName(topic),
-      acks: -1,
-      messages: messages.map((m) => ({
-        key: m.key,
-        value: m.value,
-        headers: m.headers,
-        timestamp: m.timestamp !== undefined ? String(m.timestamp) : undefined,
-      })),
-    });
+    try {
+      await producer.send({
+        topic: this.physicalName(topic),
+        acks: -1,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          headers: m.headers,
+          timestamp: m.timestamp !== undefined ? String(m.timestamp) : undefined,
+        })),
+      });
+    } catch (error) {
+      if (isProducerStateError(error)) this.replaceProducer(producer, error as Error);
+      throw error;
+    }
+  }
+
+  /**
+   * An idempotent producer whose sequence numbers the brokers no longer accept (seen in the
+   * three-broker chaos run after a leader moved: every retry failed with "out of order sequence
+   * number" until the process restarted) never recovers by itself. The next send gets a new one,
+   * with a new producer id; what the old one may have written twice is dropped downstream by
+   * the relay sequence (invariant 4 of docs/architecture.md), like any relay re-send.
+   */
+  private replaceProducer(producer: Producer, error: Error): void {
+    if (this.producer !== producer) return;
+    this.producer = null;
+    this.producerReady = null;
+    this.options.log?.('warn', `kafka producer reset after an error it cannot recover from: ${error.message}`, {});
+    void producer.disconnect().catch(() => undefined);
   }
 
   async consume(options: ConsumeOptions): Promise<ConsumerHandle> {
@@ -407,6 +427,17 @@ function decodeHeaders(headers: Record<string, unknown> | undefined): Record<str
     out[k] = Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? String(v[0]) : String(v);
   }
   return out;
+}
+
+const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+
+/** True when the broker lost or rejects a producer's idempotence state: only a new producer id helps. */
+export function isProducerStateError(error: unknown): boolean {
+  // kafkajs wraps the protocol error (cause) when its retries give up.
+  for (let e = error as { type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.type && PRODUCER_STATE_ERRORS.has(e.type)) return true;
+  }
+  return false;
 }
 
 function isLeadershipError(error: unknown): boolean {
