@@ -8,6 +8,7 @@ import type {
   PartitionOffsets,
   TopicSpec,
 } from './message-log.port';
+import { partitionForKey } from './message-log.port';
 
 /** How to reach Kafka, and how this environment's names are kept apart on a shared broker. */
 export interface KafkaLogOptions {
@@ -31,7 +32,8 @@ export interface KafkaLogOptions {
 
 /**
  * MessageLog on Apache Kafka through kafkajs. The producer is idempotent (acks=all, one request
- * in flight) so retries never reorder or duplicate within a partition; consumers commit a batch's
+ * in flight) so retries never reorder or duplicate within a partition; on a cluster each send
+ * goes out as one request per partition (see splitByPartition); consumers commit a batch's
  * offsets only after the handler resolved, so a crash redelivers instead of losing. Those commits
  * are periodic rather than awaited per batch (see OffsetCommitter).
  */
@@ -43,6 +45,9 @@ export class KafkaMessageLog implements MessageLog {
   private producer: Producer | null = null;
   private producerReady: Promise<Producer> | null = null;
   private readonly consumers = new Set<ConsumerHandle>();
+  private brokers: Promise<number> | null = null;
+  private readonly partitions = new Map<string, number>();
+  private roundRobin = 0;
 
   constructor(private readonly options: KafkaLogOptions) {
     this.prefix = options.prefix ?? '';
@@ -164,21 +169,43 @@ export class KafkaMessageLog implements MessageLog {
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const producer = await this.getProducer();
+    const physical = this.physicalName(topic);
+    const toKafka = (m: OutgoingMessage, partition?: number) => ({
+      key: m.key,
+      value: m.value,
+      headers: m.headers,
+      partition,
+      timestamp: m.timestamp !== undefined ? String(m.timestamp) : undefined,
+    });
+    // One request per partition on a cluster (see splitByPartition); one for all on a single broker.
+    const requests = (await this.brokerCount()) > 1
+      ? [...splitByPartition(messages, await this.partitionCount(physical), this.roundRobin++)].map(([partition, list]) => list.map((m) => toKafka(m, partition)))
+      : [messages.map((m) => toKafka(m))];
     try {
-      await producer.send({
-        topic: this.physicalName(topic),
-        acks: -1,
-        messages: messages.map((m) => ({
-          key: m.key,
-          value: m.value,
-          headers: m.headers,
-          timestamp: m.timestamp !== undefined ? String(m.timestamp) : undefined,
-        })),
-      });
+      await Promise.all(requests.map((list) => producer.send({ topic: physical, acks: -1, messages: list })));
     } catch (error) {
       if (isProducerStateError(error)) this.replaceProducer(producer, error as Error);
+      this.partitions.delete(physical); // partitions may have been added: count them again
       throw error;
     }
+  }
+
+  /** Brokers in the cluster, asked once. */
+  private async brokerCount(): Promise<number> {
+    this.brokers ??= this.getAdmin().then(async (admin) => (await admin.describeCluster()).brokers.length);
+    this.brokers.catch(() => (this.brokers = null));
+    return this.brokers;
+  }
+
+  private async partitionCount(physicalTopic: string): Promise<number> {
+    let count = this.partitions.get(physicalTopic);
+    if (count === undefined) {
+      const admin = await this.getAdmin();
+      const metadata = await retryWhile(isLeadershipError, () => admin.fetchTopicMetadata({ topics: [physicalTopic] }));
+      count = metadata.topics[0].partitions.length;
+      this.partitions.set(physicalTopic, count);
+    }
+    return count;
   }
 
   /**
@@ -427,6 +454,25 @@ function decodeHeaders(headers: Record<string, unknown> | undefined): Record<str
     out[k] = Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? String(v[0]) : String(v);
   }
   return out;
+}
+
+/**
+ * Messages grouped by the partition Kafka's default partitioner gives their key (keyless ones
+ * all go to one partition, rotating per call). On a cluster the relay sends each group in a
+ * request of its own: kafkajs 2.2.4 retries a failed multi-broker send only to brokers that had
+ * not answered yet, so a partition whose leader moved to a broker that already answered is
+ * silently skipped and send() resolves without it (kafkajs issue 1303; seen in the three-broker
+ * chaos run as an acknowledged event missing from Kafka). A one-partition request has one broker.
+ */
+export function splitByPartition<M extends { key: string | null }>(messages: M[], partitions: number, roundRobin: number): Map<number, M[]> {
+  const groups = new Map<number, M[]>();
+  for (const m of messages) {
+    const partition = partitionForKey(m.key, partitions, roundRobin);
+    const group = groups.get(partition);
+    if (group) group.push(m);
+    else groups.set(partition, [m]);
+  }
+  return groups;
 }
 
 const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
