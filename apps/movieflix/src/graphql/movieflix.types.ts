@@ -1,5 +1,5 @@
 import { ArgsType, Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
-import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 const VIDEO_ID = { message: 'videoId must be a catalogue id (an integer)' };
 const DEVICE = /^[\w.:-]{1,64}$/;
@@ -103,5 +103,6 @@ export class UserWatchArgs {
   @Field({ nullable: true, description: 'defaults to the signed-in user; another user’s id is refused (forbidden) unless the caller is an admin' })
   @IsOptional()
   @IsString()
+  @MaxLength(64)
   userId?: string;
 }
