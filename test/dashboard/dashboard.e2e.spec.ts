@@ -58,6 +58,10 @@ describe('the dashboard in a real browser', () => {
     }
     await app.settle();
 
+    // The host serves its page's files and graphql-ws' browser build, and nothing outside their folders.
+    expect((await fetch(`${app.url}/dashboard/vendor/graphql-ws/client.js`)).status).toBe(200);
+    expect((await fetch(`${app.url}/dashboard/assets/..%2F..%2F..%2Fpackage.json`)).status).toBe(404);
+
     const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
@@ -86,8 +90,10 @@ describe('the dashboard in a real browser', () => {
       await core.end();
     }
     await page.locator('#alerts li', { hasText: '2500.00 USD (threshold 1000.00)' }).waitFor({ timeout: 60_000 });
-    // Two neighbouring regions and their rings: ten hexagons drawn from h3 boundaries, one per surgeCells entry.
-    await page.locator('#surge .note', { hasText: /^10 cells, highest ×/ }).waitFor({ timeout: 20_000 });
+    // Two neighbouring regions and their rings: ten hexagons drawn from h3 boundaries, one per
+    // surgeCells entry. Each pickup's region counts its own request and half its neighbour's:
+    // (1.5 + 1) / (0 + 1) = ×2.5, the final state (the page redraws every 3 s until it is there).
+    await page.locator('#surge .note', { hasText: /^10 cells, highest ×2\.5$/ }).waitFor({ timeout: 30_000 });
     expect(await page.locator('#surge g[data-region]').count()).toBe(10);
     expect(problems).toEqual([]);
 
@@ -106,7 +112,8 @@ describe('the dashboard in a real browser', () => {
     const url = `http://127.0.0.1:${port}`;
     const server = spawnNode(MAIN, { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
     try {
-      await eventually(async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : undefined), 90_000, 'embedded /health');
+      // PGlite's start, migrations and every context's setup: 60-90 s on 2 cores shared at load 30+.
+      await eventually(async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : undefined), 150_000, 'embedded /health');
       const page = await browser.newPage();
       await page.goto(url, { waitUntil: 'domcontentloaded' });
       await page.locator('#dev-user').fill('newcomer');
@@ -128,5 +135,5 @@ describe('the dashboard in a real browser', () => {
       server.child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 150_000);
+  }, 240_000);
 });
