@@ -35,9 +35,10 @@ const JWT_SECRET = 'e2e-secret-0123456789abcdef';
 /**
  * The whole host in this process, on real Kafka and a fresh PostgreSQL database. The lake sink
  * runs only when asked (`{ sink: true }`): the other tests do not read the lake, and its CPU on a
- * shared machine would slow their timing-sensitive checks (the rate-limit window).
+ * shared machine would slow their timing-sensitive checks (the rate-limit window). `env` overrides
+ * settings (e.g. a small RATE_LIMIT_WRITES, so a test reaches the limit whatever the machine's load).
  */
-export async function startTestApp(label = 'app', options: { sink?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(label = 'app', options: { sink?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
   const db = await createTestDatabase(`sf_${label}`);
   const prefix = topicPrefix(label);
   const config = loadConfig({
@@ -49,6 +50,7 @@ export async function startTestApp(label = 'app', options: { sink?: boolean } = 
     LOG_LEVEL: 'warn',
     DB_POOL_SIZE: '20',
     PROCESS_ROLES: options.sink ? 'api,relay,projections,sink' : 'api,relay,projections',
+    ...options.env,
   });
   // A lake of its own, so tests never write into the repository's .data/lake nor read each other's.
   const lakeDir = mkdtempSync(join(tmpdir(), `lake-${label}-`));

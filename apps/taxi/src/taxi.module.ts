@@ -7,11 +7,14 @@ import { ReportPositionsHandler } from './application/report-positions.command';
 import { RequestRideHandler } from './application/request-ride.command';
 import { ChangeRideHandler } from './application/ride-lifecycle.command';
 import { GetMyRidesHandler, GetRideHandler, GetSurgeHandler } from './application/ride.queries';
+import { GetSurgeCellsHandler } from './application/surge-cells.query';
+import { TaxiLiveResolver } from './graphql/taxi-live.resolver';
+import { TaxiResolver } from './graphql/taxi.resolver';
 import { TaxiController } from './http/taxi.controller';
 import { TaxiLiveService } from './http/taxi-live.service';
 import { taxiContext } from './taxi.context';
 
-/** GetTaxi bounded context: positions, matching, surge pricing, fares. */
+/** GetTaxi bounded context: positions, matching, surge pricing, fares; REST, SSE and GraphQL. */
 @Module({
   imports: [CqrsModule, StreamfoldModule.forFeature(taxiContext)],
   controllers: [TaxiController],
@@ -22,9 +25,12 @@ import { taxiContext } from './taxi.context';
     GetRideHandler,
     GetMyRidesHandler,
     GetSurgeHandler,
+    GetSurgeCellsHandler,
     MatcherService,
     FareSettlerService,
     TaxiLiveService,
+    TaxiResolver,
+    TaxiLiveResolver,
   ],
 })
 export class TaxiModule {}

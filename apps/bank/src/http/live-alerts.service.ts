@@ -21,21 +21,37 @@ export class LiveAlertsService implements OnApplicationShutdown {
 
   constructor(private readonly db: Database) {}
 
-  /** Alerts of `userId` from now on (GET /bank/alerts lists the earlier ones). */
+  /** Alerts of `userId` from now on, as SSE events: `ready` once listening, then one `alert` each (GET /bank/alerts lists the earlier ones). */
   watch(userId: string): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
-      const entry = this.subjects.get(userId) ?? { subject: new Subject<AlertView>(), watchers: 0 };
-      entry.watchers++;
-      this.subjects.set(userId, entry);
-      const subscription = entry.subject.subscribe((alert) => subscriber.next({ type: 'alert', id: alert.alertId, data: alert }));
+      const subscription = this.alerts(userId).subscribe((alert) => subscriber.next({ type: 'alert', id: alert.alertId, data: alert }));
       void this.listen()
         .then(() => subscriber.next({ type: 'ready', data: { userId } }))
         .catch((error) => this.log.warn(`live alerts for ${userId}: ${(error as Error).message}`));
+      return () => subscription.unsubscribe();
+    });
+  }
+
+  /** New alerts of `userId` as they commit, for any transport (SSE above, GraphQL subscriptions). */
+  alerts(userId: string): Observable<AlertView> {
+    return new Observable<AlertView>((subscriber) => {
+      const entry = this.subjects.get(userId) ?? { subject: new Subject<AlertView>(), watchers: 0 };
+      entry.watchers++;
+      this.subjects.set(userId, entry);
+      const subscription = entry.subject.subscribe(subscriber);
+      void this.listen().catch((error) => this.log.warn(`live alerts for ${userId}: ${(error as Error).message}`));
       return () => {
         subscription.unsubscribe();
         if (--entry.watchers === 0) this.subjects.delete(userId);
       };
     });
+  }
+
+  /** Whether someone watches `userId`'s alerts and the listener hears commits: a test waits for it before causing an alert. */
+  async listening(userId: string): Promise<boolean> {
+    if (!this.subjects.has(userId)) return false;
+    await this.listen();
+    return true;
   }
 
   private async push(alertIds: string[]): Promise<void> {

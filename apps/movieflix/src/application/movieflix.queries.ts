@@ -7,7 +7,7 @@ import { completionRate } from '../domain/profile';
 import { ITEMS_TABLE } from '../processors/co-watch.tables';
 import { fromRow, PROFILE_QUERY, ProfileRow } from '../read-models/profile.projection';
 import { RECOMMENDATIONS_QUERY } from '../read-models/recommendations.projection';
-import { CONTINUE_WATCHING_QUERY, RESUME_QUERY } from '../read-models/resume.projection';
+import { CONTINUE_WATCHING_QUERY, RESUME_QUERY, RESUMES_QUERY } from '../read-models/resume.projection';
 
 export interface ResumeView {
   videoId: string;
@@ -46,6 +46,10 @@ export class GetProfile {
 export class GetRecommendations {
   constructor(readonly userId: string) {}
 }
+/** Resume points of many videos of one user in one read (GraphQL batches a list's children into it). */
+export class GetResumes {
+  constructor(readonly userId: string, readonly videoIds: readonly string[]) {}
+}
 
 interface ResumeRow {
   video_id: string;
@@ -70,6 +74,16 @@ export class GetResumeHandler implements IQueryHandler<GetResume, ResumeView> {
     const { rows } = await this.db.query<ResumeRow>(RESUME_QUERY, [userId, videoId]);
     if (rows.length === 0) throw NothingYet.resumeOf(videoId);
     return resumeView(rows[0]);
+  }
+}
+
+/** The resume points found, by video id; a video never played has none. */
+@QueryHandler(GetResumes)
+export class GetResumesHandler implements IQueryHandler<GetResumes, Map<string, ResumeView>> {
+  constructor(private readonly db: Database) {}
+  async execute({ userId, videoIds }: GetResumes): Promise<Map<string, ResumeView>> {
+    const { rows } = await this.db.query<ResumeRow>(RESUMES_QUERY, [userId, [...videoIds]]);
+    return new Map(rows.map((r) => [r.video_id, resumeView(r)]));
   }
 }
 

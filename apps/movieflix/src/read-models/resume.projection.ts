@@ -62,6 +62,7 @@ export const resumeProjection = defineProjection<PositionReported>({
 
 /** Reader queries over the view. */
 export const RESUME_QUERY = `SELECT video_id, position_sec, duration_sec, device, occurred_at FROM movieflix_resume WHERE user_id = $1 AND video_id = $2`;
+export const RESUMES_QUERY = `SELECT video_id, position_sec, duration_sec, device, occurred_at FROM movieflix_resume WHERE user_id = $1 AND video_id = ANY($2::text[])`;
 export const CONTINUE_WATCHING_QUERY = `
   SELECT video_id, position_sec, duration_sec, device, occurred_at FROM movieflix_resume
   WHERE user_id = $1 AND position_sec > 0 AND position_sec < ${CONTINUE_BELOW_SHARE} * duration_sec

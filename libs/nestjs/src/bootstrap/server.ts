@@ -6,9 +6,7 @@ import { Infrastructure, StreamfoldConfig } from '@streamfold/runtime';
 import type { LakeConfig } from '@streamfold/sink';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { dirname } from 'node:path';
 import { collectContexts } from '../context/streamfold.module';
-import { DASHBOARD_ASSETS } from '../dashboard/dashboard.controller';
 import { validationExceptionFactory } from '../http/api-error';
 import { buildOpenApiDocument } from '../http/openapi.document';
 import { StreamfoldHostModule, StreamfoldIngestModule } from '../host/streamfold-host.module';
@@ -74,9 +72,6 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
     app.useBodyParser('json', { limit: INGEST_MAX_BYTES, type: isIngestJson });
     app.useBodyParser('json', { limit: '64kb' });
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationExceptionFactory }));
-    // The dashboard's own files, and graphql-ws' browser client from its package: nothing from a CDN.
-    app.useStaticAssets(DASHBOARD_ASSETS, { prefix: '/dashboard/assets/', maxAge: 0 });
-    app.useStaticAssets(dirname(require.resolve('graphql-ws')), { prefix: '/dashboard/vendor/graphql-ws/', maxAge: 0 });
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, contexts, { title: options.title }));
     if (config.workers) {
       // Its own application config: a global filter added here must not reach the HTTP routes.

@@ -1,10 +1,9 @@
-import { Body, Controller, Get, Header, HttpCode, Inject, NotFoundException, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Public, signToken } from '@streamfold/auth';
 import { MESSAGE_LOG, MessageLog } from '@streamfold/messaging';
 import { projectionStatus } from '@streamfold/projections';
 import { Database, DEV_JWT_SECRET, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
-import { join } from 'node:path';
 import type { ContextDefinition } from '../context/context';
 import { STREAMFOLD_CONTEXTS } from '../context/streamfold.module';
 import { GRAPHQL_PATH } from '../graphql/graphql.module';
@@ -13,14 +12,13 @@ import { ApiRead } from '../http/openapi.decorators';
 import { ProjectionRegistry } from '../projections/projection-registry';
 import { DashboardConfigResponse, PipelineSummaryResponse } from './dashboard.dto';
 
-/** The page and its assets (plain ES modules, no build step): `libs/nestjs/dashboard`, beside src/ and dist/. */
-export const DASHBOARD_ASSETS = join(__dirname, '..', '..', 'dashboard');
 const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 /**
- * The live dashboard at `/`: the page, its discovery (`/dashboard/config`), a public pipeline
- * summary (lag, throughput, dead letters: numbers only, so no admin token in a browser), and on the
- * embedded default only, development tokens.
+ * What a host's live dashboard reads, whatever page the host serves (the reference host's is in
+ * apps/streamfold/dashboard): its discovery (`/dashboard/config`), a public pipeline summary (lag,
+ * throughput, dead letters: numbers only, so no admin token in a browser), and on the embedded
+ * default only, development tokens. No page and no context names here: the framework knows none.
  */
 @ApiTags('dashboard')
 @Controller()
@@ -32,15 +30,6 @@ export class DashboardController {
     private readonly db: Database,
     private readonly projections: ProjectionRegistry,
   ) {}
-
-  @Get()
-  @Public()
-  @ApiExcludeEndpoint()
-  @Header('Cache-Control', 'no-cache')
-  // Express' response, typed by the one method used: @streamfold/nestjs does not depend on express' types.
-  page(@Res() res: { sendFile(path: string): void }): void {
-    res.sendFile(join(DASHBOARD_ASSETS, 'index.html'));
-  }
 
   @Get('dashboard/config')
   @ApiRead({ operationId: 'getDashboardConfig', summary: 'List the hosted contexts for the dashboard', public: true })

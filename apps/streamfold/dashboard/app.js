@@ -26,7 +26,7 @@ function start(token) {
   $('sign-out').hidden = !token;
   if (!token) $('live-state').textContent = 'sign in for live updates';
   const social = has('social') ? trendingView($('trending'), client) : (document.querySelector('#trending .note').textContent = 'MySocialMedia context not installed', () => undefined);
-  stops = [social, alertsView($('alerts'), client, has), surgeView($('surge'), has)];
+  stops = [social, alertsView($('alerts'), client, has, token), surgeView($('surge'), has)];
 }
 
 $('sign-in').addEventListener('submit', (event) => {

@@ -64,24 +64,38 @@ export function pipelineView(section) {
   return () => clearInterval(timer);
 }
 
-/** The signed-in user's alerts (MyBank `myAlerts`) and notifications (social `myNotifications`). */
-export function alertsView(section, client, has) {
+const ALERT = 'alertId amount currency threshold transactionAt';
+
+/** The signed-in user's alerts (MyBank `myAlerts`, then `alertRaised` live) and notifications (social `myNotifications`). */
+export function alertsView(section, client, has, token) {
   const items = section.querySelector('.items');
   items.replaceChildren();
-  const push = (kind, text, at) => items.prepend(el('li', {}, `${new Date(at).toLocaleTimeString()} · ${kind}: ${text}`));
+  const push = (kind, text, at, id) => {
+    if (id && items.querySelector(`[data-alert-id="${id}"]`)) return;
+    items.prepend(el('li', id ? { 'data-alert-id': id } : {}, `${new Date(at).toLocaleTimeString()} · ${kind}: ${text}`));
+  };
+  const alert = (a) => push('alert', `${a.amount} ${a.currency} (threshold ${a.threshold})`, a.transactionAt, a.alertId);
   const stops = [];
   if (!has('bank')) note(section, 'MyBank context not installed: large-transaction alerts appear here once it is.', true);
   if (!client) {
     if (has('bank')) note(section, 'sign in to see your alerts');
     return () => undefined;
   }
-  if (has('bank')) stops.push(subscribe(client, 'subscription { myAlerts { message at } }', {}, (d) => push('alert', d.myAlerts.message, d.myAlerts.at), (e) => note(section, explain(e, 'MyBank', 'subscription myAlerts'))));
+  if (has('bank')) {
+    note(section, '');
+    query(`{ myAlerts(limit: 10) { ${ALERT} } }`, {}, token).then(({ data, errors }) => {
+      if (errors) return note(section, explain(errors, 'MyBank', 'query myAlerts'));
+      [...data.myAlerts].reverse().forEach(alert);
+      if (data.myAlerts.length === 0 && items.children.length === 0) note(section, 'no alerts yet: set a threshold (PUT /bank/thresholds/USD or mutation setThreshold)');
+    });
+    stops.push(subscribe(client, `subscription { alertRaised { ${ALERT} } }`, {}, (d) => { note(section, ''); alert(d.alertRaised); }, (e) => note(section, explain(e, 'MyBank', 'subscription alertRaised'))));
+  }
   if (has('social')) stops.push(subscribe(client, 'subscription { myNotifications { message at } }', {}, (d) => push('social', d.myNotifications.message, d.myNotifications.at), () => undefined));
   return () => stops.forEach((stop) => stop());
 }
 
 /**
- * Surge cells as hexagons (GetTaxi `surgeCells { cell multiplier boundary }`, boundary from h3's
+ * Surge regions as hexagons (GetTaxi `surgeCells { region surge boundary }`, boundary from h3's
  * cellToBoundary as [lat, lng] pairs), projected onto the box of all cells: no map tiles.
  */
 export function surgeView(section, has) {
@@ -91,13 +105,14 @@ export function surgeView(section, has) {
     return () => undefined;
   }
   const draw = async () => {
-    const { data, errors } = await query('{ surgeCells { cell multiplier boundary } }');
+    const { data, errors } = await query('{ surgeCells(limit: 200) { region surge boundary } }');
     if (errors) return note(section, explain(errors, 'GetTaxi', 'query surgeCells'));
     map.innerHTML = hexagonsSvg(data.surgeCells);
-    note(section, `${data.surgeCells.length} cells`);
+    const top = Math.max(1, ...data.surgeCells.map((c) => c.surge));
+    note(section, data.surgeCells.length === 0 ? '0 cells: no surge change yet (cli simulate taxi)' : `${data.surgeCells.length} cells, highest ×${top.toFixed(1)}`);
   };
   void draw();
-  const timer = setInterval(draw, 5000);
+  const timer = setInterval(draw, 3000);
   return () => clearInterval(timer);
 }
 
@@ -106,9 +121,17 @@ function hexagonsSvg(cells) {
   if (points.length === 0) return '';
   const lats = points.map((p) => p[0]), lngs = points.map((p) => p[1]);
   const [minLat, maxLat, minLng, maxLng] = [Math.min(...lats), Math.max(...lats), Math.min(...lngs), Math.max(...lngs)];
-  const scale = Math.min(400 / (maxLng - minLng || 1), 260 / (maxLat - minLat || 1));
-  const xy = ([lat, lng]) => `${((lng - minLng) * scale).toFixed(1)},${((maxLat - lat) * scale).toFixed(1)}`;
+  // Equirectangular: a degree of longitude is cos(latitude) of a degree of latitude, so hexagons keep their shape.
+  const k = Math.cos((((minLat + maxLat) / 2) * Math.PI) / 180);
+  const scale = Math.min(390 / ((maxLng - minLng) * k || 1), 250 / (maxLat - minLat || 1));
+  const [dx, dy] = [(400 - (maxLng - minLng) * k * scale) / 2, (260 - (maxLat - minLat) * scale) / 2];
+  const x = (lng) => dx + (lng - minLng) * k * scale, y = (lat) => dy + (maxLat - lat) * scale;
   const color = (m) => `hsl(${Math.max(0, 120 - (m - 1) * 60)}, 70%, 50%)`;
-  const shapes = cells.map((c) => `<polygon points="${c.boundary.map(xy).join(' ')}" fill="${color(c.multiplier)}"><title>${c.cell}: ×${c.multiplier}</title></polygon>`);
+  const shapes = cells.map((c) => {
+    const corners = c.boundary.map(([lat, lng]) => `${x(lng).toFixed(1)},${y(lat).toFixed(1)}`).join(' ');
+    const cx = c.boundary.reduce((s, p) => s + x(p[1]), 0) / c.boundary.length, cy = c.boundary.reduce((s, p) => s + y(p[0]), 0) / c.boundary.length;
+    return `<g data-region="${c.region}"><polygon points="${corners}" fill="${color(c.surge)}"><title>${c.region}: ×${c.surge}</title></polygon>` +
+      `<text x="${cx.toFixed(1)}" y="${cy.toFixed(1)}" text-anchor="middle" dominant-baseline="middle">×${c.surge.toFixed(1)}</text></g>`;
+  });
   return `<svg viewBox="0 0 400 260" role="img" aria-label="surge cells">${shapes.join('')}</svg>`;
 }
