@@ -4,7 +4,7 @@ import { assertSameInput } from './command-fingerprint';
 import { checkExpectedVersion, describeExpected, expectedHolds, PreparedEvent, prepareEvents, resolveMetadata, ResolvedMetadata } from './append-preparation';
 import { CommandLookup, LagAware, StoredCommandResult } from './event-store.capabilities';
 import { AppendOptions, AppendResult, EventStore, ExpectedVersion, ManyStreamAppender, StoredEvent, StreamAppend } from './event-store.port';
-import { EVENT_COLUMNS, EventRow, FINISHED_TRANSACTIONS, rowToEnvelope, rowToStoredEvent } from './postgres-rows';
+import { DATABASE_HORIZON, EVENT_COLUMNS, EventRow, FINISHED_TRANSACTIONS, rowToEnvelope, rowToStoredEvent } from './postgres-rows';
 import { readAllFrom, ReadAllFromOptions } from './read-all-from';
 import { StreamOrderConflict } from './stream-order-conflict';
 
@@ -253,21 +253,36 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
 
   async readAll(after: LogSequence | null, limit: number): Promise<StoredEvent[]> {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    const { condition, params } = await this.finished(4);
     const { rows } = await this.db.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM sf_events
-       WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${FINISHED_TRANSACTIONS}
+       WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${condition}
        ORDER BY sf_events.tx_id, sf_events.global_position LIMIT $3`,
-      [after?.txId ?? '0', after?.position ?? '0', limit],
+      [after?.txId ?? '0', after?.position ?? '0', limit, ...params],
     );
     return rows.map((row) => this.upcast(rowToStoredEvent(row)));
   }
 
   async head(): Promise<LogSequence | null> {
+    const { condition, params } = await this.finished(1);
     const { rows } = await this.db.query<{ tx_id: string; position: string }>(
       `SELECT tx_id::text AS tx_id, global_position::text AS position FROM sf_events
-       WHERE ${FINISHED_TRANSACTIONS} ORDER BY sf_events.tx_id DESC, sf_events.global_position DESC LIMIT 1`,
+       WHERE ${condition} ORDER BY sf_events.tx_id DESC, sf_events.global_position DESC LIMIT 1`,
+      params,
     );
     return rows.length ? { txId: rows[0].tx_id, position: rows[0].position } : null;
+  }
+
+  /**
+   * The gap-safe condition on `tx_id` for a statement that runs next: below this database's
+   * horizon (DATABASE_HORIZON, computed by a statement of its own, so from an earlier snapshot),
+   * as parameter `$<index>`. On embedded PGlite (one session) the server-wide xmin is this
+   * database's and needs no extra round trip.
+   */
+  private async finished(index: number): Promise<{ condition: string; params: string[] }> {
+    if (this.db.embedded) return { condition: FINISHED_TRANSACTIONS, params: [] };
+    const { rows } = await this.db.query<{ horizon: string }>(DATABASE_HORIZON);
+    return { condition: `tx_id < $${index}::xid8`, params: [rows[0].horizon] };
   }
 
   /**
@@ -283,9 +298,10 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
   }
 
   async countAfter(after: LogSequence | null): Promise<number> {
+    const { condition, params } = await this.finished(3);
     const { rows } = await this.db.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM sf_events WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${FINISHED_TRANSACTIONS}`,
-      [after?.txId ?? '0', after?.position ?? '0'],
+      `SELECT count(*)::text AS n FROM sf_events WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${condition}`,
+      [after?.txId ?? '0', after?.position ?? '0', ...params],
     );
     return Number(rows[0].n);
   }
