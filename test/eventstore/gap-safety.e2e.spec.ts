@@ -104,6 +104,38 @@ describe('gap-safe global log on real PostgreSQL', () => {
     expect(ids).toEqual(expect.arrayContaining([...appendedA.envelopes, ...appendedB.envelopes, ...appendedC.envelopes].map((e) => e.eventId)));
   });
 
+  it('waits for open transactions of this database only: one in another database on the server does not hold the reader back', async () => {
+    const other = await createTestDatabase('sf_gap_other');
+    const next = new Client({ connectionString: other.url });
+    await next.connect();
+    const mine = await client();
+    try {
+      const reader = new TailingReader(store, 100);
+      await reader.catchUp();
+      // Another database's transaction with an xid, older than everything below.
+      await next.query('BEGIN');
+      await next.query('SELECT pg_current_xact_id()');
+      const visible = await store.append('next-door', ev('visible'), { expectedVersion: 'no_stream' });
+      // Bounded, not immediate: a short transaction of this database (autoanalyze) may still be ending.
+      await eventually(async () => (await reader.drain(), reader.seen.some((e) => e.streamId === 'next-door') ? true : undefined), 20000, 'the append beside the other database\'s open transaction');
+      expect(reader.seen.slice(-2).map((e) => e.eventId)).toEqual(visible.envelopes.map((e) => e.eventId));
+      expect(await store.head()).toEqual(reader.checkpoint);
+      // One of this database's, older than the next append: that one is held back until it ends.
+      await mine.query('BEGIN');
+      await mine.query('SELECT pg_current_xact_id()');
+      const held = await store.append('held', ev('held'), { expectedVersion: 'no_stream' });
+      await reader.drain();
+      expect(reader.seen.some((e) => e.streamId === 'held')).toBe(false);
+      await mine.query('COMMIT');
+      await reader.drain();
+      expect(reader.seen.slice(-2).map((e) => e.eventId)).toEqual(held.envelopes.map((e) => e.eventId));
+    } finally {
+      await next.query('ROLLBACK').catch(() => undefined);
+      await next.end();
+      await other.drop();
+    }
+  });
+
   it('a transaction that took its xid first but its position last is still read, in xid order', async () => {
     const reader = new TailingReader(store, 3);
     await reader.catchUp();

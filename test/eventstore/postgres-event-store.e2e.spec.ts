@@ -195,4 +195,40 @@ describe('PostgresEventStore on real PostgreSQL', () => {
     for (let i = 1; i < mine.length; i++) expect(compareSequence(mine[i - 1].sequence, mine[i].sequence)).toBe(-1);
     expect(mine.map((e) => e.streamPosition)).toEqual([1, 2, 3]);
   });
+  it('appends to many streams in one statement (a processor\'s batch output): positions per stream, input order, metadata, writer order', async () => {
+    await store.append('many-a', batch(0, 2), { expectedVersion: 'no_stream' });
+    const at = new Date('2026-12-01T12:00:00.000Z');
+    await db.transaction((sql) =>
+      store.appendMany(
+        [
+          { streamId: 'many-a', events: batch(1, 2), metadata: { causationId: 'c-1', correlationId: 'r-1', actor: 'proc', occurredAt: at } },
+          { streamId: 'many-b', events: batch(2, 1), metadata: { causationId: 'c-2', correlationId: 'r-2', actor: 'proc', occurredAt: at } },
+          { streamId: 'many-a', events: batch(3, 1) },
+        ],
+        { sql },
+      ),
+    );
+    const a = await store.readStream('many-a');
+    expect(a.events.map((e) => [e.streamPosition, (e.data as { writer: number }).writer])).toEqual([[1, 0], [2, 0], [3, 1], [4, 1], [5, 3]]);
+    expect(a.events[2]).toMatchObject({ causationId: 'c-1', correlationId: 'r-1', actor: 'proc', occurredAt: at.toISOString() });
+    const b = await store.readStream('many-b');
+    expect([b.version, b.events[0].streamPosition, b.events[0].actor]).toEqual([1, 1, 'proc']);
+    // Global positions follow the input order, so relay order equals stream order.
+    const { rows } = await db.query(`SELECT stream_id, stream_position::int AS p FROM sf_events WHERE stream_id IN ('many-a', 'many-b') AND stream_position > 0 ORDER BY global_position`);
+    expect(rows.slice(2).map((r) => `${r.stream_id}:${r.p}`)).toEqual(['many-a:3', 'many-a:4', 'many-b:1', 'many-a:5']);
+
+    // A transaction older than a stream's last writer is refused like a single append.
+    const older = await db.pool.connect();
+    try {
+      await older.query('BEGIN');
+      await older.query('SELECT pg_current_xact_id()');
+      await store.append('many-b', batch(4, 1), { expectedVersion: 'any' });
+      const refused = store.appendMany([{ streamId: 'many-c', events: batch(5, 1) }, { streamId: 'many-b', events: batch(5, 1) }], { sql: older });
+      await expect(refused).rejects.toBeInstanceOf(StreamOrderConflict);
+      await older.query('ROLLBACK');
+    } finally {
+      older.release();
+    }
+    expect((await store.readStream('many-c')).version).toBe(0);
+  });
 });

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { MetricsShipper, TELEMETRY_SHIPPING, TelemetryShipping } from '@streamfold/nestjs';
 import { loadConfig } from '@streamfold/runtime';
+import { LakeSink, lakeStatus, queryLake } from '@streamfold/sink';
 import { INITIAL_ERROR_RATE, isErrorLevel, loadOpsConfigForTest, observeLine } from './ops-test-kit';
 import { startTestApp, TestApp } from '../app-harness';
 import { eventually, KAFKA_BROKERS, uniqueName } from '../e2e-env';
@@ -38,6 +40,27 @@ describe('logs through Kafka: 10,000 lines of one service, aggregated and search
     await app.settle(120_000);
   }, 240_000);
   afterAll(async () => app?.close());
+
+  it('lands every line once in the lake: the same counts per level and minute, queried with DuckDB', async () => {
+    // A sink of its own over app_logs (the batch layer), into a temporary lake.
+    const lakeDir = mkdtempSync(join(tmpdir(), 'lake-ops-logs-'));
+    const log = app.server.infra.log;
+    const sink = await LakeSink.start({ log, topics: ['app_logs'], dir: lakeDir, groupId: 'e2e-logs-lake', flushMs: 200, threads: 1 });
+    try {
+      // Caught up with the topic's end, which lies past every line shipped above.
+      await eventually(async () => ((await lakeStatus(lakeDir, log, ['app_logs'])).find((s) => s.topic === 'app_logs')?.lag === 0 ? true : undefined), 120_000, 'the lake to catch up with app_logs');
+      const { rows } = await queryLake(
+        `SELECT json_extract_string(data, '$.level') AS level, epoch_ms(date_trunc('minute', occurred_at)) AS minute, count(*) AS lines
+         FROM app_logs WHERE type = 'streamfold.LogRecorded' AND json_extract_string(data, '$.service') = $service GROUP BY ALL`,
+        { dir: lakeDir, params: { service } },
+      );
+      const inLake = new Map(rows.map((r) => [`${r.level}|${Number(r.minute)}`, Number(r.lines)]));
+      expect(inLake).toEqual(expected);
+    } finally {
+      await sink.stop();
+      rmSync(lakeDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('counts every line once per level and minute of event time', async () => {
     const { rows } = await app.server.infra.database.query(

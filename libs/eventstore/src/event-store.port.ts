@@ -31,6 +31,31 @@ export interface AppendOptions {
    * throw StreamOrderConflict (SQLSTATE 40001): nothing was written; run the transaction again.
    */
   sql?: Sql;
+  /**
+   * Inside `sql`: wrap the append in a savepoint, so a refused append leaves the caller's
+   * transaction usable (it may catch the error and commit the rest). A caller that lets any
+   * append error end its transaction (a processor's batch, rolled back and retried whole) passes
+   * false and saves two round trips per append. @default true
+   */
+  savepoint?: boolean;
+}
+
+/** Events for one stream in a multi-stream append (ManyStreamAppender). */
+export interface StreamAppend {
+  streamId: string;
+  events: DomainEvent[];
+  metadata?: EventMetadata;
+}
+
+/**
+ * Appends to many streams in one round trip inside the caller's open transaction, each stream
+ * with expectedVersion 'any' (a processor's output for a whole batch). Stream order and relay
+ * order hold as for `append`: events are stored in the given order. No savepoint: when it throws
+ * (StreamOrderConflict, SQLSTATE 40001, or a validation error) part of the output may be written,
+ * so the caller must roll its transaction back and run it again.
+ */
+export interface ManyStreamAppender {
+  appendMany(appends: readonly StreamAppend[], options: { sql: Sql }): Promise<void>;
 }
 
 /** What an append stored, or, for a repeated command id, what the first append stored. */

@@ -3,8 +3,8 @@ import type { Database, Sql } from '@streamfold/runtime';
 import { assertSameInput } from './command-fingerprint';
 import { checkExpectedVersion, describeExpected, expectedHolds, PreparedEvent, prepareEvents, resolveMetadata, ResolvedMetadata } from './append-preparation';
 import { CommandLookup, LagAware, StoredCommandResult } from './event-store.capabilities';
-import { AppendOptions, AppendResult, EventStore, ExpectedVersion, StoredEvent } from './event-store.port';
-import { EVENT_COLUMNS, EventRow, FINISHED_TRANSACTIONS, rowToEnvelope, rowToStoredEvent } from './postgres-rows';
+import { AppendOptions, AppendResult, EventStore, ExpectedVersion, ManyStreamAppender, StoredEvent, StreamAppend } from './event-store.port';
+import { DATABASE_HORIZON, EVENT_COLUMNS, EventRow, FINISHED_TRANSACTIONS, rowToEnvelope, rowToStoredEvent } from './postgres-rows';
 import { readAllFrom, ReadAllFromOptions } from './read-all-from';
 import { StreamOrderConflict } from './stream-order-conflict';
 
@@ -45,12 +45,38 @@ const READ_STREAM = `SELECT ${EVENT_COLUMNS} FROM sf_events WHERE stream_id = $1
 const APPEND_EXISTING = appendSql(UPDATE_STREAM);
 
 /**
+ * Many streams in one statement (expectedVersion 'any' each): one bump per stream, in stream-id
+ * order (the lock order of concurrent batches), then the events in input order, each stream's
+ * positions following its new version. A stream whose last writer is a newer transaction is
+ * refused by WRITER_IN_ORDER and yields no row, so fewer rows come back than were given.
+ */
+const APPEND_MANY = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
+      WITH ORDINALITY AS e(stream_id, event_id, type, schema_version, data, metadata, occurred_at, ord)
+  ),
+  counts AS (SELECT stream_id, count(*)::bigint AS n FROM input GROUP BY stream_id),
+  stream AS (
+    INSERT INTO sf_streams AS s (stream_id, version, last_tx)
+    SELECT stream_id, n, pg_current_xact_id() FROM counts ORDER BY stream_id
+    ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, updated_at = now(), last_tx = pg_current_xact_id()
+      WHERE ${WRITER_IN_ORDER('s')}
+    RETURNING stream_id, version
+  )
+  INSERT INTO sf_events (event_id, stream_id, stream_position, type, schema_version, data, metadata, occurred_at)
+  SELECT e.event_id, e.stream_id, stream.version - counts.n + row_number() OVER (PARTITION BY e.stream_id ORDER BY e.ord),
+         e.type, e.schema_version, e.data::jsonb, e.metadata::jsonb, e.occurred_at
+  FROM input e JOIN counts USING (stream_id) JOIN stream USING (stream_id)
+  ORDER BY e.ord
+  RETURNING stream_id`;
+
+/**
  * The event store on PostgreSQL (the system of record). Appends are one transaction — or a
  * savepoint inside the caller's — with optimistic concurrency on sf_streams, command-id
  * idempotency on sf_commands' primary key, and a gap-safe global log ordered by
  * (tx_id, global_position).
  */
-export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
+export class PostgresEventStore implements EventStore, ManyStreamAppender, CommandLookup, LagAware {
   /**
    * Named statements are prepared once per connection instead of planned on every call. Off on
    * embedded PGlite: its connections share one session, where a second PREPARE of a name fails.
@@ -88,6 +114,7 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
     // A savepoint keeps "nothing written on conflict" true even when the caller catches the error
     // and commits the rest of its transaction.
     const sql = options.sql;
+    if (options.savepoint === false) return run(sql);
     await sql.query('SAVEPOINT sf_append');
     try {
       const result = await run(sql);
@@ -96,6 +123,34 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
     } catch (error) {
       await sql.query('ROLLBACK TO SAVEPOINT sf_append').catch(() => undefined);
       throw error;
+    }
+  }
+
+  /**
+   * ManyStreamAppender: a processor's whole output in one round trip inside its batch
+   * transaction. Payloads are validated first; then one statement writes every stream, so a
+   * batch's output costs one round trip instead of one (or three, with savepoints) per stream.
+   */
+  async appendMany(appends: readonly StreamAppend[], options: { sql: Sql }): Promise<void> {
+    const rows: Array<{ streamId: string; event: PreparedEvent; metadata: ResolvedMetadata }> = [];
+    for (const a of appends) {
+      if (typeof a.streamId !== 'string' || a.streamId === '') throw new TypeError('streamId must be a non-empty string');
+      const metadata = resolveMetadata(a.metadata, this.clock);
+      for (const event of prepareEvents(a.events, this.registry)) rows.push({ streamId: a.streamId, event, metadata });
+    }
+    if (rows.length === 0) return;
+    const result = await options.sql.query<{ stream_id: string }>({ name: this.statementName('sf_append_many'), text: APPEND_MANY, values: [
+      rows.map((r) => r.streamId),
+      rows.map((r) => r.event.eventId),
+      rows.map((r) => r.event.type),
+      rows.map((r) => r.event.schemaVersion),
+      rows.map((r) => r.event.json),
+      rows.map((r) => JSON.stringify({ correlationId: r.metadata.correlationId, causationId: r.metadata.causationId, actor: r.metadata.actor })),
+      rows.map((r) => r.metadata.occurredAt),
+    ] });
+    if (result.rows.length !== rows.length) {
+      const written = new Set(result.rows.map((r) => r.stream_id));
+      throw new StreamOrderConflict(rows.find((r) => !written.has(r.streamId))!.streamId);
     }
   }
 
@@ -198,21 +253,36 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
 
   async readAll(after: LogSequence | null, limit: number): Promise<StoredEvent[]> {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    const { condition, params } = await this.finished(4);
     const { rows } = await this.db.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM sf_events
-       WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${FINISHED_TRANSACTIONS}
+       WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${condition}
        ORDER BY sf_events.tx_id, sf_events.global_position LIMIT $3`,
-      [after?.txId ?? '0', after?.position ?? '0', limit],
+      [after?.txId ?? '0', after?.position ?? '0', limit, ...params],
     );
     return rows.map((row) => this.upcast(rowToStoredEvent(row)));
   }
 
   async head(): Promise<LogSequence | null> {
+    const { condition, params } = await this.finished(1);
     const { rows } = await this.db.query<{ tx_id: string; position: string }>(
       `SELECT tx_id::text AS tx_id, global_position::text AS position FROM sf_events
-       WHERE ${FINISHED_TRANSACTIONS} ORDER BY sf_events.tx_id DESC, sf_events.global_position DESC LIMIT 1`,
+       WHERE ${condition} ORDER BY sf_events.tx_id DESC, sf_events.global_position DESC LIMIT 1`,
+      params,
     );
     return rows.length ? { txId: rows[0].tx_id, position: rows[0].position } : null;
+  }
+
+  /**
+   * The gap-safe condition on `tx_id` for a statement that runs next: below this database's
+   * horizon (DATABASE_HORIZON, computed by a statement of its own, so from an earlier snapshot),
+   * as parameter `$<index>`. On embedded PGlite (one session) the server-wide xmin is this
+   * database's and needs no extra round trip.
+   */
+  private async finished(index: number): Promise<{ condition: string; params: string[] }> {
+    if (this.db.embedded) return { condition: FINISHED_TRANSACTIONS, params: [] };
+    const { rows } = await this.db.query<{ horizon: string }>(DATABASE_HORIZON);
+    return { condition: `tx_id < $${index}::xid8`, params: [rows[0].horizon] };
   }
 
   /**
@@ -228,9 +298,10 @@ export class PostgresEventStore implements EventStore, CommandLookup, LagAware {
   }
 
   async countAfter(after: LogSequence | null): Promise<number> {
+    const { condition, params } = await this.finished(3);
     const { rows } = await this.db.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM sf_events WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${FINISHED_TRANSACTIONS}`,
-      [after?.txId ?? '0', after?.position ?? '0'],
+      `SELECT count(*)::text AS n FROM sf_events WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${condition}`,
+      [after?.txId ?? '0', after?.position ?? '0', ...params],
     );
     return Number(rows[0].n);
   }

@@ -32,6 +32,33 @@ export const EVENT_COLUMNS = `global_position::text AS global_position, tx_id::t
  */
 export const FINISHED_TRANSACTIONS = `tx_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
+/**
+ * A horizon below which every transaction that could still write `sf_events` has finished: the
+ * oldest transaction still open **in this database** (or, when none, the snapshot's xmax).
+ * Transactions of other databases on the same server can never write this table, yet they hold
+ * the server-wide xmin back, and with it the relay (a long transaction next door delayed
+ * publishing by seconds). Use it in a LATER statement than the one that computed it: the activity
+ * list is read after the statement's snapshot, so a transaction that ended in between is missing
+ * from it, and only a later snapshot is sure to see its rows. A transaction that takes an xid
+ * afterwards gets one at or above the snapshot's xmax, so it cannot land below the horizon.
+ * Top-level xids match the activity list's 32-bit `backend_xid` by their low 32 bits (every
+ * running xid lies within 2^31 of the others). When another role's sessions in this database
+ * are hidden from us, their xids are unknown: fall back to the server-wide xmin.
+ */
+export const DATABASE_HORIZON = `
+  WITH snap AS (SELECT pg_current_snapshot() AS s),
+  here AS (SELECT * FROM pg_stat_activity WHERE datname = current_database()),
+  mine AS (
+    SELECT backend_xid::text::bigint AS xid FROM here WHERE backend_xid IS NOT NULL
+    UNION ALL
+    SELECT transaction::text::bigint FROM pg_prepared_xacts WHERE database = current_database()
+  )
+  SELECT (CASE
+    WHEN EXISTS (SELECT 1 FROM here WHERE query = '<insufficient privilege>') THEN pg_snapshot_xmin(s)
+    ELSE least(pg_snapshot_xmax(s), (SELECT min(x) FROM pg_snapshot_xip(s) AS x WHERE x::text::numeric % 4294967296 IN (SELECT xid FROM mine)))
+  END)::text AS horizon
+  FROM snap`;
+
 export function rowToStoredEvent(row: EventRow): StoredEvent {
   return { ...rowToEnvelope(row), sequence: { txId: row.tx_id, position: row.global_position } };
 }

@@ -1,6 +1,6 @@
 import type { EventRegistry } from '@streamfold/core';
 import type { Database } from '@streamfold/runtime';
-import type { EventStore } from './event-store.port';
+import type { EventStore, ManyStreamAppender } from './event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 
 const NO_POOL = new Proxy({} as Database, {
@@ -14,7 +14,7 @@ const NO_POOL = new Proxy({} as Database, {
  * Processors declared statically (before Nest has a pool) use it to emit events in the batch's
  * transaction, so output, state and checkpoint commit together.
  */
-export function transactionalAppender(registry?: EventRegistry): Pick<EventStore, 'append'> {
+export function transactionalAppender(registry?: EventRegistry): Pick<EventStore, 'append'> & ManyStreamAppender {
   // Unnamed statements: the caller's connection may be embedded PGlite's shared session.
   const store = new PostgresEventStore(NO_POOL, registry, undefined, { preparedStatements: false });
   return {
@@ -22,5 +22,6 @@ export function transactionalAppender(registry?: EventRegistry): Pick<EventStore
       if (!options.sql) throw new Error(`append to ${streamId}: a transactional appender needs options.sql`);
       return store.append(streamId, events, options);
     },
+    appendMany: (appends, options) => store.appendMany(appends, options),
   };
 }

@@ -36,3 +36,4 @@ export * from './lake/lake.dto';
 export * from './runtime/http-metrics';
 export * from './runtime/metrics-shipper';
 export * from './runtime/telemetry-shipping';
+export * from './live/live-channel';

@@ -1,8 +1,8 @@
 import type { DomainEvent } from '@streamfold/core';
-import type { EventStore } from '@streamfold/eventstore';
+import type { EventStore, ManyStreamAppender } from '@streamfold/eventstore';
 import type { Delivery, MessageDecoder, ProjectionDefinition } from '../projection';
 import { postgresProcessorState, ProcessorStateStore } from './processor-state';
-import { appendCaused, EmittedEvent, keyedStateDefinition } from './processor';
+import { appendAllCaused, EmittedEvent, keyedStateDefinition } from './processor';
 
 /**
  * A processor that emits once per key per batch instead of once per delivery: a hot post liked a
@@ -30,7 +30,7 @@ export interface BatchProcessor<S, E extends DomainEvent = DomainEvent, In exten
  */
 export function defineBatchProcessor<S, E extends DomainEvent = DomainEvent, In extends DomainEvent = DomainEvent>(
   processor: BatchProcessor<S, E, In>,
-  deps: { eventStore: Pick<EventStore, 'append'>; stateStore?: ProcessorStateStore },
+  deps: { eventStore: Pick<EventStore, 'append'> & Partial<ManyStreamAppender>; stateStore?: ProcessorStateStore },
 ): ProjectionDefinition<In> {
   const stateStore = deps.stateStore ?? postgresProcessorState;
   return keyedStateDefinition<S, In>(processor, stateStore, async ({ deliveries, keys, stored, namespace }, ctx) => {
@@ -43,12 +43,14 @@ export function defineBatchProcessor<S, E extends DomainEvent = DomainEvent, In 
       last.set(key, delivery);
     });
     await stateStore.save(ctx.sql, namespace, [...after].map(([key, state]) => ({ key, state })));
+    const outputs: Array<{ cause: Delivery<DomainEvent>; streamId: string; events: DomainEvent[] }> = [];
     for (const [key, state] of after) {
       const cause = last.get(key)!;
       const emitted = processor.emit(key, stored.get(key), state, cause);
       if (!emitted) continue;
       const { streamId, ...event } = emitted;
-      await appendCaused(deps.eventStore, ctx, processor.name, cause, streamId, [event]);
+      outputs.push({ cause: cause as Delivery<DomainEvent>, streamId, events: [event] });
     }
+    await appendAllCaused(deps.eventStore, ctx, processor.name, outputs);
   });
 }

@@ -1,5 +1,5 @@
 import type { DomainEvent } from '@streamfold/core';
-import type { EventStore } from '@streamfold/eventstore';
+import type { EventStore, ManyStreamAppender, StreamAppend } from '@streamfold/eventstore';
 import type { Delivery, MessageDecoder, ProjectionContext, ProjectionDefinition } from '../projection';
 import { consumerId } from '../runner/consumer-id';
 import { postgresProcessorState, ProcessorStateStore } from './processor-state';
@@ -38,8 +38,11 @@ export interface Processor<S, E extends DomainEvent = DomainEvent, In extends Do
 
 /** Where defineProcessor appends output and keeps state; both must join the batch's transaction. */
 export interface ProcessorDependencies {
-  /** Output goes to the event store; the relay publishes it to Kafka like any other event. */
-  eventStore: Pick<EventStore, 'append'>;
+  /**
+   * Output goes to the event store; the relay publishes it to Kafka like any other event. A store
+   * that also has `appendMany` (transactionalAppender) writes a batch's whole output in one round trip.
+   */
+  eventStore: Pick<EventStore, 'append'> & Partial<ManyStreamAppender>;
   /** @default postgresProcessorState (sf_processor_state, in the batch's transaction) */
   stateStore?: ProcessorStateStore;
   /** Hook for logs and metrics of ignored deliveries. @default does nothing */
@@ -93,10 +96,35 @@ export function defineProcessor<S, E extends DomainEvent = DomainEvent, In exten
     const changed = [...states].filter(([key, state]) => JSON.stringify(state) !== JSON.stringify(stored.get(key))).map(([key, state]) => ({ key, state }));
     await store.save(ctx.sql, namespace, changed);
 
-    for (const { cause, streamId, events } of outputs) {
-      await appendCaused(deps.eventStore, ctx, processor.name, cause, streamId, events);
-    }
+    await appendAllCaused(deps.eventStore, ctx, processor.name, outputs);
   });
+}
+
+/** Appends a batch's outputs, each with its cause's metadata: in one round trip when the store can, else one append each. */
+export async function appendAllCaused(
+  eventStore: Pick<EventStore, 'append'> & Partial<ManyStreamAppender>,
+  ctx: ProjectionContext,
+  processorName: string,
+  outputs: ReadonlyArray<{ cause: Delivery<DomainEvent>; streamId: string; events: DomainEvent[] }>,
+): Promise<void> {
+  if (outputs.length === 0) return;
+  if (eventStore.appendMany) {
+    const appends: StreamAppend[] = outputs.map(({ cause, streamId, events }) => ({ streamId, events, metadata: causedMetadata(processorName, cause) }));
+    await eventStore.appendMany(appends, { sql: ctx.sql });
+    return;
+  }
+  for (const { cause, streamId, events } of outputs) await appendCaused(eventStore, ctx, processorName, cause, streamId, events);
+}
+
+function causedMetadata(processorName: string, cause: Delivery<DomainEvent>) {
+  const { envelope } = cause;
+  return {
+    causationId: envelope.eventId,
+    correlationId: envelope.correlationId ?? envelope.eventId,
+    actor: processorName,
+    // Output carries the event time of its cause, so downstream windows stay in event time.
+    occurredAt: new Date(envelope.occurredAt),
+  };
 }
 
 /** One batch as a keyed processor folds it. */
@@ -147,16 +175,11 @@ export function appendCaused(
   streamId: string,
   events: DomainEvent[],
 ) {
-  const { envelope } = cause;
   return eventStore.append(streamId, events, {
     expectedVersion: 'any',
     sql: ctx.sql,
-    metadata: {
-      causationId: envelope.eventId,
-      correlationId: envelope.correlationId ?? envelope.eventId,
-      actor: processorName,
-      // Output carries the event time of its cause, so downstream windows stay in event time.
-      occurredAt: new Date(envelope.occurredAt),
-    },
+    // A refused append fails the whole batch, which is rolled back and retried: no savepoint needed.
+    savepoint: false,
+    metadata: causedMetadata(processorName, cause),
   });
 }

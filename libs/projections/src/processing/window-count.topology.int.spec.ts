@@ -97,6 +97,7 @@ describe('topology: likes per post in the past hour (sliding event-time windows)
     expect(first.options).toEqual({
       expectedVersion: 'any',
       sql: noDatabase,
+      savepoint: false,
       metadata: { causationId: closer.eventId, correlationId: closer.eventId, actor: 'test.likes_per_hour', occurredAt: new Date('2025-03-01T13:30:00.000Z') },
     });
     expect(first.events).toHaveLength(5);
