@@ -1,4 +1,6 @@
 import { Injectable, Logger, MessageEvent, OnApplicationShutdown } from '@nestjs/common';
+import { stageLatency, StageLatency } from '@streamfold/eventstore';
+import { MetricsService } from '@streamfold/nestjs';
 import { Database } from '@streamfold/runtime';
 import { Client } from 'pg';
 import { map, Observable, Subject, takeWhile } from 'rxjs';
@@ -22,7 +24,11 @@ export class LiveCountsService implements OnApplicationShutdown {
   private listener: Promise<Client> | null = null;
   private readonly anyChange = new Subject<void>();
 
-  constructor(private readonly db: Database) {}
+  private readonly stages: StageLatency;
+
+  constructor(private readonly db: Database, metrics: MetricsService) {
+    this.stages = stageLatency(metrics.registry);
+  }
 
   /** Current counts first, then each change; completes when the post is deleted. */
   watch(postId: string): Observable<MessageEvent> {
@@ -82,8 +88,12 @@ export class LiveCountsService implements OnApplicationShutdown {
       await client.connect();
       client.on('notification', (n) => {
         if (n.channel !== POST_COUNTS_CHANNEL || !n.payload) return;
-        for (const [postId, likes, comments, deleted] of JSON.parse(n.payload) as Array<[string, number, number, boolean]>) {
-          this.subjects.get(postId)?.subject.next({ likes, comments, deleted });
+        const now = Date.now();
+        for (const [postId, likes, comments, deleted, appliedAt] of JSON.parse(n.payload) as Array<[string, number, number, boolean, number?]>) {
+          const entry = this.subjects.get(postId);
+          if (!entry) continue;
+          entry.subject.next({ likes, comments, deleted });
+          if (appliedAt !== undefined) this.stages.since('committed_to_pushed', appliedAt, now);
         }
         this.anyChange.next();
       });

@@ -1,5 +1,6 @@
 import type { BatchContext, ConsumerHandle, LogBatch, MessageLog } from '@streamfold/messaging';
 import type { Database } from '@streamfold/runtime';
+import { RELAYED_AT_HEADER, StageLatency, stageLatency } from '@streamfold/eventstore';
 import type { Registry } from 'prom-client';
 import { DeadLetterWriter } from '../dead-letters/dead-letter-writer';
 import type { ProjectionDefinition } from '../projection';
@@ -43,7 +44,7 @@ export interface ProjectionRunnerOptions {
   maxBatchSize?: number;
   /** Retries and dead-lettering of events whose apply throws. */
   retry?: Partial<RetryPolicy>;
-  /** Prometheus registry for lag, events applied and batch duration. @default none (no metrics) */
+  /** Prometheus registry for lag, events applied, batch duration and the relayed_to_delivered and delivered_to_committed stages. @default none (no metrics) */
   registry?: Registry;
   /** @default console */
   logger?: RunnerLogger;
@@ -74,6 +75,7 @@ export class ProjectionRunner {
   private stopped = false;
   private readonly policy: RetryPolicy;
   private readonly metrics: ProjectionMetrics | null;
+  private readonly stages: StageLatency | null;
   private readonly logger: RunnerLogger;
   private readonly deadLetters: DeadLetterWriter;
   private readonly totals: RunnerStats = { processed: 0, batches: 0, applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
@@ -86,6 +88,7 @@ export class ProjectionRunner {
   ) {
     this.policy = retryPolicy(options.retry);
     this.metrics = options.registry ? new ProjectionMetrics(options.registry) : null;
+    this.stages = options.registry ? stageLatency(options.registry) : null;
     this.logger = options.logger ?? console;
     this.deadLetters = new DeadLetterWriter(log);
   }
@@ -190,6 +193,8 @@ export class ProjectionRunner {
   private async onBatch(processor: PartitionProcessor, batch: LogBatch, context: BatchContext): Promise<void> {
     if (batch.messages.length === 0) return;
     const started = process.hrtime.bigint();
+    const deliveredAt = Date.now();
+    if (this.stages) for (const m of batch.messages) this.stages.since('relayed_to_delivered', Number(m.headers[RELAYED_AT_HEADER]), deliveredAt);
     const token = {};
     this.inFlight.set(token, Date.now());
     let outcome: Awaited<ReturnType<PartitionProcessor['process']>>;
@@ -197,6 +202,10 @@ export class ProjectionRunner {
       outcome = await processor.process(batch, context);
     } finally {
       this.inFlight.delete(token);
+    }
+    if (this.stages) {
+      const seconds = (Date.now() - deliveredAt) / 1000;
+      for (let i = 0; i < batch.messages.length; i++) this.stages.observe('delivered_to_committed', seconds);
     }
     const t = this.totals;
     t.batches++;
