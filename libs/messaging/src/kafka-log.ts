@@ -225,7 +225,7 @@ export class KafkaMessageLog implements MessageLog {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 4,
+      partitionsConsumedConcurrently: options.concurrency ?? 4,
       eachBatch: ({ batch, resolveOffset, heartbeat: rawHeartbeat, isRunning, isStale }) => offsets.track(async () => {
         const topic = this.logicalName(batch.topic);
         const heartbeat = heartbeatOrCommit(rawHeartbeat);

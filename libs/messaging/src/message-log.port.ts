@@ -72,6 +72,11 @@ export interface ConsumeOptions {
   onAssignment?(assigned: Array<{ topic: string; partition: number }>): void;
   /** Upper bound on messages per batch. @default 1000 */
   maxBatchSize?: number;
+  /**
+   * Partition batches handed to eachBatch at the same time (kafkajs partitionsConsumedConcurrently);
+   * a handler that gathers a fetch's partitions into one transaction wants them all at once. @default 4
+   */
+  concurrency?: number;
 }
 
 /** A running group member; stop() waits (bounded) for batches in flight, then leaves the group. */

@@ -4,6 +4,8 @@ import type { Database } from '@streamfold/runtime';
 import { DeadLetterWriter, describeError } from '../dead-letters/dead-letter-writer';
 import type { Delivery, ProjectionDefinition } from '../projection';
 import { type Checkpoint, isAbove, lockCheckpoint, saveCheckpoint } from './checkpoints';
+import { lockCheckpoints, partitionKey, saveCheckpoints } from './checkpoint-rows';
+import type { Gathered } from './fetch-batcher';
 import { decodeFor } from './decode';
 import { projectionContext } from './consumer-id';
 import { ApplyFailed, backoffMs, isInfrastructureError, PartitionReleased, RetryPolicy, sleep } from './retry-policy';
@@ -84,6 +86,97 @@ export class PartitionProcessor {
       pending = await this.oneByOne(pending, context, outcome);
     }
     return outcome;
+  }
+
+  /**
+   * Several partitions' batches (a fetch) in ONE transaction: every partition's checkpoint row is
+   * locked (in order), each partition's messages pass the same duplicate rule as alone, the new
+   * events of all of them go to one apply, and every checkpoint moves in that transaction. When
+   * apply throws, nothing of the group commits and each batch goes through process() on its own,
+   * with its retries and dead-lettering; a batch whose partition was released is refused alone.
+   */
+  async processMany(group: Gathered[]): Promise<Array<PromiseSettledResult<BatchOutcome>>> {
+    const owned = group.filter((g) => g.context.isRunning());
+    const decoded = owned.map((g) => g.batch.messages.map((m) => this.decode(m)));
+    let results: BatchOutcome[] | null = null;
+    for (let rerun = 1; owned.length > 0; rerun++) {
+      try {
+        results = await this.commitMany(decoded);
+        break;
+      } catch (error) {
+        if (await this.rerunTransaction(error, rerun)) continue;
+        if (!(error instanceof ApplyFailed)) return group.map(() => ({ status: 'rejected', reason: error }));
+        break;
+      }
+    }
+    let alone: Array<PromiseSettledResult<BatchOutcome>>;
+    if (results !== null) alone = results.map((value) => ({ status: 'fulfilled', value }));
+    else {
+      // One partition at a time, as a single consumer would: a poison event must not take a pool connection per partition.
+      alone = [];
+      for (const g of owned) {
+        try {
+          alone.push({ status: 'fulfilled', value: await this.process(g.batch, g.context) });
+        } catch (reason) {
+          alone.push({ status: 'rejected', reason });
+        }
+      }
+    }
+    return group.map((g) => {
+      const at = owned.indexOf(g);
+      return at >= 0 ? alone[at] : { status: 'rejected', reason: new PartitionReleased(`${this.deps.consumer}: partition released before its batch committed`) };
+    });
+  }
+
+  private commitMany(groups: Item[][]): Promise<BatchOutcome[]> {
+    const { db, definition, version, consumer, deadLetters } = this.deps;
+    return db.transaction(async (sql) => {
+      const keys = groups.map((items) => ({ topic: items[0].message.topic, partition: items[0].message.partition }));
+      const locked = await lockCheckpoints(sql, consumer, keys);
+      const current = new Map([...locked].map(([k, c]) => [k, { ...c, lastEventAt: null as number | null, moved: false }]));
+      const results: BatchOutcome[] = [];
+      const toApply: Item[] = [];
+      const toDeadLetter: Array<{ item: Item; error: string; result: BatchOutcome }> = [];
+      groups.forEach((items, g) => {
+        const state = current.get(partitionKey(keys[g]))!;
+        const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
+        results.push(result);
+        for (const item of items) {
+          const admitted = admit(state, item.message.offset, item.sequence);
+          if (admitted.checkpoint.nextOffset !== state.nextOffset) {
+            state.lastEventAt = item.message.timestamp;
+            state.moved = true;
+          }
+          state.nextOffset = admitted.checkpoint.nextOffset;
+          state.sequence = admitted.checkpoint.sequence;
+          if (admitted.duplicate) result.duplicates++;
+          else if (item.malformed !== null) toDeadLetter.push({ item, error: item.malformed, result });
+          else if (item.skip || (this.handles && !this.handles.has(item.delivery!.envelope.type))) result.skipped++;
+          else {
+            toApply.push(item);
+            result.applied++;
+          }
+        }
+      });
+      if (toApply.length > 0) {
+        try {
+          await definition.apply(toApply.map((i) => i.delivery!), projectionContext(sql, version));
+        } catch (error) {
+          if (isInfrastructureError(error)) throw error;
+          throw new ApplyFailed(error);
+        }
+      }
+      for (const { item, error, result } of toDeadLetter) {
+        await deadLetters.write(sql, { consumer, message: item.message, error, attempts: 1 });
+        result.deadLettered++;
+      }
+      const moved = [...current].filter(([, c]) => c.moved).map(([k, c]) => {
+        const [topic, partition] = [k.slice(0, k.lastIndexOf(':')), Number(k.slice(k.lastIndexOf(':') + 1))];
+        return { topic, partition, checkpoint: { nextOffset: c.nextOffset, sequence: c.sequence }, lastEventAt: c.lastEventAt === null ? null : new Date(c.lastEventAt) };
+      });
+      await saveCheckpoints(sql, consumer, moved);
+      return results;
+    });
   }
 
   /** True when the batch committed; false when its attempts ran out. */
