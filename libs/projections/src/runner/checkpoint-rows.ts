@@ -13,10 +13,11 @@ export function partitionKey(k: PartitionKey): string {
 }
 
 /**
- * lockCheckpoint for several partitions in one statement: creates missing rows, then locks every
- * row FOR UPDATE in (topic, partition) order, so two owners of overlapping partitions (a
- * rebalance, a zombie) queue on the first row they share instead of deadlocking, and the second
- * sees the first's work (invariant 4 of docs/architecture.md).
+ * lockCheckpoint for several partitions in one statement, creating missing rows. Rows another
+ * transaction holds (a zombie's batch, a rebalance overlap) are skipped, not waited for: one
+ * locked partition must not hold up the other partitions of a fetch. The caller commits those
+ * partitions alone, through lockCheckpoint, which waits and then sees the other owner's work
+ * (invariant 4 of docs/architecture.md). Returns the rows it locked.
  */
 export async function lockCheckpoints(sql: Sql, consumer: string, keys: PartitionKey[]): Promise<Map<string, Checkpoint>> {
   const unique = [...new Map(keys.map((k) => [partitionKey(k), k])).values()].sort(
@@ -24,17 +25,20 @@ export async function lockCheckpoints(sql: Sql, consumer: string, keys: Partitio
   );
   const topics = unique.map((k) => k.topic);
   const partitions = unique.map((k) => k.partition);
+  const where = `consumer = $1 AND (topic, partition) IN (SELECT t, p FROM unnest($2::text[], $3::int[]) AS k(t, p))`;
   const select = `SELECT topic, partition, next_offset, seq_tx::text AS seq_tx, seq_position FROM sf_checkpoints
-    WHERE consumer = $1 AND (topic, partition) IN (SELECT t, p FROM unnest($2::text[], $3::int[]) AS k(t, p))
-    ORDER BY topic, partition FOR UPDATE`;
+    WHERE ${where} ORDER BY topic, partition FOR UPDATE SKIP LOCKED`;
   let result = await sql.query(select, [consumer, topics, partitions]);
   if (result.rowCount !== unique.length) {
-    await sql.query(
-      `INSERT INTO sf_checkpoints (consumer, topic, partition)
-       SELECT $1, t, p FROM unnest($2::text[], $3::int[]) AS k(t, p) ORDER BY t, p ON CONFLICT DO NOTHING`,
-      [consumer, topics, partitions],
-    );
-    result = await sql.query(select, [consumer, topics, partitions]);
+    const existing = await sql.query(`SELECT count(*)::int AS n FROM sf_checkpoints WHERE ${where}`, [consumer, topics, partitions]);
+    if (existing.rows[0].n !== unique.length) {
+      await sql.query(
+        `INSERT INTO sf_checkpoints (consumer, topic, partition)
+         SELECT $1, t, p FROM unnest($2::text[], $3::int[]) AS k(t, p) ORDER BY t, p ON CONFLICT DO NOTHING`,
+        [consumer, topics, partitions],
+      );
+      result = await sql.query(select, [consumer, topics, partitions]);
+    }
   }
   return new Map(
     result.rows.map((row) => [

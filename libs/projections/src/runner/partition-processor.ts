@@ -98,7 +98,7 @@ export class PartitionProcessor {
   async processMany(group: Gathered[]): Promise<Array<PromiseSettledResult<BatchOutcome>>> {
     const owned = group.filter((g) => g.context.isRunning());
     const decoded = owned.map((g) => g.batch.messages.map((m) => this.decode(m)));
-    let results: BatchOutcome[] | null = null;
+    let results: Array<BatchOutcome | null> | null = null;
     for (let rerun = 1; owned.length > 0; rerun++) {
       try {
         results = await this.commitMany(decoded);
@@ -109,36 +109,38 @@ export class PartitionProcessor {
         break;
       }
     }
-    let alone: Array<PromiseSettledResult<BatchOutcome>>;
-    if (results !== null) alone = results.map((value) => ({ status: 'fulfilled', value }));
-    else {
-      // One partition at a time, as a single consumer would: a poison event must not take a pool connection per partition.
-      alone = [];
-      for (const g of owned) {
-        try {
-          alone.push({ status: 'fulfilled', value: await this.process(g.batch, g.context) });
-        } catch (reason) {
-          alone.push({ status: 'rejected', reason });
-        }
+    const settled = new Map<Gathered, PromiseSettledResult<BatchOutcome>>();
+    const alone = async (g: Gathered) => {
+      try {
+        settled.set(g, { status: 'fulfilled', value: await this.process(g.batch, g.context) });
+      } catch (reason) {
+        settled.set(g, { status: 'rejected', reason });
       }
+    };
+    if (results === null) {
+      // One partition at a time, as a single consumer would: a poison event must not take a pool connection per partition.
+      for (const g of owned) await alone(g);
+    } else {
+      owned.forEach((g, i) => results![i] && settled.set(g, { status: 'fulfilled', value: results![i]! }));
+      // Partitions whose checkpoint another owner holds: alone, each waiting for that lock.
+      await Promise.all(owned.filter((_, i) => results![i] === null).map(alone));
     }
-    return group.map((g) => {
-      const at = owned.indexOf(g);
-      return at >= 0 ? alone[at] : { status: 'rejected', reason: new PartitionReleased(`${this.deps.consumer}: partition released before its batch committed`) };
-    });
+    return group.map((g) => settled.get(g) ?? { status: 'rejected', reason: new PartitionReleased(`${this.deps.consumer}: partition released before its batch committed`) });
   }
 
-  private commitMany(groups: Item[][]): Promise<BatchOutcome[]> {
+  /** The group's transaction; null for a partition whose checkpoint row another transaction holds (left out of it). */
+  private commitMany(groups: Item[][]): Promise<Array<BatchOutcome | null>> {
     const { db, definition, version, consumer, deadLetters } = this.deps;
     return db.transaction(async (sql) => {
       const keys = groups.map((items) => ({ topic: items[0].message.topic, partition: items[0].message.partition }));
       const locked = await lockCheckpoints(sql, consumer, keys);
       const current = new Map([...locked].map(([k, c]) => [k, { ...c, lastEventAt: null as number | null, moved: false }]));
-      const results: BatchOutcome[] = [];
+      const results: Array<BatchOutcome | null> = [];
       const toApply: Item[] = [];
       const toDeadLetter: Array<{ item: Item; error: string; result: BatchOutcome }> = [];
       groups.forEach((items, g) => {
-        const state = current.get(partitionKey(keys[g]))!;
+        const state = current.get(partitionKey(keys[g]));
+        if (!state) return void results.push(null);
         const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
         results.push(result);
         for (const item of items) {
