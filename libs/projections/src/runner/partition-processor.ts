@@ -90,8 +90,8 @@ export class PartitionProcessor {
 
   /**
    * Several partitions' batches (a fetch) in ONE transaction: every partition's checkpoint row is
-   * locked (in order), each partition's messages pass the same duplicate rule as alone, the new
-   * events of all of them go to one apply, and every checkpoint moves in that transaction. When
+   * locked (in order), each partition's messages pass the same duplicate rule as alone and go to
+   * apply as alone (one call per partition), and every checkpoint moves in that transaction. When
    * apply throws, nothing of the group commits and each batch goes through process() on its own,
    * with its retries and dead-lettering; a batch whose partition was released is refused alone.
    */
@@ -136,13 +136,16 @@ export class PartitionProcessor {
       const locked = await lockCheckpoints(sql, consumer, keys);
       const current = new Map([...locked].map(([k, c]) => [k, { ...c, lastEventAt: null as number | null, moved: false }]));
       const results: Array<BatchOutcome | null> = [];
-      const toApply: Item[] = [];
+      // One apply per partition, in the group's order: folds that judge lateness or order within
+      // a batch (event-time windows) see one partition's events at a time, exactly as alone.
+      const toApply: Item[][] = [];
       const toDeadLetter: Array<{ item: Item; error: string; result: BatchOutcome }> = [];
       groups.forEach((items, g) => {
         const state = current.get(partitionKey(keys[g]));
         if (!state) return void results.push(null);
         const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
         results.push(result);
+        const fresh: Item[] = [];
         for (const item of items) {
           const admitted = admit(state, item.message.offset, item.sequence);
           if (admitted.checkpoint.nextOffset !== state.nextOffset) {
@@ -155,14 +158,16 @@ export class PartitionProcessor {
           else if (item.malformed !== null) toDeadLetter.push({ item, error: item.malformed, result });
           else if (item.skip || (this.handles && !this.handles.has(item.delivery!.envelope.type))) result.skipped++;
           else {
-            toApply.push(item);
+            fresh.push(item);
             result.applied++;
           }
         }
+        if (fresh.length > 0) toApply.push(fresh);
       });
-      if (toApply.length > 0) {
+      const ctx = projectionContext(sql, version);
+      for (const batch of toApply) {
         try {
-          await definition.apply(toApply.map((i) => i.delivery!), projectionContext(sql, version));
+          await definition.apply(batch.map((i) => i.delivery!), ctx);
         } catch (error) {
           if (isInfrastructureError(error)) throw error;
           throw new ApplyFailed(error);
