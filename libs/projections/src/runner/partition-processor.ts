@@ -78,11 +78,17 @@ export class PartitionProcessor {
     return true;
   }
 
-  async process(batch: LogBatch, context: BatchContext): Promise<BatchOutcome> {
+  process(batch: LogBatch, context: BatchContext): Promise<BatchOutcome> {
+    return this.processItems(batch.messages.map((m) => this.decode(m)), context, 0);
+  }
+
+  /** `spent`: batch attempts already made on these items (a fetch's transaction whose apply failed); the retry policy counts them. */
+  private async processItems(items: Item[], context: BatchContext, spent: number): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
-    let pending = batch.messages.map((m) => this.decode(m));
+    let pending = items;
     while (pending.length > 0) {
-      if (await this.asOneBatch(pending, context, outcome)) break;
+      if (spent < this.deps.policy.batchAttempts && (await this.asOneBatch(pending, context, outcome, spent))) break;
+      spent = 0;
       pending = await this.oneByOne(pending, context, outcome);
     }
     return outcome;
@@ -99,6 +105,7 @@ export class PartitionProcessor {
     const owned = group.filter((g) => g.context.isRunning());
     const decoded = owned.map((g) => g.batch.messages.map((m) => this.decode(m)));
     let results: Array<BatchOutcome | null> | null = null;
+    let failed = -1;
     for (let rerun = 1; owned.length > 0; rerun++) {
       try {
         results = await this.commitMany(decoded);
@@ -106,13 +113,17 @@ export class PartitionProcessor {
       } catch (error) {
         if (await this.rerunTransaction(error, rerun)) continue;
         if (!(error instanceof ApplyFailed)) return group.map(() => ({ status: 'rejected', reason: error }));
+        failed = (error as ApplyFailed & { group: number }).group;
         break;
       }
     }
     const settled = new Map<Gathered, PromiseSettledResult<BatchOutcome>>();
     const alone = async (g: Gathered) => {
+      // The partition whose apply threw has spent one batch attempt; the others start afresh.
+      const i = owned.indexOf(g);
       try {
-        settled.set(g, { status: 'fulfilled', value: await this.process(g.batch, g.context) });
+        const value = i === failed ? await this.processItems(decoded[i], g.context, 1) : await this.process(g.batch, g.context);
+        settled.set(g, { status: 'fulfilled', value });
       } catch (reason) {
         settled.set(g, { status: 'rejected', reason });
       }
@@ -138,7 +149,7 @@ export class PartitionProcessor {
       const results: Array<BatchOutcome | null> = [];
       // One apply per partition, in the group's order: folds that judge lateness or order within
       // a batch (event-time windows) see one partition's events at a time, exactly as alone.
-      const toApply: Item[][] = [];
+      const toApply: Array<{ group: number; items: Item[] }> = [];
       const toDeadLetter: Array<{ item: Item; error: string; result: BatchOutcome }> = [];
       groups.forEach((items, g) => {
         const state = current.get(partitionKey(keys[g]));
@@ -162,15 +173,16 @@ export class PartitionProcessor {
             result.applied++;
           }
         }
-        if (fresh.length > 0) toApply.push(fresh);
+        if (fresh.length > 0) toApply.push({ group: g, items: fresh });
       });
       const ctx = projectionContext(sql, version);
-      for (const batch of toApply) {
+      for (const { group, items } of toApply) {
         try {
-          await definition.apply(batch.map((i) => i.delivery!), ctx);
+          await definition.apply(items.map((i) => i.delivery!), ctx);
         } catch (error) {
           if (isInfrastructureError(error)) throw error;
-          throw new ApplyFailed(error);
+          for (const item of items) item.attempts++;
+          throw Object.assign(new ApplyFailed(error), { group });
         }
       }
       for (const { item, error, result } of toDeadLetter) {
@@ -187,10 +199,11 @@ export class PartitionProcessor {
   }
 
   /** True when the batch committed; false when its attempts ran out. */
-  private async asOneBatch(items: Item[], context: BatchContext, outcome: BatchOutcome): Promise<boolean> {
+  private async asOneBatch(items: Item[], context: BatchContext, outcome: BatchOutcome, spent = 0): Promise<boolean> {
     const { policy, logger, consumer } = this.deps;
     let rerun = 0;
-    for (let attempt = 1; ; attempt++) {
+    if (spent > 0) await this.backoff(context, spent);
+    for (let attempt = spent + 1; ; attempt++) {
       this.assertOwned(context);
       try {
         add(outcome, await this.commit(items, null));
