@@ -98,8 +98,9 @@ export class PartitionProcessor {
    * Several partitions' batches (a fetch) in ONE transaction: every partition's checkpoint row is
    * locked (in order), each partition's messages pass the same duplicate rule as alone and go to
    * apply as alone (one call per partition), and every checkpoint moves in that transaction. When
-   * apply throws, nothing of the group commits and each batch goes through process() on its own,
-   * with its retries and dead-lettering; a batch whose partition was released is refused alone.
+   * apply throws, nothing of the group commits: the failing partition goes on alone with its
+   * retries and dead letters, the others commit again together; a batch whose partition was
+   * released is refused alone.
    */
   async processMany(group: Gathered[]): Promise<Array<PromiseSettledResult<BatchOutcome>>> {
     const owned = group.filter((g) => g.context.isRunning());
@@ -118,23 +119,24 @@ export class PartitionProcessor {
       }
     }
     const settled = new Map<Gathered, PromiseSettledResult<BatchOutcome>>();
-    const alone = async (g: Gathered) => {
-      // The partition whose apply threw has spent one batch attempt; the others start afresh.
-      const i = owned.indexOf(g);
+    const alone = async (g: Gathered, spent: number) => {
       try {
-        const value = i === failed ? await this.processItems(decoded[i], g.context, 1) : await this.process(g.batch, g.context);
+        const value = await this.processItems(spent > 0 ? decoded[owned.indexOf(g)] : g.batch.messages.map((m) => this.decode(m)), g.context, spent);
         settled.set(g, { status: 'fulfilled', value });
       } catch (reason) {
         settled.set(g, { status: 'rejected', reason });
       }
     };
     if (results === null) {
-      // One partition at a time, as a single consumer would: a poison event must not take a pool connection per partition.
-      for (const g of owned) await alone(g);
+      // The partition whose apply threw goes on alone, its failed attempt counted, with its retries
+      // and dead letters; the rest of the group, which did not fail, commits together meanwhile.
+      const rest = owned.filter((_, i) => i !== failed);
+      const again = async () => (await this.processMany(rest)).forEach((r, i) => settled.set(rest[i], r));
+      await Promise.all([alone(owned[failed], 1), rest.length > 0 ? again() : undefined]);
     } else {
       owned.forEach((g, i) => results![i] && settled.set(g, { status: 'fulfilled', value: results![i]! }));
       // Partitions whose checkpoint another owner holds: alone, each waiting for that lock.
-      await Promise.all(owned.filter((_, i) => results![i] === null).map(alone));
+      await Promise.all(owned.filter((_, i) => results![i] === null).map((g) => alone(g, 0)));
     }
     return group.map((g) => settled.get(g) ?? { status: 'rejected', reason: new PartitionReleased(`${this.deps.consumer}: partition released before its batch committed`) });
   }
