@@ -14,3 +14,4 @@ export * from './transactional-appender';
 export * from './stream-order-conflict';
 export * from './shipping/app-telemetry';
 export * from './shipping/log-shipper';
+export * from './stage-latency';

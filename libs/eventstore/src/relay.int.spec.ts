@@ -3,6 +3,7 @@ import { EmbeddedMessageLog, MessageLog, OutgoingMessage } from '@streamfold/mes
 import { Registry } from 'prom-client';
 import { InMemoryEventStore } from './memory-event-store';
 import { Relay, RelayOptions } from './relay';
+import { RELAYED_AT_HEADER } from './stage-latency';
 import { RelayRoute } from './relay-route';
 import { InMemoryRelayLeases } from './relay-lease';
 
@@ -95,6 +96,35 @@ describe('Relay', () => {
     const ids = fake.sent.map((s) => s.message.headers![HEADER.eventId]);
     expect(new Set(ids).size).toBe(ids.length);
     expect(r.publishedUpTo()).toEqual(await store.head());
+  });
+
+  it('sends each round in one sendBatch across topics, retries it whole, and times stored → relayed', async () => {
+    const store = new InMemoryEventStore();
+    await seed(store, 6);
+    const rounds: Array<{ topics: string[]; count: number }> = [];
+    let failures = 2;
+    const sent: OutgoingMessage[] = [];
+    const log = {
+      async send() {
+        throw new Error('send must not be used when sendBatch exists');
+      },
+      async sendBatch(batches: Array<{ topic: string; messages: OutgoingMessage[] }>) {
+        rounds.push({ topics: batches.map((b) => b.topic), count: batches.reduce((n, b) => n + b.messages.length, 0) });
+        if (failures-- > 0) throw new Error('broker away');
+        for (const b of batches) sent.push(...b.messages);
+      },
+    } as unknown as MessageLog;
+    const metrics = new Registry();
+    const r = relay({ store, log, leases: new InMemoryRelayLeases(), batchSize: 100, metrics });
+    r.start();
+    await r.waitUntilIdle(5000);
+    const routed = (await store.readAll(null, 1000)).filter((e) => e.type !== 'test.Internal');
+    expect(rounds).toHaveLength(3); // two failed attempts of the one round, then its success
+    for (const round of rounds) expect(round).toEqual({ topics: ['posts', 'likes'], count: routed.length });
+    expect(sent.map((m) => m.headers![HEADER.eventId]).sort()).toEqual(routed.map((e) => e.eventId).sort());
+    expect(sent.every((m) => Number(m.headers![RELAYED_AT_HEADER]) > 0)).toBe(true);
+    const stages = (await metrics.getSingleMetric('streamfold_stage_latency_seconds')!.get()).values;
+    expect(stages.find((v) => v.labels.stage === 'stored_to_relayed' && (v as { metricName?: string }).metricName?.endsWith('_count'))?.value).toBe(routed.length);
   });
 
   it('keeps a second instance on standby and lets it take over from the checkpoint', async () => {

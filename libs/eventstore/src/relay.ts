@@ -7,6 +7,7 @@ import { RelayLease, RelayLeases } from './relay-lease';
 import { RelayMetrics, relayMetrics } from './relay-metrics';
 import { groupByTopic, RelayRoute } from './relay-route';
 import { backoff, sleep } from './sleep';
+import { RELAYED_AT_HEADER, StageLatency, stageLatency } from './stage-latency';
 
 /** Where the relay reports takeovers, retried sends and failures. */
 export type RelayLogger = (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
@@ -28,7 +29,7 @@ export interface RelayOptions {
   initialBackoffMs?: number;
   /** Longest pause between retries. @default 5000 */
   maxBackoffMs?: number;
-  /** Registers streamfold_relay_events_total and streamfold_relay_lag_events here. @default none */
+  /** Registers streamfold_relay_events_total, streamfold_relay_lag_events and the stored_to_relayed stage here. @default none */
   metrics?: Registry;
   /** Lag is recounted at most this often while behind. @default 1000 */
   lagIntervalMs?: number;
@@ -46,7 +47,7 @@ const defaultLogger: RelayLogger = (level, message, extra) => {
 /**
  * Publishes the event store to the message log without a dual write: the store is the outbox.
  * Each round reads the gap-safe global log after the checkpoint, sends the batch (grouped per
- * topic, in relay order), and only then advances the checkpoint. A crash between the send and
+ * topic, in relay order, in one request across topics), and only then advances the checkpoint. A crash between the send and
  * the checkpoint re-sends that tail on restart; every message carries the `sf-seq` header, so
  * consumers drop what they already applied. A failed send is retried with backoff and never
  * advances the checkpoint.
@@ -60,6 +61,7 @@ export class Relay {
   private readonly lagIntervalMs: number;
   private readonly logger: RelayLogger;
   private readonly metrics: RelayMetrics | null;
+  private readonly stages: StageLatency | null;
   private abort = new AbortController();
   private running: Promise<void> | null = null;
   private current: RelayState = 'stopped';
@@ -78,6 +80,7 @@ export class Relay {
     this.lagIntervalMs = options.lagIntervalMs ?? 1000;
     this.logger = options.logger ?? defaultLogger;
     this.metrics = options.metrics ? relayMetrics(options.metrics) : null;
+    this.stages = options.metrics ? stageLatency(options.metrics) : null;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${this.batchSize}`);
   }
 
@@ -171,22 +174,35 @@ export class Relay {
     }
   }
 
-  /** Sends one batch, topic by topic in first-seen order; false when it gave up (stop, lost lease). */
+  /**
+   * Sends one batch: one request across topics when the log offers sendBatch (retried whole), else
+   * topic by topic in first-seen order. Each message is stamped with the moment it was sent
+   * (RELAYED_AT_HEADER) so consumers can time relayed → delivered. False when it gave up (stop, lost lease).
+   */
   private async publish(batch: StoredEvent[], lease: RelayLease, signal: AbortSignal): Promise<boolean> {
-    const pending = [...groupByTopic(batch, this.options.route).entries()];
+    const log = this.options.log;
+    const pending = [...groupByTopic(batch, this.options.route).entries()].map(([topic, messages]) => ({ topic, messages }));
     let attempt = 0;
     while (pending.length > 0) {
-      const [topic, messages] = pending[0];
+      const round = log.sendBatch ? pending : pending.slice(0, 1);
+      const relayedAt = String(Date.now());
+      for (const { messages } of round) for (const m of messages) m.headers = { ...m.headers, [RELAYED_AT_HEADER]: relayedAt };
       try {
-        await this.options.log.send(topic, messages);
-        pending.shift();
+        if (log.sendBatch) await log.sendBatch(round);
+        else await log.send(round[0].topic, round[0].messages);
+        pending.splice(0, round.length);
         attempt = 0;
       } catch (error) {
         const delay = backoff(attempt++, this.initialBackoffMs, this.maxBackoffMs);
-        this.logger('warn', `relay ${this.name}: send to ${topic} failed (attempt ${attempt}), retrying in ${delay} ms: ${(error as Error).message}`);
+        const topics = round.map((r) => r.topic).join(', ');
+        this.logger('warn', `relay ${this.name}: send to ${topics} failed (attempt ${attempt}), retrying in ${delay} ms: ${(error as Error).message}`);
         await sleep(delay, signal);
         if (signal.aborted || !lease.held) return false;
       }
+    }
+    if (this.stages) {
+      const now = Date.now();
+      for (const e of batch) if (this.options.route(e)) this.stages.since('stored_to_relayed', Date.parse(e.recordedAt), now);
     }
     return true;
   }

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, trunca
 import { join } from 'node:path';
 import { partitionForKey } from './message-log.port';
 import type { BatchContext, ConsumeOptions, ConsumerHandle, LogMessage, MessageLog } from './message-log.port';
-import type { OutgoingMessage, PartitionOffsets, TopicSpec } from './message-log.port';
+import type { OutgoingMessage, PartitionOffsets, TopicMessages, TopicSpec } from './message-log.port';
 
 /** Naming, persistence and partitioning of an EmbeddedMessageLog. */
 export interface EmbeddedMessageLogOptions {
@@ -84,6 +84,11 @@ export class EmbeddedMessageLog implements MessageLog {
       if (this.dir) writeAtomically(this.topicFile(name, 'meta.json'), JSON.stringify({ partitions: count }));
       this.topics.set(name, Array.from({ length: count }, () => []));
     }
+  }
+
+  /** Topic by topic: the embedded log has no round trip to save. */
+  async sendBatch(batches: TopicMessages[]): Promise<void> {
+    for (const { topic, messages } of batches) await this.send(topic, messages);
   }
 
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {

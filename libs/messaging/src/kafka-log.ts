@@ -6,6 +6,7 @@ import type {
   MessageLog,
   OutgoingMessage,
   PartitionOffsets,
+  TopicMessages,
   TopicSpec,
 } from './message-log.port';
 import { partitionForKey } from './message-log.port';
@@ -167,9 +168,18 @@ export class KafkaMessageLog implements MessageLog {
   }
 
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+    await this.sendBatch([{ topic, messages }]);
+  }
+
+  /**
+   * Every topic's messages at once. On a single broker that is one produce request (kafkajs
+   * sendBatch): one round trip instead of one per topic. On a cluster it is one request per
+   * partition, sent together (see splitByPartition).
+   */
+  async sendBatch(batches: TopicMessages[]): Promise<void> {
+    const nonEmpty = batches.filter((b) => b.messages.length > 0);
+    if (nonEmpty.length === 0) return;
     const producer = await this.getProducer();
-    const physical = this.physicalName(topic);
     const toKafka = (m: OutgoingMessage, partition?: number) => ({
       key: m.key,
       value: m.value,
@@ -177,15 +187,22 @@ export class KafkaMessageLog implements MessageLog {
       partition,
       timestamp: m.timestamp !== undefined ? String(m.timestamp) : undefined,
     });
-    // One request per partition on a cluster (see splitByPartition); one for all on a single broker.
-    const requests = (await this.brokerCount()) > 1
-      ? [...splitByPartition(messages, await this.partitionCount(physical), this.roundRobin++)].map(([partition, list]) => list.map((m) => toKafka(m, partition)))
-      : [messages.map((m) => toKafka(m))];
+    const physical = nonEmpty.map(({ topic, messages }) => ({ topic: this.physicalName(topic), messages }));
     try {
-      await Promise.all(requests.map((list) => producer.send({ topic: physical, acks: -1, messages: list })));
+      if ((await this.brokerCount()) <= 1) {
+        await producer.sendBatch({ acks: -1, topicMessages: physical.map(({ topic, messages }) => ({ topic, messages: messages.map((m) => toKafka(m)) })) });
+        return;
+      }
+      const requests: Array<Promise<unknown>> = [];
+      for (const { topic, messages } of physical) {
+        for (const [partition, list] of splitByPartition(messages, await this.partitionCount(topic), this.roundRobin++)) {
+          requests.push(producer.send({ topic, acks: -1, messages: list.map((m) => toKafka(m, partition)) }));
+        }
+      }
+      await Promise.all(requests);
     } catch (error) {
       if (isProducerStateError(error)) this.replaceProducer(producer, error as Error);
-      this.partitions.delete(physical); // partitions may have been added: count them again
+      for (const { topic } of physical) this.partitions.delete(topic); // partitions may have been added: count them again
       throw error;
     }
   }
@@ -283,7 +300,7 @@ export class KafkaMessageLog implements MessageLog {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 4,
+      partitionsConsumedConcurrently: options.concurrency ?? 4,
       eachBatch: ({ batch, resolveOffset, heartbeat: rawHeartbeat, isRunning, isStale }) => offsets.track(async () => {
         const topic = this.logicalName(batch.topic);
         const heartbeat = heartbeatOrCommit(rawHeartbeat);

@@ -23,6 +23,12 @@ export interface OutgoingMessage {
   timestamp?: number;
 }
 
+/** One topic's share of a sendBatch. */
+export interface TopicMessages {
+  topic: string;
+  messages: OutgoingMessage[];
+}
+
 /** A message as consumed: where it sits (topic, partition, offset) and what was sent. */
 export interface LogMessage {
   topic: string;
@@ -66,6 +72,11 @@ export interface ConsumeOptions {
   onAssignment?(assigned: Array<{ topic: string; partition: number }>): void;
   /** Upper bound on messages per batch. @default 1000 */
   maxBatchSize?: number;
+  /**
+   * Partition batches handed to eachBatch at the same time (kafkajs partitionsConsumedConcurrently);
+   * a handler that gathers a fetch's partitions into one transaction wants them all at once. @default 4
+   */
+  concurrency?: number;
 }
 
 /** A running group member; stop() waits (bounded) for batches in flight, then leaves the group. */
@@ -105,6 +116,13 @@ export interface MessageLog {
   ensureTopics(specs: TopicSpec[]): Promise<void>;
   /** Idempotent, ordered per partition; resolves once every message is durably written. */
   send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /**
+   * Several topics' messages in one request where the transport can (one Kafka produce request),
+   * each topic's list in order. Same contract as send: when it throws, some may be written, so the
+   * caller retries it whole and consumers drop the duplicates. Optional: callers fall back to one
+   * send per topic (test doubles implement only send).
+   */
+  sendBatch?(batches: TopicMessages[]): Promise<void>;
   consume(options: ConsumeOptions): Promise<ConsumerHandle>;
   offsets(topic: string): Promise<PartitionOffsets[]>;
   /** Committed offset (next to read) per partition; partitions never committed are absent. */

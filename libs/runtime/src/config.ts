@@ -30,8 +30,15 @@ export interface StreamfoldConfig {
   dataDir: string;
   /** pino level. @default 'info' */
   logLevel: string;
-  /** Size of the PostgreSQL connection pool. @default 10 */
+  /** Size of the PostgreSQL pool of commands and queries (DB_POOL_SIZE). @default 10 */
   dbPoolSize: number;
+  /** Size of the relay's own pool (DB_RELAY_POOL_SIZE): its reads and checkpoints never wait behind requests. @default 2 */
+  dbRelayPoolSize: number;
+  /**
+   * Size of the projections' and processors' own pool (DB_PROJECTIONS_POOL_SIZE): one connection
+   * per transaction in flight (each runner commits up to 4 partition batches at a time). @default 8
+   */
+  dbProjectionsPoolSize: number;
   /**
    * What this process does, from PROCESS_ROLES (comma-separated `api`, `relay`, `projections`,
    * `sink`). Every process serves /health and /metrics; `api` serves the contexts' HTTP API,
@@ -177,6 +184,8 @@ export function loadConfig(env: Env = process.env): StreamfoldConfig {
     dataDir: resolve(env.DATA_DIR || '.data'),
     logLevel,
     dbPoolSize: intVar(env, 'DB_POOL_SIZE', 10, 1, 500),
+    dbRelayPoolSize: intVar(env, 'DB_RELAY_POOL_SIZE', 2, 1, 100),
+    dbProjectionsPoolSize: intVar(env, 'DB_PROJECTIONS_POOL_SIZE', 8, 1, 500),
     ...rolesOf(parseRoles(env.PROCESS_ROLES)),
     rateLimitWrites: intVar(env, 'RATE_LIMIT_WRITES', 300, 0, 1_000_000),
     rateLimitWindowSeconds: intVar(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),

@@ -41,6 +41,12 @@ describe('loadConfig', () => {
     expect(config.kafkaMinInsyncReplicas).toBeNull();
   });
 
+  it('sizes the three pools (commands and queries, relay, projections) separately', () => {
+    expect(loadConfig({})).toMatchObject({ dbPoolSize: 10, dbRelayPoolSize: 2, dbProjectionsPoolSize: 8 });
+    expect(loadConfig({ DB_POOL_SIZE: '20', DB_RELAY_POOL_SIZE: '3', DB_PROJECTIONS_POOL_SIZE: '12' })).toMatchObject({ dbPoolSize: 20, dbRelayPoolSize: 3, dbProjectionsPoolSize: 12 });
+    expect(() => loadConfig({ DB_PROJECTIONS_POOL_SIZE: '0' })).toThrow(/DB_PROJECTIONS_POOL_SIZE must be between 1 and 500/);
+  });
+
   it('reads topic replication when set, leaving it to the cluster size otherwise', () => {
     expect(loadConfig({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' })).toMatchObject({ kafkaReplicationFactor: 3, kafkaMinInsyncReplicas: 2 });
   });

@@ -9,22 +9,29 @@ import { StartupError } from './startup-error';
  */
 export type Sql = Pick<PoolClient, 'query'>;
 
+/** Nest injection token of the relay's pool (DB_RELAY_POOL_SIZE); the same Database as the main one on embedded PGlite. */
+export const RELAY_DATABASE = Symbol('RELAY_DATABASE');
+/** Nest injection token of the projections' and processors' pool (DB_PROJECTIONS_POOL_SIZE); the main one on embedded PGlite. */
+export const PROJECTIONS_DATABASE = Symbol('PROJECTIONS_DATABASE');
+
 /**
- * The PostgreSQL connection pool shared by the event store, projections and queries. Raw `pg`
+ * A PostgreSQL connection pool. A process keeps three (Infrastructure): commands and queries,
+ * the relay, and projections, so a burst of one never queues the others behind it. Raw `pg`
  * rather than an ORM on the hot paths: appends and projection batches are a few statements per
  * batch and an ORM's per-row overhead would cost the throughput the benchmarks measure.
  */
 export class Database {
   readonly pool: Pool;
 
-  constructor(readonly url: string, poolSize: number, readonly embedded: boolean) {
+  /** @param applicationName shown in pg_stat_activity, so each pool's sessions can be told apart. @default 'streamfold' */
+  constructor(readonly url: string, poolSize: number, readonly embedded: boolean, applicationName = 'streamfold') {
     this.pool = new Pool({
       connectionString: url,
       max: poolSize,
       // Short: a request waiting on an unreachable database should fail fast (503), not hang.
       connectionTimeoutMillis: 2000,
       idleTimeoutMillis: 30000,
-      application_name: 'streamfold',
+      application_name: applicationName,
     });
     // An idle client losing its connection (database restart) must not crash the process.
     this.pool.on('error', () => undefined);

@@ -30,9 +30,12 @@ export interface StartOptions {
 export class Infrastructure {
   private constructor(
     readonly config: StreamfoldConfig,
+    /** Commands and queries (DB_POOL_SIZE). */
     readonly database: Database,
     readonly log: MessageLog,
     private readonly embeddedPostgres: EmbeddedPostgres | null,
+    /** The relay's pool and the projections' pool; both are `database` on embedded PGlite, which runs one transaction at a time anyway. */
+    readonly pools: { relay: Database; projections: Database },
   ) {}
 
   get description(): { database: string; log: string } {
@@ -71,7 +74,13 @@ export class Infrastructure {
       }
       messageLog = await openLog(config);
       if (options.createTopics ?? true) await messageLog.ensureTopics(options.topics);
-      return new Infrastructure(config, database, messageLog, embedded);
+      const pools = database.embedded
+        ? { relay: database, projections: database }
+        : {
+            relay: new Database(database.url, config.dbRelayPoolSize, false, 'streamfold-relay'),
+            projections: new Database(database.url, config.dbProjectionsPoolSize, false, 'streamfold-projections'),
+          };
+      return new Infrastructure(config, database, messageLog, embedded, pools);
     } catch (error) {
       await messageLog?.close().catch(() => undefined);
       await database.close();
@@ -82,6 +91,8 @@ export class Infrastructure {
 
   async close(): Promise<void> {
     await this.log.close().catch(() => undefined);
+    if (this.pools.relay !== this.database) await this.pools.relay.close();
+    if (this.pools.projections !== this.database) await this.pools.projections.close();
     await this.database.close();
     await this.embeddedPostgres?.stop().catch(() => undefined);
   }

@@ -1,5 +1,6 @@
 import { Injectable, MessageEvent, OnApplicationShutdown } from '@nestjs/common';
-import { LiveChannel } from '@streamfold/nestjs';
+import { stageLatency, StageLatency } from '@streamfold/eventstore';
+import { LiveChannel, MetricsService } from '@streamfold/nestjs';
 import { Database } from '@streamfold/runtime';
 import { map, Observable, takeWhile } from 'rxjs';
 import { POST_COUNTS_CHANNEL } from '../read-models/post-counts.projection';
@@ -19,14 +20,21 @@ interface Counts {
 @Injectable()
 export class LiveCountsService implements OnApplicationShutdown {
   private readonly channel: LiveChannel<Counts>;
+  private readonly stages: StageLatency;
 
-  constructor(private readonly db: Database) {
+  constructor(private readonly db: Database, metrics: MetricsService) {
+    this.stages = stageLatency(metrics.registry);
     this.channel = new LiveChannel<Counts>(db, {
       name: 'LiveCounts',
       channel: POST_COUNTS_CHANNEL,
-      // The payload carries the counts themselves: no read needed.
-      fromNotification: (payload) =>
-        (JSON.parse(payload) as Array<[string, number, number, boolean]>).map(([postId, likes, comments, deleted]) => [postId, { likes, comments, deleted }] as const),
+      // The payload carries the counts themselves (and when the batch was applied): no read needed.
+      fromNotification: (payload, watched) => {
+        const now = Date.now();
+        return (JSON.parse(payload) as Array<[string, number, number, boolean, number?]>).map(([postId, likes, comments, deleted, appliedAt]) => {
+          if (appliedAt !== undefined && watched(postId)) this.stages.since('committed_to_pushed', appliedAt, now);
+          return [postId, { likes, comments, deleted }] as const;
+        });
+      },
       polling: {
         read: async (ids) => {
           const { rows } = await this.db.query(

@@ -83,18 +83,19 @@ export const postCountsProjection = defineProjection<SocialEvent>({
     );
     // NOTIFY is transactional: listeners (live SSE in any process) hear it only once this batch
     // commits. Payloads are capped at 8000 bytes, so the rows go in chunks, all in one statement.
-    await sql.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [POST_COUNTS_CHANNEL, notifyChunks(updated.rows)]);
+    await sql.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [POST_COUNTS_CHANNEL, notifyChunks(updated.rows, Date.now())]);
   },
 });
 
 const NOTIFY_LIMIT = 7900;
 
-function notifyChunks(rows: Array<{ post_id: string; likes: number; comments: number; deleted: boolean }>): string[] {
+/** Each item: [postId, likes, comments, deleted, epoch ms the batch was applied] (the last times committed → pushed). */
+function notifyChunks(rows: Array<{ post_id: string; likes: number; comments: number; deleted: boolean }>, appliedAt: number): string[] {
   const chunks: string[] = [];
   let current: string[] = [];
   let size = 2;
   for (const r of rows) {
-    const item = JSON.stringify([r.post_id, r.likes, r.comments, r.deleted]);
+    const item = JSON.stringify([r.post_id, r.likes, r.comments, r.deleted, appliedAt]);
     if (size + item.length + 1 > NOTIFY_LIMIT && current.length > 0) {
       chunks.push(`[${current.join(',')}]`);
       current = [];

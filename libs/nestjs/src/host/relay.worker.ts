@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DomainEvent } from '@streamfold/core';
+import { DomainEvent, EventRegistry } from '@streamfold/core';
 import { AppendOptions, EventStore, PostgresEventStore, PostgresRelayLeases, Relay } from '@streamfold/eventstore';
 import { MESSAGE_LOG, MessageLog } from '@streamfold/messaging';
-import { Database, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
+import { Database, RELAY_DATABASE, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
 import type { ContextDefinition } from '../context/context';
 import { contextRouter } from '../context/context';
 import { STREAMFOLD_CONTEXTS } from '../context/streamfold.module';
@@ -18,13 +18,15 @@ export class RelayWorker implements OnApplicationBootstrap, BeforeApplicationShu
   readonly relay: Relay;
 
   constructor(
-    db: Database,
+    @Inject(RELAY_DATABASE) db: Database,
     @Inject(MESSAGE_LOG) log: MessageLog,
-    @Inject(PostgresEventStore) store: PostgresEventStore,
+    registry: EventRegistry,
     metrics: MetricsService,
     @Inject(STREAMFOLD_CONFIG) private readonly config: StreamfoldConfig,
     @Inject(STREAMFOLD_CONTEXTS) contexts: ContextDefinition[],
   ) {
+    // Reads on the relay's own pool (DB_RELAY_POOL_SIZE), so it never queues behind requests.
+    const store = new PostgresEventStore(db, registry);
     this.relay = new Relay({
       store,
       log,

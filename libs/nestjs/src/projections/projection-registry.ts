@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { MESSAGE_LOG, MessageLog } from '@streamfold/messaging';
 import { ProjectionDefinition, ProjectionRunner, ProjectionRunnerOptions } from '@streamfold/projections';
-import { Database, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
+import { Database, PROJECTIONS_DATABASE, STREAMFOLD_CONFIG, StreamfoldConfig } from '@streamfold/runtime';
 import { MetricsService } from '../runtime/metrics';
 
 /** The projections this process runs and the options every runner shares. */
@@ -25,7 +25,7 @@ export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplica
   private readonly runners = new Map<string, ProjectionRunner>();
 
   constructor(
-    private readonly db: Database,
+    @Inject(PROJECTIONS_DATABASE) private readonly db: Database,
     @Inject(MESSAGE_LOG) private readonly log: MessageLog,
     private readonly metrics: MetricsService,
     @Inject(STREAMFOLD_CONFIG) private readonly config: StreamfoldConfig,

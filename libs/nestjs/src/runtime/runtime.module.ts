@@ -3,7 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { MESSAGE_LOG } from '@streamfold/messaging';
 import { LoggerModule } from 'nestjs-pino';
-import { Database, Infrastructure, loadConfig, STREAMFOLD_CONFIG } from '@streamfold/runtime';
+import { Database, Infrastructure, loadConfig, PROJECTIONS_DATABASE, RELAY_DATABASE, STREAMFOLD_CONFIG } from '@streamfold/runtime';
 import { HealthController } from './health.controller';
 import { MetricsController, MetricsService } from './metrics';
 import { MetricsShipper } from './metrics-shipper';
@@ -56,13 +56,15 @@ export class RuntimeModule {
         { provide: Infrastructure, useValue: infra },
         { provide: STREAMFOLD_CONFIG, useValue: infra.config },
         { provide: Database, useValue: infra.database },
+        { provide: RELAY_DATABASE, useValue: infra.pools.relay },
+        { provide: PROJECTIONS_DATABASE, useValue: infra.pools.projections },
         { provide: MESSAGE_LOG, useValue: infra.log },
         { provide: TELEMETRY_SHIPPING, useValue: shipping },
         MetricsService,
         MetricsShipper,
         ...(options.shipping ? [] : [OwnedShipping]),
       ],
-      exports: [Infrastructure, STREAMFOLD_CONFIG, Database, MESSAGE_LOG, MetricsService, TELEMETRY_SHIPPING],
+      exports: [Infrastructure, STREAMFOLD_CONFIG, Database, RELAY_DATABASE, PROJECTIONS_DATABASE, MESSAGE_LOG, MetricsService, TELEMETRY_SHIPPING],
     };
   }
 }

@@ -161,3 +161,75 @@ describe('PartitionProcessor on PostgreSQL (PGlite) and the in-process log', () 
     expect((await new DeadLetters(db, [counter]).list({ consumer }))[0]).toMatchObject({ offset: 1, error: expect.stringMatching(/not JSON/) });
   });
 });
+
+describe('PartitionProcessor.processMany: the partitions of a fetch in one transaction', () => {
+  /** Events 0–2 on partition 0 and 3–5 on partition 1, each at offsets 0, 1, 2 (relay sequences rise per partition). */
+  const onPartition = (d: Delivery, partition: number, offset: number): LogMessage => ({ ...message(d, offset), partition });
+  const batchOf = (messages: LogMessage[]) => ({ topic: TOPIC, partition: messages[0].partition, messages, highWatermark: 100 });
+  const checkpoints = async () =>
+    (await sql.query(`SELECT partition, next_offset, seq_position FROM sf_checkpoints WHERE consumer = $1 ORDER BY partition`, [consumer])).rows;
+
+  it('commits every partition with its own checkpoint in one transaction, and each keeps its duplicate rule', async () => {
+    const list = feed();
+    const transactions = jest.spyOn(db, 'transaction');
+    const first = await processor().processMany([
+      { batch: batchOf([onPartition(list[0], 0, 0), onPartition(list[1], 0, 1), onPartition(list[2], 0, 2)]), context },
+      { batch: batchOf([onPartition(list[3], 1, 0), onPartition(list[4], 1, 1)]), context },
+    ]);
+    expect(transactions).toHaveBeenCalledTimes(1);
+    transactions.mockRestore();
+    expect(first).toEqual([
+      { status: 'fulfilled', value: { applied: 3, skipped: 0, duplicates: 0, deadLettered: 0 } },
+      { status: 'fulfilled', value: { applied: 2, skipped: 0, duplicates: 0, deadLettered: 0 } },
+    ]);
+    expect(await checkpoints()).toEqual([
+      { partition: 0, next_offset: '3', seq_position: '3' },
+      { partition: 1, next_offset: '2', seq_position: '5' },
+    ]);
+    // Kafka redelivers partition 0 (offsets below its checkpoint); the relay re-sends event 4 on
+    // partition 1 at a new offset, followed by the new event 5.
+    const second = await processor().processMany([
+      { batch: batchOf([onPartition(list[1], 0, 1), onPartition(list[2], 0, 2)]), context },
+      { batch: batchOf([onPartition(list[4], 1, 2), onPartition(list[5], 1, 3)]), context },
+    ]);
+    expect(second.map((r) => r.status === 'fulfilled' && r.value)).toEqual([
+      { applied: 0, skipped: 0, duplicates: 2, deadLettered: 0 },
+      { applied: 1, skipped: 0, duplicates: 1, deadLettered: 0 },
+    ]);
+    expect(await applied()).toEqual(ids(1, 2, 3, 4, 5, 6));
+    expect(await checkpoints()).toEqual([
+      { partition: 0, next_offset: '3', seq_position: '3' },
+      { partition: 1, next_offset: '4', seq_position: '6' },
+    ]);
+  });
+
+  it('commits nothing of the group when apply throws, then runs each batch alone with its retries and dead letters', async () => {
+    const list = feed();
+    poisoned.add('evt-5');
+    const results = await processor().processMany([
+      { batch: batchOf([onPartition(list[0], 0, 0), onPartition(list[1], 0, 1)]), context },
+      { batch: batchOf([onPartition(list[3], 1, 0), onPartition(list[4], 1, 1), onPartition(list[5], 1, 2)]), context },
+    ]);
+    expect(results.map((r) => r.status === 'fulfilled' && r.value)).toEqual([
+      { applied: 2, skipped: 0, duplicates: 0, deadLettered: 0 },
+      { applied: 2, skipped: 0, duplicates: 0, deadLettered: 1 },
+    ]);
+    expect(await applied()).toEqual(ids(1, 2, 4, 6));
+    expect(await checkpoints()).toEqual([
+      { partition: 0, next_offset: '2', seq_position: '2' },
+      { partition: 1, next_offset: '3', seq_position: '6' },
+    ]);
+  });
+
+  it('refuses the batch of a released partition and commits the others', async () => {
+    const list = feed();
+    const released = { isRunning: () => false, heartbeat: async () => undefined };
+    const results = await processor().processMany([
+      { batch: batchOf([onPartition(list[0], 0, 0)]), context: released },
+      { batch: batchOf([onPartition(list[3], 1, 0)]), context },
+    ]);
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: { name: 'PartitionReleased' } });
+    expect(results[1]).toMatchObject({ status: 'fulfilled', value: { applied: 1 } });
+    expect(await applied()).toEqual(ids(4));
+  });
+});

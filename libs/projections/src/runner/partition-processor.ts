@@ -4,6 +4,8 @@ import type { Database } from '@streamfold/runtime';
 import { DeadLetterWriter, describeError } from '../dead-letters/dead-letter-writer';
 import type { Delivery, ProjectionDefinition } from '../projection';
 import { type Checkpoint, isAbove, lockCheckpoint, saveCheckpoint } from './checkpoints';
+import { lockCheckpoints, partitionKey, saveCheckpoints } from './checkpoint-rows';
+import type { Gathered } from './fetch-batcher';
 import { decodeFor } from './decode';
 import { projectionContext } from './consumer-id';
 import { ApplyFailed, backoffMs, isInfrastructureError, PartitionReleased, RetryPolicy, sleep } from './retry-policy';
@@ -76,21 +78,134 @@ export class PartitionProcessor {
     return true;
   }
 
-  async process(batch: LogBatch, context: BatchContext): Promise<BatchOutcome> {
+  process(batch: LogBatch, context: BatchContext): Promise<BatchOutcome> {
+    return this.processItems(batch.messages.map((m) => this.decode(m)), context, 0);
+  }
+
+  /** `spent`: batch attempts already made on these items (a fetch's transaction whose apply failed); the retry policy counts them. */
+  private async processItems(items: Item[], context: BatchContext, spent: number): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
-    let pending = batch.messages.map((m) => this.decode(m));
+    let pending = items;
     while (pending.length > 0) {
-      if (await this.asOneBatch(pending, context, outcome)) break;
+      if (spent < this.deps.policy.batchAttempts && (await this.asOneBatch(pending, context, outcome, spent))) break;
+      spent = 0;
       pending = await this.oneByOne(pending, context, outcome);
     }
     return outcome;
   }
 
+  /**
+   * Several partitions' batches (a fetch) in ONE transaction: every partition's checkpoint row is
+   * locked (in order), each partition's messages pass the same duplicate rule as alone and go to
+   * apply as alone (one call per partition), and every checkpoint moves in that transaction. When
+   * apply throws, nothing of the group commits: the failing partition goes on alone with its
+   * retries and dead letters, the others commit again together; a batch whose partition was
+   * released is refused alone.
+   */
+  async processMany(group: Gathered[]): Promise<Array<PromiseSettledResult<BatchOutcome>>> {
+    const owned = group.filter((g) => g.context.isRunning());
+    const decoded = owned.map((g) => g.batch.messages.map((m) => this.decode(m)));
+    let results: Array<BatchOutcome | null> | null = null;
+    let failed = -1;
+    for (let rerun = 1; owned.length > 0; rerun++) {
+      try {
+        results = await this.commitMany(decoded);
+        break;
+      } catch (error) {
+        if (await this.rerunTransaction(error, rerun)) continue;
+        if (!(error instanceof ApplyFailed)) return group.map(() => ({ status: 'rejected', reason: error }));
+        failed = (error as ApplyFailed & { group: number }).group;
+        break;
+      }
+    }
+    const settled = new Map<Gathered, PromiseSettledResult<BatchOutcome>>();
+    const alone = async (g: Gathered, spent: number) => {
+      try {
+        const value = await this.processItems(spent > 0 ? decoded[owned.indexOf(g)] : g.batch.messages.map((m) => this.decode(m)), g.context, spent);
+        settled.set(g, { status: 'fulfilled', value });
+      } catch (reason) {
+        settled.set(g, { status: 'rejected', reason });
+      }
+    };
+    if (results === null) {
+      // The partition whose apply threw goes on alone, its failed attempt counted, with its retries
+      // and dead letters; the rest of the group, which did not fail, commits together meanwhile.
+      const rest = owned.filter((_, i) => i !== failed);
+      const again = async () => (await this.processMany(rest)).forEach((r, i) => settled.set(rest[i], r));
+      await Promise.all([alone(owned[failed], 1), rest.length > 0 ? again() : undefined]);
+    } else {
+      owned.forEach((g, i) => results![i] && settled.set(g, { status: 'fulfilled', value: results![i]! }));
+      // Partitions whose checkpoint another owner holds: alone, each waiting for that lock.
+      await Promise.all(owned.filter((_, i) => results![i] === null).map((g) => alone(g, 0)));
+    }
+    return group.map((g) => settled.get(g) ?? { status: 'rejected', reason: new PartitionReleased(`${this.deps.consumer}: partition released before its batch committed`) });
+  }
+
+  /** The group's transaction; null for a partition whose checkpoint row another transaction holds (left out of it). */
+  private commitMany(groups: Item[][]): Promise<Array<BatchOutcome | null>> {
+    const { db, definition, version, consumer, deadLetters } = this.deps;
+    return db.transaction(async (sql) => {
+      const keys = groups.map((items) => ({ topic: items[0].message.topic, partition: items[0].message.partition }));
+      const locked = await lockCheckpoints(sql, consumer, keys);
+      const current = new Map([...locked].map(([k, c]) => [k, { ...c, lastEventAt: null as number | null, moved: false }]));
+      const results: Array<BatchOutcome | null> = [];
+      // One apply per partition, in the group's order: folds that judge lateness or order within
+      // a batch (event-time windows) see one partition's events at a time, exactly as alone.
+      const toApply: Array<{ group: number; items: Item[] }> = [];
+      const toDeadLetter: Array<{ item: Item; error: string; result: BatchOutcome }> = [];
+      groups.forEach((items, g) => {
+        const state = current.get(partitionKey(keys[g]));
+        if (!state) return void results.push(null);
+        const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
+        results.push(result);
+        const fresh: Item[] = [];
+        for (const item of items) {
+          const admitted = admit(state, item.message.offset, item.sequence);
+          if (admitted.checkpoint.nextOffset !== state.nextOffset) {
+            state.lastEventAt = item.message.timestamp;
+            state.moved = true;
+          }
+          state.nextOffset = admitted.checkpoint.nextOffset;
+          state.sequence = admitted.checkpoint.sequence;
+          if (admitted.duplicate) result.duplicates++;
+          else if (item.malformed !== null) toDeadLetter.push({ item, error: item.malformed, result });
+          else if (item.skip || (this.handles && !this.handles.has(item.delivery!.envelope.type))) result.skipped++;
+          else {
+            fresh.push(item);
+            result.applied++;
+          }
+        }
+        if (fresh.length > 0) toApply.push({ group: g, items: fresh });
+      });
+      const ctx = projectionContext(sql, version);
+      for (const { group, items } of toApply) {
+        try {
+          await definition.apply(items.map((i) => i.delivery!), ctx);
+        } catch (error) {
+          if (isInfrastructureError(error)) throw error;
+          for (const item of items) item.attempts++;
+          throw Object.assign(new ApplyFailed(error), { group });
+        }
+      }
+      for (const { item, error, result } of toDeadLetter) {
+        await deadLetters.write(sql, { consumer, message: item.message, error, attempts: 1 });
+        result.deadLettered++;
+      }
+      const moved = [...current].filter(([, c]) => c.moved).map(([k, c]) => {
+        const [topic, partition] = [k.slice(0, k.lastIndexOf(':')), Number(k.slice(k.lastIndexOf(':') + 1))];
+        return { topic, partition, checkpoint: { nextOffset: c.nextOffset, sequence: c.sequence }, lastEventAt: c.lastEventAt === null ? null : new Date(c.lastEventAt) };
+      });
+      await saveCheckpoints(sql, consumer, moved);
+      return results;
+    });
+  }
+
   /** True when the batch committed; false when its attempts ran out. */
-  private async asOneBatch(items: Item[], context: BatchContext, outcome: BatchOutcome): Promise<boolean> {
+  private async asOneBatch(items: Item[], context: BatchContext, outcome: BatchOutcome, spent = 0): Promise<boolean> {
     const { policy, logger, consumer } = this.deps;
     let rerun = 0;
-    for (let attempt = 1; ; attempt++) {
+    if (spent > 0) await this.backoff(context, spent);
+    for (let attempt = spent + 1; ; attempt++) {
       this.assertOwned(context);
       try {
         add(outcome, await this.commit(items, null));

@@ -1,0 +1,70 @@
+import { request } from './http';
+
+/** Cumulative bucket counts of one histogram series, keyed by upper bound (Infinity last). */
+type Buckets = Map<number, number>;
+
+/** `streamfold_stage_latency_seconds` buckets per stage, as scraped from a process's /metrics. */
+export type StageSnapshot = Map<string, Buckets>;
+
+/** The stages in path order (libs/eventstore/src/stage-latency.ts). */
+export const STAGE_ORDER = ['acknowledged', 'stored_to_relayed', 'relayed_to_delivered', 'delivered_to_committed', 'committed_to_pushed'];
+
+export async function scrapeStages(url: string): Promise<StageSnapshot> {
+  const reply = await request(`${url}/metrics`, 'GET').catch(() => null);
+  const snapshot: StageSnapshot = new Map();
+  if (!reply || reply.status !== 200) return snapshot;
+  const line = /^streamfold_stage_latency_seconds_bucket\{(.*)\} (\S+)$/;
+  for (const text of reply.body.split('\n')) {
+    const m = line.exec(text);
+    if (!m) continue;
+    const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
+    if (!snapshot.has(labels.stage)) snapshot.set(labels.stage, new Map());
+    snapshot.get(labels.stage)!.set(le, Number(m[2]));
+  }
+  return snapshot;
+}
+
+/** What one stage took over a run: observations and p50 / p99 in ms, interpolated inside the bucket. */
+export interface StageFigure {
+  stage: string;
+  count: number;
+  p50: number;
+  p99: number;
+}
+
+/** Per stage, the observations between two scrapes (a run's own, whatever ran before). */
+export function stageBreakdown(before: StageSnapshot, after: StageSnapshot): StageFigure[] {
+  const figures: StageFigure[] = [];
+  for (const stage of STAGE_ORDER) {
+    const b = before.get(stage) ?? new Map<number, number>();
+    const a = after.get(stage);
+    if (!a) continue;
+    const bounds = [...a.keys()].sort((x, y) => x - y);
+    const cumulative = bounds.map((le) => (a.get(le) ?? 0) - (b.get(le) ?? 0));
+    const count = cumulative[cumulative.length - 1] ?? 0;
+    if (count === 0) continue;
+    figures.push({ stage, count, p50: quantile(bounds, cumulative, 0.5), p99: quantile(bounds, cumulative, 0.99) });
+  }
+  return figures;
+}
+
+/** Prometheus' histogram_quantile: linear inside the bucket that holds the rank, in ms. */
+function quantile(bounds: number[], cumulative: number[], q: number): number {
+  const rank = q * cumulative[cumulative.length - 1];
+  for (let i = 0; i < bounds.length; i++) {
+    if (cumulative[i] < rank) continue;
+    const lower = i === 0 ? 0 : bounds[i - 1];
+    const upper = bounds[i];
+    if (!Number.isFinite(upper)) return lower * 1000;
+    const below = i === 0 ? 0 : cumulative[i - 1];
+    const inBucket = cumulative[i] - below;
+    return (lower + (upper - lower) * (inBucket === 0 ? 1 : (rank - below) / inBucket)) * 1000;
+  }
+  return NaN;
+}
+
+export function formatBreakdown(figures: StageFigure[]): string {
+  if (figures.length === 0) return 'no stage histograms (streamfold_stage_latency_seconds absent)';
+  return figures.map((f) => `${f.stage} p50 ${f.p50.toFixed(1)} / p99 ${f.p99.toFixed(1)} ms (n=${f.count})`).join('; ');
+}
