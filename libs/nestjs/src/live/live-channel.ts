@@ -157,3 +157,29 @@ export class LiveChannel<T> {
 function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+/** A LiveChannel whose notifications only name what changed (watchers read it again themselves). */
+export interface LiveSignalsSource {
+  /** Names the channel in log lines. */
+  name: string;
+  /** The PostgreSQL NOTIFY channel, signalled inside the read model's batch transaction. */
+  channel: string;
+  /** The keys one payload names. */
+  keys(payload: string): string[];
+  /** On embedded PGlite, every watched key is signalled this often instead. @default 300 */
+  pollMs?: number;
+}
+
+/**
+ * Change signals per key: `watch(key)` ticks after each committed change of `key`, and the
+ * watcher re-reads its view. For read models whose rows are too large or too many for a NOTIFY
+ * payload (profiles, recommendations, rides).
+ */
+export function liveSignals(db: Database, source: LiveSignalsSource): LiveChannel<true> {
+  return new LiveChannel<true>(db, {
+    name: source.name,
+    channel: source.channel,
+    fromNotification: (payload) => source.keys(payload).map((key) => [key, true] as const),
+    polling: { intervalMs: source.pollMs ?? 300, read: async (keys) => keys.map((key) => [key, true] as const) },
+  });
+}
