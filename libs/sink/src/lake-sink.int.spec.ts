@@ -125,4 +125,22 @@ describe('LakeSink on values the fast path cannot take', () => {
     expect(listTopicFiles(dir, 'likes').offsetFiles.map((f) => [f.first, f.last]).sort()).toEqual([[0, 1], [2, 2]]);
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('takes the value bytes as they came: unkeyed and unsequenced rows, non-ASCII text, and over one data chunk (2048 rows)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const log = new EmbeddedMessageLog();
+    await log.ensureTopics([{ name: 'likes', partitions: 1 }]);
+    const events = Array.from({ length: 2500 }, (_, i) => testEnvelope('post.liked', { text: i % 2 ? `naïve ☕ ${i}` : `${i}` }, new Date(T0 + i)));
+    await log.send('likes', events.map((e, i) => (i % 3 === 0 ? { key: null, value: JSON.stringify(e), timestamp: Date.parse(e.occurredAt) } : relayMessage(e, i + 1))));
+    const sink = await LakeSink.start({ log, topics: ['likes'], dir, flushMs: 20 });
+    await untilRows(dir, 'likes', 2500);
+    expect(sink.stats()).toMatchObject({ rows: 2500, malformed: 0 });
+    await sink.stop();
+    await log.close();
+    const { rows } = await queryLake(`SELECT event_id, kafka_key, sf_seq, data->>'text' AS text FROM likes ORDER BY kafka_offset`, { dir, maxRows: 5000 });
+    expect(rows.map((r) => [r.event_id, r.kafka_key, r.sf_seq, r.text])).toEqual(
+      events.map((e, i) => [e.eventId, i % 3 === 0 ? null : e.streamId, i % 3 === 0 ? null : `${i + 1}:${i + 1}`, (e.data as { text: string }).text]),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
