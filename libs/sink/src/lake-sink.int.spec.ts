@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedMessageLog, MessageLog } from '@streamfold/messaging';
+import { EmbeddedMessageLog, MessageLog, partitionForKey } from '@streamfold/messaging';
 import { LakeSink } from './lake-sink';
 import { listTopicFiles } from './lake-layout';
 import { queryLake } from './lake-query';
@@ -97,6 +97,29 @@ describe('LakeSink on the embedded log', () => {
     expect(readdirSync(a.folder).some((n) => n.startsWith('.tmp-'))).toBe(false);
     const { rows } = await queryLake('SELECT count(*)::INT AS n FROM likes', { dir });
     expect(rows[0].n).toBe(4);
+  });
+});
+
+describe('LakeSink holding quiet partitions', () => {
+  it('writes a held partition when another has a backlog, and every held one on stop, long before flushMs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const log = new EmbeddedMessageLog();
+    await log.ensureTopics([{ name: 'likes', partitions: 2 }]);
+    const keyOn = (partition: number) => Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => partitionForKey(k, 2, 0) === partition)!;
+    const quiet = testEnvelope('post.liked', {}, new Date(T0), keyOn(0));
+    const busy = Array.from({ length: 21 }, (_, i) => testEnvelope('post.liked', { i }, new Date(T0 + i), keyOn(1)));
+    await log.send('likes', [relayMessage(quiet, 1), ...busy.map((e, i) => relayMessage(e, i + 2))]);
+    // Batches of 2: partition 1 is behind its end ten times, which writes the held partition 0.
+    const sink = await LakeSink.start({ log, topics: ['likes'], dir, flushRows: 2, flushMs: 600_000 });
+    try {
+      await untilRows(dir, 'likes', 21); // all but partition 1's last message, held at its end
+    } finally {
+      await sink.stop();
+      await log.close();
+    }
+    const { rows } = await queryLake('SELECT count(*)::INT AS n, count(*) FILTER (WHERE kafka_partition = 0)::INT AS quiet FROM likes', { dir });
+    expect(rows[0]).toEqual({ n: 22, quiet: 1 });
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
