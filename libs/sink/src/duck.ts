@@ -8,7 +8,7 @@ import { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api'
 export class Duck {
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly instance: DuckDBInstance, readonly connection: DuckDBConnection) {}
+  private constructor(private readonly instance: DuckDBInstance, readonly connection: DuckDBConnection, private readonly ownsInstance = true) {}
 
   /** @param threads DuckDB worker threads. @default DuckDB's own (the core count) */
   static async open(options: { threads?: number } = {}): Promise<Duck> {
@@ -16,6 +16,14 @@ export class Duck {
     if (options.threads) config.threads = String(options.threads);
     const instance = await DuckDBInstance.create(':memory:', config);
     return new Duck(instance, await instance.connect());
+  }
+
+  /**
+   * Another connection to the same database, with its own queue: statements on the two run in
+   * parallel (the sink writes several partitions at once this way). Close it before this one.
+   */
+  async fork(): Promise<Duck> {
+    return new Duck(this.instance, await this.instance.connect(), false);
   }
 
   run(sql: string, params?: Record<string, DuckDBValue> | DuckDBValue[]): Promise<void> {
@@ -29,9 +37,14 @@ export class Duck {
     return this.serial(async () => (await this.connection.runAndReadAll(sql, params)).getRowObjectsJson() as unknown as T[]);
   }
 
+  /** Runs `fn` with the connection to itself: no other statement runs until it settles. */
+  exclusive<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.serial(() => fn(this.connection));
+  }
+
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

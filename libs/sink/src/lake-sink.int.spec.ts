@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedMessageLog, MessageLog } from '@streamfold/messaging';
+import { EmbeddedMessageLog, MessageLog, partitionForKey } from '@streamfold/messaging';
 import { LakeSink } from './lake-sink';
 import { listTopicFiles } from './lake-layout';
 import { queryLake } from './lake-query';
@@ -100,6 +100,29 @@ describe('LakeSink on the embedded log', () => {
   });
 });
 
+describe('LakeSink holding quiet partitions', () => {
+  it('writes a held partition when another has a backlog, and every held one on stop, long before flushMs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const log = new EmbeddedMessageLog();
+    await log.ensureTopics([{ name: 'likes', partitions: 2 }]);
+    const keyOn = (partition: number) => Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => partitionForKey(k, 2, 0) === partition)!;
+    const quiet = testEnvelope('post.liked', {}, new Date(T0), keyOn(0));
+    const busy = Array.from({ length: 21 }, (_, i) => testEnvelope('post.liked', { i }, new Date(T0 + i), keyOn(1)));
+    await log.send('likes', [relayMessage(quiet, 1), ...busy.map((e, i) => relayMessage(e, i + 2))]);
+    // Batches of 2: partition 1 is behind its end ten times, which writes the held partition 0.
+    const sink = await LakeSink.start({ log, topics: ['likes'], dir, flushRows: 2, flushMs: 600_000 });
+    try {
+      await untilRows(dir, 'likes', 21); // all but partition 1's last message, held at its end
+    } finally {
+      await sink.stop();
+      await log.close();
+    }
+    const { rows } = await queryLake('SELECT count(*)::INT AS n, count(*) FILTER (WHERE kafka_partition = 0)::INT AS quiet FROM likes', { dir });
+    expect(rows[0]).toEqual({ n: 22, quiet: 1 });
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('LakeSink on values the fast path cannot take', () => {
   it('parses exactly when the Kafka timestamp is not the event time, and skips (and reports) non-envelopes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lake-'));
@@ -123,6 +146,24 @@ describe('LakeSink on values the fast path cannot take', () => {
     expect(rows.map((r) => [r.event_id, r.occurred_at, Number(r.hour)])).toEqual([[offsetTime.eventId, '2026-12-01 10:30:00', 10], [fine.eventId, '2026-12-01 11:30:00', 11]]);
     expect(warnings.join()).toMatch(/likes\/0@1 is not an envelope/);
     expect(listTopicFiles(dir, 'likes').offsetFiles.map((f) => [f.first, f.last]).sort()).toEqual([[0, 1], [2, 2]]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes the value bytes as they came: unkeyed and unsequenced rows, non-ASCII text, and over one data chunk (2048 rows)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const log = new EmbeddedMessageLog();
+    await log.ensureTopics([{ name: 'likes', partitions: 1 }]);
+    const events = Array.from({ length: 2500 }, (_, i) => testEnvelope('post.liked', { text: i % 2 ? `naïve ☕ ${i}` : `${i}` }, new Date(T0 + i)));
+    await log.send('likes', events.map((e, i) => (i % 3 === 0 ? { key: null, value: JSON.stringify(e), timestamp: Date.parse(e.occurredAt) } : relayMessage(e, i + 1))));
+    const sink = await LakeSink.start({ log, topics: ['likes'], dir, flushMs: 20 });
+    await untilRows(dir, 'likes', 2500);
+    expect(sink.stats()).toMatchObject({ rows: 2500, malformed: 0 });
+    await sink.stop();
+    await log.close();
+    const { rows } = await queryLake(`SELECT event_id, kafka_key, sf_seq, data->>'text' AS text FROM likes ORDER BY kafka_offset`, { dir, maxRows: 5000 });
+    expect(rows.map((r) => [r.event_id, r.kafka_key, r.sf_seq, r.text])).toEqual(
+      events.map((e, i) => [e.eventId, i % 3 === 0 ? null : e.streamId, i % 3 === 0 ? null : `${i + 1}:${i + 1}`, (e.data as { text: string }).text]),
+    );
     rmSync(dir, { recursive: true, force: true });
   });
 });

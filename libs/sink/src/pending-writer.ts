@@ -1,7 +1,8 @@
 import { LogSequence } from '@streamfold/core';
 import type { LogMessage } from '@streamfold/messaging';
 import { LakeWriter } from './lake-writer';
-import { skipped, splitIntoRuns, StagedMessage, stageExactly, stageFast } from './staging';
+import type { StageRow } from './stage-table';
+import { skipped, splitIntoRuns, stageExactly, stageFast } from './staging';
 
 /** A buffered message; `message` null marks a dropped re-send (its offset still counts). */
 export interface PendingMessage {
@@ -22,7 +23,7 @@ export async function writePending(
   pending: PendingMessage[],
   onMalformed: (offset: number, reason: string) => void,
 ): Promise<{ files: number; rows: number }> {
-  const fast: StagedMessage[] = [];
+  const fast: StageRow[] = [];
   for (const p of pending) {
     const staged = p.message ? stageFast(p.message, p.sequence) : skipped(p.offset);
     if (!staged) break;
@@ -31,7 +32,7 @@ export async function writePending(
   if (fast.length === pending.length) {
     const runs = splitIntoRuns(fast);
     const files = await writer.writeRuns(topic, partition, runs, true);
-    if (files !== 'unfit') return { files: files.length, rows: runs.reduce((n, r) => n + r.lines.length, 0) };
+    if (files !== 'unfit') return { files: files.length, rows: runs.reduce((n, r) => n + r.written, 0) };
   }
   const exact = pending.map((p) => {
     if (!p.message) return skipped(p.offset);
@@ -41,5 +42,5 @@ export async function writePending(
   });
   const runs = splitIntoRuns(exact);
   const files = await writer.writeRuns(topic, partition, runs, false);
-  return { files: files === 'unfit' ? 0 : files.length, rows: runs.reduce((n, r) => n + r.lines.length, 0) };
+  return { files: files === 'unfit' ? 0 : files.length, rows: runs.reduce((n, r) => n + r.written, 0) };
 }

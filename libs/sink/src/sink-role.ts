@@ -1,5 +1,6 @@
 import type { MessageLog } from '@streamfold/messaging';
 import { compactLake, CompactResult } from './compaction';
+import { Duck } from './duck';
 import { defaultLakeDir } from './lake-layout';
 import { LakeSchemas } from './lake-schema';
 import { LakeSink, LakeSinkOptions, LakeSinkStats } from './lake-sink';
@@ -10,7 +11,7 @@ export interface LakeConfig {
   dir: string;
   /** LAKE_FLUSH_ROWS. @default 10000 */
   flushRows: number;
-  /** LAKE_FLUSH_MS. @default 1000 */
+  /** LAKE_FLUSH_MS. @default 10000 */
   flushMs: number;
   /** LAKE_COMPACT_EVERY_MS; 0 turns compaction off. @default 60000 */
   compactEveryMs: number;
@@ -33,7 +34,7 @@ export function lakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LakeCon
     if (!Number.isInteger(value) || value < min) throw new InvalidLakeConfig(`${name} must be an integer ≥ ${min}, got "${raw}"`);
     return value;
   };
-  return { dir: env.LAKE_DIR || defaultLakeDir(), flushRows: int('LAKE_FLUSH_ROWS', 10_000, 1), flushMs: int('LAKE_FLUSH_MS', 1000, 1), compactEveryMs: int('LAKE_COMPACT_EVERY_MS', 60_000, 0) };
+  return { dir: env.LAKE_DIR || defaultLakeDir(), flushRows: int('LAKE_FLUSH_ROWS', 10_000, 1), flushMs: int('LAKE_FLUSH_MS', 10_000, 1), compactEveryMs: int('LAKE_COMPACT_EVERY_MS', 60_000, 0) };
 }
 
 /** Handle of a sink started by `runLakeSink`: stop it before the log closes, or a flush is cut short (the next start re-writes it). */
@@ -59,13 +60,19 @@ export async function runLakeSink(options: {
   logger?: LakeSinkOptions['logger'];
 }): Promise<RunningLakeSink> {
   const config = options.config ?? lakeConfigFromEnv();
-  const sink = await LakeSink.start({ log: options.log, topics: options.topics, dir: config.dir, flushRows: config.flushRows, flushMs: config.flushMs, schemas: options.schemas, groupId: options.groupId, logger: options.logger });
+  // On the embedded log the sink shares its process with the embedded PostgreSQL, which answers
+  // every query on the main thread: DuckDB gets one thread and one writer there, so a COPY or a
+  // merge never takes both cores of a small machine from the API.
+  const embedded = options.log.kind === 'embedded';
+  const share = embedded ? { threads: 1, writers: 1 } : {};
+  const sink = await LakeSink.start({ log: options.log, topics: options.topics, dir: config.dir, flushRows: config.flushRows, flushMs: config.flushMs, schemas: options.schemas, groupId: options.groupId, logger: options.logger, ...share });
+  const compactionDuck = embedded ? await Duck.open({ threads: 1 }) : undefined;
   let last: CompactResult | null = null;
   let compacting: Promise<void> = Promise.resolve();
   const timer = config.compactEveryMs > 0
     ? setInterval(() => {
         compacting = compacting.then(() =>
-          compactLake({ dir: config.dir, topics: options.topics }).then(
+          compactLake({ dir: config.dir, topics: options.topics, duck: compactionDuck }).then(
             (result) => void (last = result),
             (error) => options.logger?.warn(`lake compaction failed (retried next time): ${(error as Error).message}`),
           ),
@@ -79,6 +86,7 @@ export async function runLakeSink(options: {
     stop: async () => {
       if (timer) clearInterval(timer);
       await compacting;
+      compactionDuck?.close();
       await sink.stop();
     },
   };

@@ -3,7 +3,7 @@ import { declaredColumns, InvalidLakeSchema, lakeSchemasOf } from './lake-schema
 
 describe('lake configuration and schemas', () => {
   it('reads LAKE_* with defaults and refuses nonsense at boot', () => {
-    expect(lakeConfigFromEnv({})).toEqual({ dir: '.data/lake', flushRows: 10_000, flushMs: 1000, compactEveryMs: 60_000 });
+    expect(lakeConfigFromEnv({})).toEqual({ dir: '.data/lake', flushRows: 10_000, flushMs: 10_000, compactEveryMs: 60_000 });
     expect(lakeConfigFromEnv({ LAKE_DIR: '/lake', LAKE_FLUSH_ROWS: '50', LAKE_COMPACT_EVERY_MS: '0' })).toMatchObject({ dir: '/lake', flushRows: 50, compactEveryMs: 0 });
     expect(() => lakeConfigFromEnv({ LAKE_FLUSH_MS: 'soon' })).toThrow(InvalidLakeConfig);
     expect(() => lakeConfigFromEnv({ LAKE_FLUSH_ROWS: '0' })).toThrow(/LAKE_FLUSH_ROWS/);

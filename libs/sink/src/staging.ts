@@ -1,53 +1,45 @@
-import { fromWire, LogSequence, HEADER, parseSequence } from '@streamfold/core';
+import { formatSequence, fromWire, LogSequence, HEADER, parseSequence } from '@streamfold/core';
 import type { LogMessage } from '@streamfold/messaging';
 import { HourKey, hourKeyOf } from './lake-layout';
-
-/**
- * A consumed message on its way into a file: one JSON line DuckDB reads with read_json, carrying
- * the raw envelope untouched plus the Kafka coordinates and the event time `ts` (epoch ms).
- * `line` is null for a message that is consumed but not written (a relay re-send or a malformed
- * value): it still belongs to a file's offset range, so the offset is never read again.
- */
-export interface StagedMessage {
-  offset: number;
-  hour: HourKey | null;
-  line: string | null;
-}
-
-export function skipped(offset: number): StagedMessage {
-  return { offset, hour: null, line: null };
-}
+import type { StageRow } from './stage-table';
 
 export function sequenceOf(message: LogMessage): LogSequence | null {
   return parseSequence(message.headers[HEADER.sequence]);
 }
 
+/** A message consumed but not written (a relay re-send): its offset still joins a file's range. */
+export function skipped(offset: number): StageRow {
+  return { offset, hour: null, partition: 0, key: null, seq: null, ts: 0, envelope: null };
+}
+
 /**
- * The fast path: no JSON parsing in JavaScript. The framework's producers set the Kafka timestamp
- * to the event time (see toWire), so the hour folder comes from it; DuckDB then checks every row
- * (an envelope, occurredAt equal to that timestamp) and the sink falls back to stageExactly for
- * the whole flush when one is not. Null when the value cannot go on one line as it is.
+ * The fast path: no JSON parsing in JavaScript, and the value's bytes go to DuckDB as they are.
+ * The framework's producers set the Kafka timestamp to the event time (see toWire), so the hour
+ * folder comes from it; DuckDB then checks every row (an envelope, occurredAt equal to that
+ * timestamp) and the sink falls back to stageExactly for the whole flush when one is not. Null
+ * for an empty value (never an envelope).
  */
-export function stageFast(message: LogMessage, sequence: LogSequence | null): StagedMessage | null {
-  const raw = message.value.toString('utf8');
-  if (raw.includes('\n') || raw.length === 0) return null;
-  return { offset: message.offset, hour: hourKeyOf(message.timestamp), line: stagedLine(message.partition, message.offset, message.key, sequence, message.timestamp, raw) };
+export function stageFast(message: LogMessage, sequence: LogSequence | null): StageRow | null {
+  if (message.value.length === 0) return null;
+  // A parsed sequence's header already is its text form (formatSequence of it gives it back).
+  const seq = sequence && message.headers[HEADER.sequence];
+  return { offset: message.offset, hour: hourKeyOf(message.timestamp), partition: message.partition, key: message.key, seq, ts: message.timestamp, envelope: message.value };
 }
 
 /** The exact path: parses the envelope; event time from its occurredAt. */
-export function stageExactly(message: LogMessage, sequence: LogSequence | null): { staged: StagedMessage; malformed: string | null } {
+export function stageExactly(message: LogMessage, sequence: LogSequence | null): { staged: StageRow; malformed: string | null } {
   try {
     const { envelope } = fromWire(message.value);
     const occurredAt = Date.parse(envelope.occurredAt);
     if (!Number.isFinite(occurredAt)) throw new Error(`occurredAt "${envelope.occurredAt}" is not a date`);
-    const line = stagedLine(message.partition, message.offset, message.key, sequence, occurredAt, JSON.stringify(envelope));
-    return { staged: { offset: message.offset, hour: hourKeyOf(occurredAt), line }, malformed: null };
+    const staged: StageRow = { offset: message.offset, hour: hourKeyOf(occurredAt), partition: message.partition, key: message.key, seq: sequence && formatSequence(sequence), ts: occurredAt, envelope: JSON.stringify(envelope) };
+    return { staged, malformed: null };
   } catch (error) {
     return { staged: skipped(message.offset), malformed: (error as Error).message };
   }
 }
 
-/** One staged JSON line; `envelopeJson` is inserted as is (it must be one line of JSON). */
+/** One staged JSON line for read_json (backfill); `envelopeJson` is inserted as is (it must be one line of JSON). */
 export function stagedLine(partition: number | null, offset: number | null, key: string | null, sequence: LogSequence | null, eventTimeMs: number, envelopeJson: string): string {
   const seq = sequence ? `"${sequence.txId}:${sequence.position}"` : 'null';
   return `{"p":${partition},"o":${offset},"k":${key === null ? 'null' : JSON.stringify(key)},"q":${seq},"ts":${eventTimeMs},"e":${envelopeJson}}`;
@@ -58,7 +50,10 @@ export interface Run {
   first: number;
   last: number;
   hour: HourKey;
-  lines: string[];
+  /** Every message of the range, written or not, in offset order. */
+  rows: StageRow[];
+  /** How many of them are written (envelope not null). */
+  written: number;
 }
 
 /**
@@ -67,18 +62,19 @@ export interface Run {
  * the highest last offset" stays exact. Skipped messages join the run around them; a tail of
  * skipped messages only (no rows) yields no file and is simply read (and skipped) again.
  */
-export function splitIntoRuns(staged: StagedMessage[]): Run[] {
+export function splitIntoRuns(staged: StageRow[]): Run[] {
   const runs: Run[] = [];
-  let current: { first: number; last: number; hour: HourKey | null; lines: string[] } | null = null;
+  let current: { first: number; last: number; hour: HourKey | null; rows: StageRow[]; written: number } | null = null;
   for (const m of staged) {
     if (current && m.hour !== null && current.hour !== null && m.hour !== current.hour) {
       runs.push(current as Run);
       current = null;
     }
-    if (!current) current = { first: m.offset, last: m.offset, hour: m.hour, lines: [] };
+    if (!current) current = { first: m.offset, last: m.offset, hour: m.hour, rows: [], written: 0 };
     current.last = m.offset;
     if (m.hour !== null) current.hour = m.hour;
-    if (m.line !== null) current.lines.push(m.line);
+    current.rows.push(m);
+    if (m.envelope !== null) current.written++;
   }
   if (current && current.hour !== null) runs.push(current as Run);
   return runs;

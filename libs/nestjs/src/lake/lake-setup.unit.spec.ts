@@ -19,7 +19,7 @@ const config = loadConfig({ DATA_DIR: '/tmp/sf-data' });
 describe('the lake as the host sets it up', () => {
   it('puts the lake beside the embedded data unless LAKE_DIR says otherwise, and offloads every topic', () => {
     const setup = lakeSetup(config, [context('a')], {}, {});
-    expect(setup.config).toEqual({ dir: join('/tmp/sf-data', 'lake'), flushRows: 10_000, flushMs: 1000, compactEveryMs: 60_000 });
+    expect(setup.config).toEqual({ dir: join('/tmp/sf-data', 'lake'), flushRows: 10_000, flushMs: 10_000, compactEveryMs: 60_000 });
     expect(setup.topics).toEqual(['dead_letters', 'app_logs', 'app_metrics', 'a_events']);
     expect(lakeSetup(config, [], {}, { LAKE_DIR: '/srv/lake' }).config.dir).toBe('/srv/lake');
     const prefixed = loadConfig({ DATA_DIR: '/tmp/sf-data', KAFKA_TOPIC_PREFIX: 'staging.' });
