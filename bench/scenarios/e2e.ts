@@ -23,7 +23,7 @@ export async function runE2e(ctx: Context): Promise<void> {
   const dbUrl = await ctx.db('sf_bench_e2e');
   const child = spawnChild('ts', ['bench/ours/server.ts'], {
     label: 'ours server', profile: ctx.profile,
-    env: { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: ctx.prefix, JWT_SECRET: SECRET, KAFKA_CLIENT_ID: 'bench-e2e' },
+    env: { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: `${ctx.prefix}e2e.`, JWT_SECRET: SECRET, KAFKA_CLIENT_ID: 'bench-e2e' },
   });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   try {

@@ -36,10 +36,21 @@ export class DeadLetterWriter {
   constructor(private readonly log: MessageLog) {}
 
   async write(sql: Sql, input: DeadLetterInput): Promise<void> {
-    const { message, consumer, error, attempts } = input;
+    await this.writeMany(sql, [input]);
+  }
+
+  /**
+   * A batch's dead letters in one produce request and one INSERT. The caller's transaction is
+   * open meanwhile (it holds checkpoint row locks, so an xid), and an open writing transaction
+   * holds back what the relay may publish from this database: one message at a time, a flood of
+   * malformed messages kept it open for seconds and the whole pipeline waited.
+   */
+  async writeMany(sql: Sql, inputs: readonly DeadLetterInput[]): Promise<void> {
+    if (inputs.length === 0) return;
     await this.ensureTopic();
-    await this.log.send(DEAD_LETTER_TOPIC.name, [
-      {
+    await this.log.send(
+      DEAD_LETTER_TOPIC.name,
+      inputs.map(({ message, consumer, error, attempts }) => ({
         key: message.key,
         value: message.value,
         timestamp: message.timestamp,
@@ -50,13 +61,23 @@ export class DeadLetterWriter {
           [DEAD_LETTER_HEADER.source]: `${message.topic}/${message.partition}/${message.offset}`,
           [DEAD_LETTER_HEADER.consumer]: consumer,
         },
-      },
-    ]);
+      })),
+    );
     await sql.query(
       `INSERT INTO sf_dead_letters (consumer, topic, partition, "offset", key, value, headers, error, attempts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::bytea[], $7::jsonb[], $8::text[], $9::int[])
        ON CONFLICT (consumer, topic, partition, "offset") DO NOTHING`,
-      [consumer, message.topic, message.partition, message.offset, message.key, message.value, JSON.stringify(message.headers), error, attempts],
+      [
+        inputs.map((i) => i.consumer),
+        inputs.map((i) => i.message.topic),
+        inputs.map((i) => i.message.partition),
+        inputs.map((i) => i.message.offset),
+        inputs.map((i) => i.message.key),
+        inputs.map((i) => (typeof i.message.value === 'string' ? Buffer.from(i.message.value) : i.message.value)),
+        inputs.map((i) => JSON.stringify(i.message.headers)),
+        inputs.map((i) => i.error),
+        inputs.map((i) => i.attempts),
+      ],
     );
   }
 

@@ -187,10 +187,8 @@ export class PartitionProcessor {
           throw Object.assign(new ApplyFailed(error), { group });
         }
       }
-      for (const { item, error, result } of toDeadLetter) {
-        await deadLetters.write(sql, { consumer, message: item.message, error, attempts: 1 });
-        result.deadLettered++;
-      }
+      await deadLetters.writeMany(sql, toDeadLetter.map(({ item, error }) => ({ consumer, message: item.message, error, attempts: 1 })));
+      for (const { result } of toDeadLetter) result.deadLettered++;
       const moved = [...current].filter(([, c]) => c.moved).map(([k, c]) => {
         const [topic, partition] = [k.slice(0, k.lastIndexOf(':')), Number(k.slice(k.lastIndexOf(':') + 1))];
         return { topic, partition, checkpoint: { nextOffset: c.nextOffset, sequence: c.sequence }, lastEventAt: c.lastEventAt === null ? null : new Date(c.lastEventAt) };
@@ -295,10 +293,8 @@ export class PartitionProcessor {
         }
         result.applied = toApply.length;
       }
-      for (const { item, error } of toDeadLetter) {
-        await deadLetters.write(sql, { consumer, message: item.message, error, attempts: Math.max(item.attempts, 1) });
-        result.deadLettered++;
-      }
+      await deadLetters.writeMany(sql, toDeadLetter.map(({ item, error }) => ({ consumer, message: item.message, error, attempts: Math.max(item.attempts, 1) })));
+      result.deadLettered += toDeadLetter.length;
       if (nextOffset !== checkpoint.nextOffset) {
         await saveCheckpoint(sql, consumer, topic, partition, { nextOffset, sequence }, lastEventAt === null ? null : new Date(lastEventAt));
       }
