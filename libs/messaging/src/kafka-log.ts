@@ -207,7 +207,10 @@ export class KafkaMessageLog implements MessageLog {
     }
   }
 
-  /** Brokers in the cluster, asked once. */
+  /**
+   * Brokers in the cluster, asked once per process: a single broker grown into a cluster while
+   * this process runs keeps one request per send (exposed to kafkajs issue 1303) until it restarts.
+   */
   private async brokerCount(): Promise<number> {
     this.brokers ??= this.getAdmin().then(async (admin) => (await admin.describeCluster()).brokers.length);
     this.brokers.catch(() => (this.brokers = null));
