@@ -55,6 +55,39 @@ describe('Kafka broker started by scripts/kafka.sh', () => {
     for (const p of ends) expect(committed.get(p.partition) ?? 0).toBe(p.high);
   });
 
+  it('fetches past a deferred batch at once, and commits it only once it is durable, in order; a rejected one is never committed', async () => {
+    await log.ensureTopics([{ name: 'deferred', partitions: 1 }]);
+    await log.send('deferred', Array.from({ length: 30 }, (_, i) => ({ key: 'k', value: String(i) })));
+    const gates: Array<{ offsets: number[]; open(): void; fail(error: Error): void }> = [];
+    const consumer = await log.consume({
+      groupId: 'deferring',
+      topics: ['deferred'],
+      maxBatchSize: 10,
+      eachBatch: async (batch) => {
+        let open!: () => void;
+        let fail!: (error: Error) => void;
+        const durable = new Promise<void>((resolve, reject) => ((open = resolve), (fail = reject)));
+        durable.catch(() => undefined);
+        gates.push({ offsets: batch.messages.map((m) => m.offset), open, fail });
+        return { durable };
+      },
+    });
+    const committed = async () => (await log.committedOffsets('deferring', 'deferred')).get(0) ?? 0;
+    // All three batches are handed out although none is durable yet.
+    await eventually(async () => (gates.length === 3 ? true : undefined), 30000, 'three deferred batches');
+    expect(gates.map((g) => g.offsets[0])).toEqual([0, 10, 20]);
+    // The second durable first: nothing may be committed past the first, still pending.
+    gates[1].open();
+    await new Promise((r) => setTimeout(r, 2500)); // two commit intervals
+    expect(await committed()).toBe(0);
+    gates[0].open();
+    await eventually(async () => ((await committed()) === 20 ? true : undefined), 10000, 'offset 20 committed');
+    // The third is refused: its offsets are never committed, not even by stop().
+    gates[2].fail(new Error('write failed'));
+    await consumer.stop();
+    expect(await committed()).toBe(20);
+  });
+
   it('commits and aborts a kafkajs transaction; read_committed consumers see only the commit', async () => {
     await log.ensureTopics([{ name: 'tx', partitions: 1 }]);
     const topic = `${prefix}tx`;

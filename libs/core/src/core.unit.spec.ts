@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { propertyParams } from '@streamfold/testing';
 import { compareSequence, parseSequence, formatSequence } from './envelope';
 import { EventRegistry, InvalidEventPayload, UnknownEventType } from './event-registry';
 import { fromWire, HEADER, MalformedMessage, toWire } from './wire';
@@ -24,6 +26,18 @@ describe('log sequence', () => {
     expect(compareSequence({ txId: '10', position: '2' }, { txId: '10', position: '1' })).toBe(1);
     expect(compareSequence({ txId: '18446744073709551615', position: '1' }, { txId: '18446744073709551614', position: '9' })).toBe(1);
     expect(compareSequence({ txId: '5', position: '5' }, { txId: '5', position: '5' })).toBe(0);
+    expect(compareSequence({ txId: '007', position: '1' }, { txId: '10', position: '1' })).toBe(-1);
+  });
+  it('orders any two sequences as their big-integer values do, leading zeros included', () => {
+    const decimal = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 70n }).map(String), fc.tuple(fc.nat(3), fc.nat(99)).map(([zeros, n]) => '0'.repeat(zeros) + n));
+    const sign = (d: bigint) => (d === 0n ? 0 : d < 0n ? -1 : 1);
+    fc.assert(
+      fc.property(decimal, decimal, decimal, decimal, (t1, p1, t2, p2) => {
+        const expected = sign(BigInt(t1) - BigInt(t2)) || sign(BigInt(p1) - BigInt(p2));
+        expect(compareSequence({ txId: t1, position: p1 }, { txId: t2, position: p2 })).toBe(expected);
+      }),
+      propertyParams({ numRuns: 500 }),
+    );
   });
   it('round-trips through its header form and rejects garbage', () => {
     expect(parseSequence(formatSequence({ txId: '42', position: '7' }))).toEqual({ txId: '42', position: '7' });

@@ -49,10 +49,20 @@ export interface LogSequence {
 
 /** Orders two sequences as the relay publishes them: by transaction id, then global position. */
 export function compareSequence(a: LogSequence, b: LogSequence): number {
-  const tx = BigInt(a.txId) - BigInt(b.txId);
-  if (tx !== 0n) return tx < 0n ? -1 : 1;
-  const pos = BigInt(a.position) - BigInt(b.position);
-  return pos === 0n ? 0 : pos < 0n ? -1 : 1;
+  return compareDecimal(a.txId, b.txId) || compareDecimal(a.position, b.position);
+}
+
+/**
+ * Orders two non-negative decimal integers given as text without BigInt (consumers call this per
+ * message): without leading zeros the longer is larger, and equal lengths order as text.
+ */
+function compareDecimal(a: string, b: string): number {
+  if ((a.length > 1 && a[0] === '0') || (b.length > 1 && b[0] === '0')) {
+    const d = BigInt(a) - BigInt(b);
+    return d === 0n ? 0 : d < 0n ? -1 : 1;
+  }
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 /** The `sf-seq` header form, `txId:position`; parseSequence reads it back. */

@@ -225,7 +225,9 @@ export class EmbeddedMessageLog implements MessageLog {
           .slice(position, position + maxBatchSize)
           .map((m, i) => ({ ...tp, offset: position + i, ...m, headers: { ...m.headers } }));
         try {
-          await member.options.eachBatch({ topic: tp.topic, partition: tp.partition, messages, highWatermark: log.length }, context);
+          const outcome = await member.options.eachBatch({ topic: tp.topic, partition: tp.partition, messages, highWatermark: log.length }, context);
+          // No fetching ahead here: a deferred batch is waited for before the partition's next one.
+          await outcome?.durable;
         } catch {
           // Nothing is committed: the same batch comes again after the backoff.
           await this.pause(worker, backoff);

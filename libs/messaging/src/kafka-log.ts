@@ -264,7 +264,10 @@ export class KafkaMessageLog implements MessageLog {
     const offsets = new OffsetCommitter(consumer, COMMIT_INTERVAL_MS, (error) =>
       this.options.log?.('warn', `kafka offset commit of ${groupId} failed (the next one retries): ${(error as Error).message}`, {}),
     );
+    // Counts joins: a deferred batch commits only within the generation that fetched it.
+    let generation = 0;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      generation++;
       assignment = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic: this.logicalName(topic), partition })),
       );
@@ -320,13 +323,15 @@ export class KafkaMessageLog implements MessageLog {
             headers: decodeHeaders(m.headers),
             timestamp: Number(m.timestamp),
           }));
-          await options.eachBatch(
+          const fetchedIn = generation;
+          const outcome = await options.eachBatch(
             { topic, partition: batch.partition, messages, highWatermark: Number(batch.highWatermark) },
             { isRunning: () => running && isRunning() && !isStale(), heartbeat },
           );
           const last = slice[slice.length - 1].offset;
+          // The fetch position moves on either way; a deferred batch's offset is committed later.
           resolveOffset(last);
-          offsets.resolved(batch.topic, batch.partition, Number(last) + 1);
+          offsets.resolved(batch.topic, batch.partition, Number(last) + 1, outcome?.durable, () => generation === fetchedIn);
           await heartbeat();
         }
       }),
@@ -410,6 +415,8 @@ class OffsetCommitter {
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Per partition, the last deferred batch's commit: later batches commit after it. */
+  private readonly deferred = new Map<string, Promise<void>>();
 
   constructor(
     private readonly consumer: Consumer,
@@ -431,16 +438,37 @@ class OffsetCommitter {
     return run;
   }
 
-  /** `next` is the offset to read next (last processed + 1). */
-  resolved(topic: string, partition: number, next: number): void {
-    this.pending.set(`${topic}:${partition}`, { topic, partition, offset: String(next) });
+  /**
+   * `next` is the offset to read next (last processed + 1). With `durable` (a DeferredCommit) it
+   * is committed once that and every earlier deferred batch of the partition resolved, and only
+   * if `valid()` still holds then; a rejection stops the partition's commits until the next join.
+   */
+  resolved(topic: string, partition: number, next: number, durable?: Promise<void>, valid: () => boolean = () => true): void {
+    const key = `${topic}:${partition}`;
+    const earlier = this.deferred.get(key);
+    if (!durable && !earlier) {
+      this.pending.set(key, { topic, partition, offset: String(next) });
+      return;
+    }
+    const chain = (earlier ?? Promise.resolve()).then(() => durable).then(() => {
+      if (valid()) this.pending.set(key, { topic, partition, offset: String(next) });
+    });
+    this.deferred.set(key, chain);
+    const settled = chain.then(() => undefined, () => undefined);
+    this.inFlight.add(settled);
+    void settled.then(() => {
+      this.inFlight.delete(settled);
+      if (this.deferred.get(key) === chain) this.deferred.delete(key);
+    });
   }
 
   /**
    * After a rebalance, forgets partitions this member lost: committing them now could move the
-   * new owner's offset back (only a re-read, but pointless).
+   * new owner's offset back (only a re-read, but pointless). Deferred batches of the previous
+   * generation no longer commit (their valid() fails), so their chains are dropped.
    */
   retain(assignment: Record<string, number[]>): void {
+    this.deferred.clear();
     for (const [key, { topic, partition }] of this.pending) {
       if (!assignment[topic]?.includes(partition)) this.pending.delete(key);
     }
@@ -463,18 +491,24 @@ class OffsetCommitter {
     return this.flushing;
   }
 
-  /** Waits for the batches in flight (they stop early once the consumer is not running), then commits. */
+  /**
+   * Waits for the batches in flight (they stop early once the consumer is not running) and the
+   * deferred ones, then commits.
+   */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await Promise.all([...this.inFlight]);
+    // A batch finishing meanwhile may add its deferred commit: wait until none is left.
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     await this.flush();
   }
 }
 
 function decodeHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
+  // Per message on every consumer's hot path: no entries array.
+  for (const k in headers) {
+    const v = headers[k];
     if (v === undefined || v === null) continue;
     out[k] = Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? String(v[0]) : String(v);
   }

@@ -56,6 +56,19 @@ export interface BatchContext {
   heartbeat(): Promise<void>;
 }
 
+/**
+ * What eachBatch resolves with when the batch's effects are not durable yet. The consumer goes on
+ * fetching the partition at once (a log that can fetch ahead does; the embedded one waits), and
+ * commits the batch's offsets only once `durable` and every earlier batch of the partition
+ * resolved. A rejected `durable` commits nothing more of that partition for this member: the
+ * handler must have it delivered again (the lake sink replaces its member, which resumes from the
+ * last commit). Deferred batches of a partition this member lost are never committed, and stop()
+ * waits (bounded) for the deferred batches before its last commit.
+ */
+export interface DeferredCommit {
+  durable: Promise<void>;
+}
+
 /** A consumer group member: the group, its topics and the handler that receives each batch. */
 export interface ConsumeOptions {
   groupId: string;
@@ -66,8 +79,10 @@ export interface ConsumeOptions {
    * Called with one partition's batch at a time. Resolving marks the whole batch consumed (its
    * offsets are committed to the group); throwing stops the consumer's progress on that partition
    * and the batch is delivered again. Effects that must be exactly-once keep their own checkpoint.
+   * A handler that makes a batch durable later (a sink gathering files) resolves with a
+   * `DeferredCommit` instead: see there.
    */
-  eachBatch(batch: LogBatch, context: BatchContext): Promise<void>;
+  eachBatch(batch: LogBatch, context: BatchContext): Promise<void | DeferredCommit>;
   /** Partitions assigned to this member after each rebalance. */
   onAssignment?(assigned: Array<{ topic: string; partition: number }>): void;
   /** Upper bound on messages per batch. @default 1000 */

@@ -100,8 +100,8 @@ describe('LakeSink on the embedded log', () => {
   });
 });
 
-describe('LakeSink holding quiet partitions', () => {
-  it('writes a held partition when another has a backlog, and every held one on stop, long before flushMs', async () => {
+describe('LakeSink gathering quiet partitions', () => {
+  it('writes a backlog at once, keeps what reached the end until flushMs, and writes every buffer on stop, long before flushMs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lake-'));
     const log = new EmbeddedMessageLog();
     await log.ensureTopics([{ name: 'likes', partitions: 2 }]);
@@ -109,16 +109,45 @@ describe('LakeSink holding quiet partitions', () => {
     const quiet = testEnvelope('post.liked', {}, new Date(T0), keyOn(0));
     const busy = Array.from({ length: 21 }, (_, i) => testEnvelope('post.liked', { i }, new Date(T0 + i), keyOn(1)));
     await log.send('likes', [relayMessage(quiet, 1), ...busy.map((e, i) => relayMessage(e, i + 2))]);
-    // Batches of 2: partition 1 is behind its end ten times, which writes the held partition 0.
+    // Batches of 2: partition 1 is behind its end ten times (written at once); its last message
+    // and partition 0's only one reached the end and wait for flushMs (ten minutes).
     const sink = await LakeSink.start({ log, topics: ['likes'], dir, flushRows: 2, flushMs: 600_000 });
     try {
-      await untilRows(dir, 'likes', 21); // all but partition 1's last message, held at its end
+      await untilRows(dir, 'likes', 20);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sink.stats().rows).toBe(20);
     } finally {
       await sink.stop();
       await log.close();
     }
     const { rows } = await queryLake('SELECT count(*)::INT AS n, count(*) FILTER (WHERE kafka_partition = 0)::INT AS quiet FROM likes', { dir });
     expect(rows[0]).toEqual({ n: 22, quiet: 1 });
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('LakeSink when a write fails', () => {
+  it('replaces its consumer and writes every message exactly once when writing works again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const log = new EmbeddedMessageLog();
+    await log.ensureTopics([{ name: 'likes', partitions: 2 }]);
+    const warnings: string[] = [];
+    // A file where the topic's folder belongs: every write fails until it is removed.
+    writeFileSync(join(dir, 'topic=likes'), 'not a folder');
+    await log.send('likes', Array.from({ length: 40 }, (_, i) => relayMessage(testEnvelope('post.liked', { i }, new Date(T0 + i), `post-${i % 5}`), i + 1)));
+    const sink = await LakeSink.start({ log, topics: ['likes'], dir, flushRows: 8, flushMs: 20, logger: { log: () => undefined, warn: (m) => warnings.push(m) } });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!warnings.some((w) => /replacing the consumer/.test(w)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(sink.stats().rows).toBe(0);
+      rmSync(join(dir, 'topic=likes'));
+      await untilRows(dir, 'likes', 40);
+    } finally {
+      await sink.stop();
+      await log.close();
+    }
+    const { rows } = await queryLake('SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS ids FROM likes', { dir });
+    expect(rows[0]).toEqual({ n: 40, ids: 40 });
     rmSync(dir, { recursive: true, force: true });
   });
 });

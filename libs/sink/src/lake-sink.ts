@@ -1,5 +1,5 @@
 import { compareSequence, LogSequence } from '@streamfold/core';
-import type { BatchContext, ConsumerHandle, LogBatch, MessageLog } from '@streamfold/messaging';
+import type { ConsumerHandle, DeferredCommit, LogBatch, MessageLog } from '@streamfold/messaging';
 import { Duck } from './duck';
 import { defaultLakeDir } from './lake-layout';
 import { LakeSchemas } from './lake-schema';
@@ -20,11 +20,11 @@ export interface LakeSinkOptions {
   /** A partition's buffer is written once it holds this many rows. @default 10000 */
   flushRows?: number;
   /**
-   * ...or, at the end of the partition, once its oldest buffered message waited this long: the
-   * partition is held meanwhile, so each partition gets at most one file per flushMs at low rates
-   * (one file per message or two on a quiet partition made the embedded default slow). A batch
-   * behind the end of its partition is written at once, and so is every held one then (a held
-   * batch delays Kafka's next fetch for all partitions). @default 10000
+   * ...or, at the end of the partition, once its oldest buffered message waited this long, so
+   * each partition gets at most one file per flushMs at low rates (one file per message or two on
+   * a quiet partition made the embedded default slow). A batch behind the end of its partition is
+   * written at once. The consumer goes on fetching meanwhile (on Kafka); what is buffered is
+   * committed to the group only once written. @default 10000
    */
   flushMs?: number;
   /** Typed columns per event type (see LakeSchemas). @default {} */
@@ -39,7 +39,7 @@ export interface LakeSinkOptions {
   /**
    * Partitions written at once, each on its own DuckDB connection: one COPY keeps about one core
    * busy (a file of up to flushRows rows is one row group), so two use both cores of a small
-   * machine while Kafka is not fetching (no fetch happens while a batch is held). @default 2
+   * machine. @default 2
    */
   writers?: number;
   logger?: { log(message: string): void; warn(message: string): void };
@@ -64,19 +64,26 @@ interface PartitionState {
   /** Buffered messages in offset order. */
   pending: PendingMessage[];
   rows: number;
-  /** eachBatch calls waiting until their messages are in files. */
+  /** The deferred commits of the buffered batches: settled once their messages are in files. */
   waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
   timer: NodeJS.Timeout | null;
   flushing: Promise<void>;
+  /** Set when this member lost the partition (or replaces its consumer): nothing more of it is published. */
+  revoked: boolean;
 }
 
+/** A flush of a partition this member no longer owns: its files were discarded, not published. */
+class RevokedError extends Error {}
+
 /**
- * Offloads topics into the lake, exactly once per offset. A batch's eachBatch call resolves only
- * after its messages are in published files, so the group's committed offset never runs ahead
- * of the lake; the files' names are the real checkpoint (the group offset only saves re-reading):
- * each partition resumes at the highest last offset in its file names + 1 and drops what lies
- * below. Relay re-sends (sf-seq not above the highest written) are dropped like the projection
- * runner drops them.
+ * Offloads topics into the lake, exactly once per offset. A batch's eachBatch call returns at once
+ * with a deferred commit (so Kafka fetches the next batches while DuckDB writes), and the group's
+ * offset is committed only once the batch's messages are in published files: the committed offset
+ * never runs ahead of the lake. The files' names are the real checkpoint (the group offset only
+ * saves re-reading): each partition resumes at the highest last offset in its file names + 1 and
+ * drops what lies below. Relay re-sends (sf-seq not above the highest written) are dropped like the
+ * projection runner drops them. A failed write replaces the consumer, so what was not written is
+ * read again from the last commit.
  */
 export class LakeSink {
   private readonly states = new Map<string, Promise<PartitionState>>();
@@ -86,9 +93,14 @@ export class LakeSink {
   private readonly counters: LakeSinkStats = { rows: 0, files: 0, duplicates: 0, malformed: 0 };
   private readonly flushRows: number;
   private readonly flushMs: number;
-  /** Partitions holding their batch until flushMs (at the end of the partition). */
-  private readonly held = new Set<PartitionState>();
   private stopping = false;
+  /** Messages taken and not yet in files (or dropped): bounded, so fetching ahead stays bounded. */
+  private unwritten = 0;
+  private readonly maxUnwritten: number;
+  private readonly drained: Array<() => void> = [];
+  /** Bumped when the consumer is replaced: batches of an earlier consumer are refused. */
+  private epoch = 0;
+  private replacing: Promise<void> | null = null;
 
   /** Flushes in progress per writer: a flush goes to the least busy one. */
   private readonly busy: number[];
@@ -97,9 +109,9 @@ export class LakeSink {
     this.busy = writers.map(() => 0);
     this.flushRows = options.flushRows ?? 10_000;
     this.flushMs = options.flushMs ?? 10_000;
+    this.maxUnwritten = 4 * this.flushRows;
   }
 
-  /** Cleans up after any crash (temporary files, merged inputs), then joins the group. */
   static async start(options: LakeSinkOptions): Promise<LakeSink> {
     if (options.topics.length === 0) throw new RangeError('LakeSink needs at least one topic');
     for (const [name, v] of [['flushRows', options.flushRows], ['flushMs', options.flushMs], ['writers', options.writers]] as const) {
@@ -114,26 +126,32 @@ export class LakeSink {
     }
     const sink = new LakeSink(options, dir, duck, writers);
     for (const topic of options.topics) cleanUpTopic(dir, topic);
-    sink.handle = await options.log.consume({
-      groupId: options.groupId ?? 'sink.lake',
-      topics: options.topics,
-      fromBeginning: true,
-      maxBatchSize: sink.flushRows,
-      eachBatch: (batch, context) => sink.take(batch, context),
-      onAssignment: (assigned) => sink.keepOnly(assigned),
-    });
+    sink.handle = await sink.consume();
     return sink;
+  }
+
+  private consume(): Promise<ConsumerHandle> {
+    const epoch = this.epoch;
+    return this.options.log.consume({
+      groupId: this.options.groupId ?? 'sink.lake',
+      topics: this.options.topics,
+      fromBeginning: true,
+      maxBatchSize: this.flushRows,
+      eachBatch: (batch) => this.take(batch, epoch),
+      onAssignment: (assigned) => epoch === this.epoch && this.keepOnly(assigned),
+    });
   }
 
   stats(): LakeSinkStats {
     return { ...this.counters };
   }
 
-  /** Leaves the group after the batches in flight are written; the lake stays consistent. */
+  /** Leaves the group after the buffered batches are written; the lake stays consistent. */
   async stop(): Promise<void> {
-    // Held batches are written now, so the consumer's stop does not wait for their age.
     this.stopping = true;
-    this.flushHeld();
+    await this.replacing;
+    for (const s of this.states.values()) void s.then((state) => this.flush(state)).catch(() => undefined);
+    // Waits for the deferred commits, so the group's last commit covers what was written.
     await this.handle?.stop();
     this.handle = null;
     for (const s of this.states.values()) await s.then((state) => this.flush(state)).catch(() => undefined);
@@ -141,8 +159,11 @@ export class LakeSink {
     this.duck.close();
   }
 
-  private async take(batch: LogBatch, context?: BatchContext): Promise<void> {
-    const state = await this.stateFor(batch.topic, batch.partition);
+  private async take(batch: LogBatch, epoch: number): Promise<DeferredCommit> {
+    const state = epoch === this.epoch ? await this.stateFor(batch.topic, batch.partition) : null;
+    // A batch of a replaced consumer (or of a partition lost meanwhile) is not taken: never committed.
+    if (!state || state.revoked || epoch !== this.epoch) return { durable: refused() };
+    let taken = 0;
     for (const m of batch.messages) {
       if (m.offset < state.nextOffset) continue; // already in a file (the group offset lagged)
       const sequence = sequenceOf(m);
@@ -156,31 +177,28 @@ export class LakeSink {
         state.rows++;
       }
       state.nextOffset = m.offset + 1;
+      taken++;
     }
-    if (state.pending.length === 0) return;
-    const written = new Promise<void>((resolve, reject) => state.waiters.push({ resolve, reject }));
+    this.unwritten += taken;
+    // Nothing new (all in files already): committed once the earlier batches are.
+    if (state.pending.length === 0) return { durable: state.flushing };
+    const durable = new Promise<void>((resolve, reject) => state.waiters.push({ resolve, reject }));
+    durable.catch(() => undefined); // settled for the consumer; a rejection is handled by the flush
     const last = batch.messages[batch.messages.length - 1].offset;
-    const behind = batch.highWatermark > last + 1;
-    if (state.rows >= this.flushRows || behind || this.stopping) {
-      void this.flush(state);
-      // A backlog is waiting: Kafka fetches again only once every batch of a fetch is handled.
-      if (behind) this.flushHeld();
-    } else {
-      // At the end: hold the partition (nothing more of it is delivered meanwhile) so that the
-      // next batch gathers up to flushMs of messages; the group must still hear from this member.
-      state.timer ??= setTimeout(() => void this.flush(state), this.flushMs);
-      this.held.add(state);
-      if (context) keepAlive(written, context, () => void this.flush(state));
-    }
-    return written;
+    // Behind the end of the partition: written now (catching up in files of a fetch each); at
+    // the end: gathered up to flushRows or flushMs, while the consumer goes on fetching.
+    if (state.rows >= this.flushRows || batch.highWatermark > last + 1 || this.stopping) void this.flush(state);
+    else state.timer ??= setTimeout(() => void this.flush(state), this.flushMs);
+    while (this.unwritten > this.maxUnwritten && !this.stopping) await new Promise<void>((r) => this.drained.push(r));
+    return { durable };
   }
 
-  private flushHeld(): void {
-    for (const state of this.held) void this.flush(state);
+  private written(count: number): void {
+    this.unwritten -= count;
+    if (this.unwritten <= this.maxUnwritten) for (const wake of this.drained.splice(0)) wake();
   }
 
   private flush(state: PartitionState): Promise<void> {
-    this.held.delete(state);
     state.flushing = state.flushing.then(async () => {
       if (state.timer) clearTimeout(state.timer);
       state.timer = null;
@@ -193,24 +211,45 @@ export class LakeSink {
       const slot = this.busy.indexOf(Math.min(...this.busy));
       this.busy[slot]++;
       try {
+        if (state.revoked) throw new RevokedError();
         const written = await writePending(this.writers[slot].writer, state.topic, state.partition, pending, (offset, reason) => {
           this.counters.malformed++;
           this.options.logger?.warn(`lake sink: ${state.topic}/${state.partition}@${offset} is not an envelope (${reason}); not written`);
-        });
+        }, () => !state.revoked);
+        if (written === 'revoked') throw new RevokedError();
         this.counters.files += written.files;
         this.counters.rows += written.rows;
         for (const w of waiters) w.resolve();
       } catch (error) {
-        // The buffer is gone: forget the partition so its next batch (Kafka delivers it again)
-        // starts over from the files.
-        this.states.delete(`${state.topic}:${state.partition}`);
-        this.options.logger?.warn(`lake sink: writing ${state.topic}/${state.partition} failed: ${(error as Error).message}`);
         for (const w of waiters) w.reject(error);
+        if (!(error instanceof RevokedError)) {
+          this.options.logger?.warn(`lake sink: writing ${state.topic}/${state.partition} failed: ${(error as Error).message}; replacing the consumer`);
+          void this.replaceConsumer();
+        }
       } finally {
         this.busy[slot]--;
+        this.written(pending.length);
       }
     });
     return state.flushing;
+  }
+
+  /**
+   * After a failed write: the consumer already fetched past it, so a new one resumes from the
+   * group's commit (never ahead of the files), and every partition starts over from its files.
+   */
+  private replaceConsumer(): Promise<void> {
+    this.replacing ??= (async () => {
+      this.epoch++;
+      this.keepOnly([]);
+      const previous = this.handle;
+      this.handle = null;
+      await previous?.stop().catch(() => undefined);
+      if (!this.stopping) this.handle = await this.consume();
+    })()
+      .catch((error) => this.options.logger?.warn(`lake sink: replacing the consumer failed: ${(error as Error).message}`))
+      .finally(() => (this.replacing = null));
+    return this.replacing;
   }
 
   private stateFor(topic: string, partition: number): Promise<PartitionState> {
@@ -221,7 +260,7 @@ export class LakeSink {
       const previous = this.retired.get(key) ?? Promise.resolve();
       this.retired.delete(key);
       state = previous.then(() => partitionPosition(this.duck, this.dir, topic, partition)).then((p) => ({
-        topic, partition, nextOffset: p.nextOffset, sequence: p.sequence, pending: [], rows: 0, waiters: [], timer: null, flushing: Promise.resolve(),
+        topic, partition, nextOffset: p.nextOffset, sequence: p.sequence, pending: [], rows: 0, waiters: [], timer: null, flushing: Promise.resolve(), revoked: false,
       }));
       state.catch(() => this.states.delete(key));
       this.states.set(key, state);
@@ -229,25 +268,27 @@ export class LakeSink {
     return state;
   }
 
-  /** Partitions this member lost are forgotten: their next owner resumes from the files. */
+  /**
+   * Partitions this member lost are forgotten: their buffers are dropped and a write in progress
+   * is not published (its next owner may already be reading the files), so the next owner resumes
+   * from the files.
+   */
   private keepOnly(assigned: Array<{ topic: string; partition: number }>): void {
     const keep = new Set(assigned.map((a) => `${a.topic}:${a.partition}`));
     for (const [key, state] of [...this.states]) {
       if (keep.has(key)) continue;
       this.states.delete(key);
-      this.retired.set(key, state.then((s) => s.flushing).catch(() => undefined));
+      this.retired.set(key, state.then((s) => {
+        s.revoked = true;
+        return this.flush(s);
+      }).catch(() => undefined));
     }
   }
 }
 
-const HEARTBEAT_EVERY_MS = 2000;
-
-/**
- * Heartbeats while a batch is held (Kafka's session timeout is shorter than flushMs); a failing
- * heartbeat means a rebalance waits for this member, so the batch is written at once.
- */
-function keepAlive(written: Promise<void>, context: BatchContext, onRebalance: () => void): void {
-  const timer = setInterval(() => context.heartbeat().catch(onRebalance), HEARTBEAT_EVERY_MS);
-  const stop = () => clearInterval(timer);
-  written.then(stop, stop);
+/** A settled refusal (a batch not taken): the consumer never commits it. */
+function refused(): Promise<void> {
+  const refusal = Promise.reject(new RevokedError('batch of a replaced consumer or a lost partition'));
+  refusal.catch(() => undefined);
+  return refusal;
 }

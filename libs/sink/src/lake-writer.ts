@@ -28,9 +28,11 @@ export class LakeWriter {
 
   /**
    * Writes the runs and returns the files published, or 'unfit' (nothing published) when `verify`
-   * is set and a row is not JSON, not an envelope, or has an occurredAt other than its `ts`.
+   * is set and a row is not JSON, not an envelope, or has an occurredAt other than its `ts`, or
+   * 'revoked' (nothing published) when `mayPublish` says no once they are written: it is asked
+   * right before the renames, which then run without yielding.
    */
-  writeRuns(topic: string, partition: number, runs: Run[], verify: boolean): Promise<string[] | 'unfit'> {
+  writeRuns(topic: string, partition: number, runs: Run[], verify: boolean, mayPublish: () => boolean = () => true): Promise<string[] | 'unfit' | 'revoked'> {
     // The stage table belongs to the connection: one flush at a time fills and reads it.
     return this.duck.exclusive(async (connection) => {
       this.stage ??= StageTable.create(connection);
@@ -44,6 +46,7 @@ export class LakeWriter {
           if (outcome === 'unfit') return 'unfit';
           written.push(outcome);
         }
+        if (!mayPublish()) return 'revoked';
         for (const w of written) renameSync(w.temp, w.target);
         return written.map((w) => w.target);
       } finally {

@@ -14,7 +14,8 @@ export interface PendingMessage {
 /**
  * Writes one partition's buffer: the fast path first (no parsing in JavaScript; DuckDB checks
  * every row), the exact path (each envelope parsed, event time from occurredAt, non-envelopes
- * skipped and reported) for the whole buffer when DuckDB found a row unfit.
+ * skipped and reported) for the whole buffer when DuckDB found a row unfit. 'revoked' when
+ * `mayPublish` said no before the files were published.
  */
 export async function writePending(
   writer: LakeWriter,
@@ -22,7 +23,8 @@ export async function writePending(
   partition: number,
   pending: PendingMessage[],
   onMalformed: (offset: number, reason: string) => void,
-): Promise<{ files: number; rows: number }> {
+  mayPublish: () => boolean = () => true,
+): Promise<{ files: number; rows: number } | 'revoked'> {
   const fast: StageRow[] = [];
   for (const p of pending) {
     const staged = p.message ? stageFast(p.message, p.sequence) : skipped(p.offset);
@@ -31,7 +33,8 @@ export async function writePending(
   }
   if (fast.length === pending.length) {
     const runs = splitIntoRuns(fast);
-    const files = await writer.writeRuns(topic, partition, runs, true);
+    const files = await writer.writeRuns(topic, partition, runs, true, mayPublish);
+    if (files === 'revoked') return files;
     if (files !== 'unfit') return { files: files.length, rows: runs.reduce((n, r) => n + r.written, 0) };
   }
   const exact = pending.map((p) => {
@@ -41,6 +44,7 @@ export async function writePending(
     return staged;
   });
   const runs = splitIntoRuns(exact);
-  const files = await writer.writeRuns(topic, partition, runs, false);
+  const files = await writer.writeRuns(topic, partition, runs, false, mayPublish);
+  if (files === 'revoked') return files;
   return { files: files === 'unfit' ? 0 : files.length, rows: runs.reduce((n, r) => n + r.written, 0) };
 }
