@@ -1,4 +1,4 @@
-import { Body, Controller, Get, INestApplication, Post, Query, UnauthorizedException, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpException, INestApplication, Post, Query, UnauthorizedException, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { ThrottlerException } from '@nestjs/throttler';
@@ -27,6 +27,7 @@ class ErrorsController {
   @Get('rule') rule() { throw new RuleViolated('post_deleted', 'post was deleted'); }
   @Get('down') down() { throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }); }
   @Get('bug') bug() { throw new Error('secret internals'); }
+  @Get('partly') partly() { throw new HttpException({ statusCode: 429, error: 'back_pressure', message: 'resend after the first `accepted`', accepted: 40, total: 100, nested: { no: 1 } }, 429); }
 }
 
 // Every error, whoever raises it, reaches the client in the one ApiError shape of the OpenAPI document.
@@ -58,6 +59,10 @@ describe('the one error body', () => {
     const malformed = await http().post('/text').set('content-type', 'application/json').send('{"text":');
     expect(malformed.body).toMatchObject({ statusCode: 400, error: 'bad_request', message: expect.stringMatching(/JSON/) });
     expect((await http().get('/rule')).body).toEqual({ statusCode: 422, error: 'post_deleted', message: 'post was deleted' });
+  });
+
+  it('keeps the scalar details of a body already in the shape (a 429 saying how many items were taken)', async () => {
+    expect((await http().get('/partly')).body).toEqual({ statusCode: 429, error: 'back_pressure', message: 'resend after the first `accepted`', accepted: 40, total: 100 });
   });
 
   it('answers 503 with Retry-After when storage is down, and a bug as a 500 that leaks nothing', async () => {

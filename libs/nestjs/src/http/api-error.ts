@@ -45,7 +45,8 @@ export function errorCodeOf(status: number): string {
 
 /**
  * Nest's HttpException body (`{ statusCode, message, error: 'Bad Request' }`, message possibly an
- * array) in the one shape. A body already in the shape (e.g. built by `invalidField`) is kept.
+ * array) in the one shape. A body already in the shape (e.g. built by `invalidField`, or a 429
+ * that says how many items were `accepted`) is kept with its scalar extras: our code built it.
  */
 export function toApiError(exception: HttpException): ApiError {
   const status = exception.getStatus();
@@ -53,7 +54,8 @@ export function toApiError(exception: HttpException): ApiError {
   const body = (typeof raw === 'object' && raw !== null ? raw : { message: raw }) as Record<string, unknown>;
   const message = Array.isArray(body.message) ? body.message.join('; ') : String(body.message ?? exception.message);
   const coded = typeof body.error === 'string' && /^[a-z][a-z0-9_]*$/.test(body.error);
-  const error: ApiError = { statusCode: status, error: coded ? (body.error as string) : errorCodeOf(status), message };
+  const extras = coded ? Object.fromEntries(Object.entries(body).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))) : {};
+  const error: ApiError = { ...extras, statusCode: status, error: coded ? (body.error as string) : errorCodeOf(status), message };
   if (typeof body.field === 'string') error.field = body.field;
   return error;
 }
