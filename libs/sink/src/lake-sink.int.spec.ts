@@ -5,7 +5,7 @@ import { EmbeddedMessageLog, MessageLog, partitionForKey } from '@streamfold/mes
 import { LakeSink } from './lake-sink';
 import { listTopicFiles } from './lake-layout';
 import { queryLake } from './lake-query';
-import { relayMessage, testEnvelope } from './lake-test-kit';
+import { relayMessage, testEnvelope, writeFailureScenario } from './lake-test-kit';
 
 const HOUR = 3600_000;
 const T0 = Date.UTC(2026, 11, 1, 10, 30);
@@ -128,27 +128,12 @@ describe('LakeSink gathering quiet partitions', () => {
 
 describe('LakeSink when a write fails', () => {
   it('replaces its consumer and writes every message exactly once when writing works again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lake-'));
     const log = new EmbeddedMessageLog();
-    await log.ensureTopics([{ name: 'likes', partitions: 2 }]);
-    const warnings: string[] = [];
-    // A file where the topic's folder belongs: every write fails until it is removed.
-    writeFileSync(join(dir, 'topic=likes'), 'not a folder');
-    await log.send('likes', Array.from({ length: 40 }, (_, i) => relayMessage(testEnvelope('post.liked', { i }, new Date(T0 + i), `post-${i % 5}`), i + 1)));
-    const sink = await LakeSink.start({ log, topics: ['likes'], dir, flushRows: 8, flushMs: 20, logger: { log: () => undefined, warn: (m) => warnings.push(m) } });
     try {
-      const deadline = Date.now() + 10_000;
-      while (!warnings.some((w) => /replacing the consumer/.test(w)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(sink.stats().rows).toBe(0);
-      rmSync(join(dir, 'topic=likes'));
-      await untilRows(dir, 'likes', 40);
+      expect(await writeFailureScenario(log, 40)).toEqual({ rows: 40, ids: 40, replaced: true });
     } finally {
-      await sink.stop();
       await log.close();
     }
-    const { rows } = await queryLake('SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS ids FROM likes', { dir });
-    expect(rows[0]).toEqual({ n: 40, ids: 40 });
-    rmSync(dir, { recursive: true, force: true });
   });
 });
 
