@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { propertyParams } from '@streamfold/testing';
-import { compareSequence, parseSequence, formatSequence } from './envelope';
+import { compareSequence, compareSequenceText, formatSequence, isSequenceText, parseSequence } from './envelope';
 import { EventRegistry, InvalidEventPayload, UnknownEventType } from './event-registry';
 import { fromWire, HEADER, MalformedMessage, toWire } from './wire';
 import { EventEnvelope } from './envelope';
@@ -39,9 +39,24 @@ describe('log sequence', () => {
       propertyParams({ numRuns: 500 }),
     );
   });
+  it('compares header texts as the sequences they hold, without parsing them', () => {
+    const decimal = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 70n }).map(String), fc.tuple(fc.nat(3), fc.nat(99)).map(([zeros, n]) => '0'.repeat(zeros) + n));
+    fc.assert(
+      fc.property(decimal, decimal, decimal, decimal, (t1, p1, t2, p2) => {
+        const a = { txId: t1, position: p1 };
+        const b = { txId: t2, position: p2 };
+        expect(compareSequenceText(formatSequence(a), formatSequence(b))).toBe(compareSequence(a, b));
+      }),
+      propertyParams({ numRuns: 500 }),
+    );
+  });
   it('round-trips through its header form and rejects garbage', () => {
     expect(parseSequence(formatSequence({ txId: '42', position: '7' }))).toEqual({ txId: '42', position: '7' });
-    expect(parseSequence('42;7')).toBeNull();
+    for (const garbage of ['42;7', '42:', ':7', '4:2:7', '4a:7', '', ' 4:7', '4:7 ', '-4:7']) {
+      expect(parseSequence(garbage)).toBeNull();
+      expect(isSequenceText(garbage)).toBe(false);
+    }
+    expect(isSequenceText('42:7')).toBe(true);
     expect(parseSequence(undefined)).toBeNull();
   });
 });

@@ -72,7 +72,47 @@ export function formatSequence(seq: LogSequence): string {
 
 /** Reads an `sf-seq` header; null when absent or malformed (telemetry carries none). */
 export function parseSequence(raw: string | undefined): LogSequence | null {
-  if (!raw) return null;
-  const match = /^(\d+):(\d+)$/.exec(raw);
-  return match ? { txId: match[1], position: match[2] } : null;
+  // Per message on every consumer: a scan, no regular expression and its match array.
+  const colon = raw ? sequenceColon(raw) : -1;
+  return colon < 0 ? null : { txId: raw!.slice(0, colon), position: raw!.slice(colon + 1) };
+}
+
+/**
+ * Orders two `sf-seq` header texts as compareSequence orders what parseSequence reads from them,
+ * without building either: the sink compares every message's header with the highest it wrote.
+ * Both must be well formed (isSequenceText).
+ */
+export function compareSequenceText(a: string, b: string): number {
+  const ca = a.indexOf(':');
+  const cb = b.indexOf(':');
+  if (a.charCodeAt(0) === 48 || b.charCodeAt(0) === 48 || a.charCodeAt(ca + 1) === 48 || b.charCodeAt(cb + 1) === 48) {
+    return compareSequence(parseSequence(a)!, parseSequence(b)!); // leading zeros: rare, not the relay's
+  }
+  return compareDigits(a, 0, ca, b, 0, cb) || compareDigits(a, ca + 1, a.length, b, cb + 1, b.length);
+}
+
+/** True for a well-formed `sf-seq` header text ("txId:position", decimal digits). */
+export function isSequenceText(raw: string | undefined): raw is string {
+  return raw !== undefined && sequenceColon(raw) >= 0;
+}
+
+/** Index of the colon of "digits:digits", -1 when `raw` is not of that form. */
+function sequenceColon(raw: string): number {
+  let colon = -1;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 58 && colon < 0 && i > 0) colon = i;
+    else if (c < 48 || c > 57) return -1;
+  }
+  return colon < raw.length - 1 ? colon : -1;
+}
+
+/** Orders the digit runs a[as, ae) and b[bs, be) (no leading zeros) as numbers. */
+function compareDigits(a: string, as: number, ae: number, b: string, bs: number, be: number): number {
+  if (ae - as !== be - bs) return ae - as < be - bs ? -1 : 1;
+  for (let i = 0; i < ae - as; i++) {
+    const d = a.charCodeAt(as + i) - b.charCodeAt(bs + i);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
 }

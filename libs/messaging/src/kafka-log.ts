@@ -293,6 +293,7 @@ export class KafkaMessageLog implements MessageLog {
       throw error;
     }
     const maxBatch = options.maxBatchSize ?? 1000;
+    const wanted = options.headers;
     // A rebalance surfaces as a failing heartbeat: commit what was processed before the
     // partitions move, so their next owner does not re-read it (bounded: the group is waiting).
     const heartbeatOrCommit = (heartbeat: () => Promise<void>) => async () => {
@@ -320,7 +321,7 @@ export class KafkaMessageLog implements MessageLog {
             offset: Number(m.offset),
             key: m.key ? m.key.toString() : null,
             value: m.value ?? Buffer.alloc(0),
-            headers: decodeHeaders(m.headers),
+            headers: wanted ? decodeWanted(m.headers, wanted) : decodeHeaders(m.headers),
             timestamp: Number(m.timestamp),
           }));
           const fetchedIn = generation;
@@ -502,6 +503,18 @@ class OffsetCommitter {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     await this.flush();
   }
+}
+
+/** Only the headers asked for: a header's bytes become a string only when someone reads it. */
+function decodeWanted(headers: Record<string, unknown> | undefined, wanted: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  for (const k of wanted) {
+    const v = headers[k];
+    if (v === undefined || v === null) continue;
+    out[k] = Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return out;
 }
 
 function decodeHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {

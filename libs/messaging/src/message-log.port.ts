@@ -92,6 +92,11 @@ export interface ConsumeOptions {
    * a handler that gathers a fetch's partitions into one transaction wants them all at once. @default 4
    */
   concurrency?: number;
+  /**
+   * The headers this consumer reads: a log may leave the others out of `LogMessage.headers` (the
+   * Kafka log then decodes only these per message; the lake sink reads one of four). @default all
+   */
+  headers?: readonly string[];
 }
 
 /** A running group member; stop() waits (bounded) for batches in flight, then leaves the group. */

@@ -1,12 +1,12 @@
-import { compareSequence, LogSequence } from '@streamfold/core';
+import { compareSequenceText, formatSequence, HEADER, isSequenceText } from '@streamfold/core';
 import type { ConsumerHandle, DeferredCommit, LogBatch, MessageLog } from '@streamfold/messaging';
 import { Duck } from './duck';
 import { defaultLakeDir } from './lake-layout';
 import { LakeSchemas } from './lake-schema';
 import { LakeWriter } from './lake-writer';
+import { WriterThread } from './writer-thread';
 import { cleanUpTopic, partitionPosition } from './recovery';
-import { PendingMessage, writePending } from './pending-writer';
-import { sequenceOf } from './staging';
+import { PartitionBuffer, writePending } from './pending-writer';
 
 /** Options of `LakeSink.start`; the file names, not the group's offsets, decide where it resumes. */
 export interface LakeSinkOptions {
@@ -60,10 +60,10 @@ interface PartitionState {
   partition: number;
   /** Next offset to take (files plus what is buffered). */
   nextOffset: number;
-  sequence: LogSequence | null;
+  /** The highest relay sequence taken, as its `sf-seq` header text. */
+  sequence: string | null;
   /** Buffered messages in offset order. */
-  pending: PendingMessage[];
-  rows: number;
+  pending: PartitionBuffer;
   /** The deferred commits of the buffered batches: settled once their messages are in files. */
   waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
   timer: NodeJS.Timeout | null;
@@ -101,11 +101,13 @@ export class LakeSink {
   /** Bumped when the consumer is replaced: batches of an earlier consumer are refused. */
   private epoch = 0;
   private replacing: Promise<void> | null = null;
+  /** Consumer replacements since the last successful write: each waits longer (a failing disk must not spin). */
+  private failures = 0;
 
   /** Flushes in progress per writer: a flush goes to the least busy one. */
   private readonly busy: number[];
 
-  private constructor(private readonly options: LakeSinkOptions, private readonly dir: string, private readonly duck: Duck, private readonly writers: Array<{ duck: Duck; writer: LakeWriter }>) {
+  private constructor(private readonly options: LakeSinkOptions, private readonly dir: string, private readonly duck: Duck, private readonly thread: WriterThread, private readonly writers: LakeWriter[]) {
     this.busy = writers.map(() => 0);
     this.flushRows = options.flushRows ?? 10_000;
     this.flushMs = options.flushMs ?? 10_000;
@@ -118,13 +120,11 @@ export class LakeSink {
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${name} must be a positive integer, got ${v}`);
     }
     const dir = options.dir ?? defaultLakeDir();
+    // This thread's DuckDB only reads positions from the files; the writing runs on a thread of its own.
     const duck = await Duck.open({ threads: options.threads });
-    const writers: Array<{ duck: Duck; writer: LakeWriter }> = [];
-    for (let i = 0; i < (options.writers ?? 2); i++) {
-      const connection = await duck.fork();
-      writers.push({ duck: connection, writer: new LakeWriter(connection, dir, options.schemas, options.compression) });
-    }
-    const sink = new LakeSink(options, dir, duck, writers);
+    const thread = new WriterThread({ threads: options.threads });
+    const writers = Array.from({ length: options.writers ?? 2 }, (_, slot) => new LakeWriter(thread, slot, dir, options.schemas, options.compression));
+    const sink = new LakeSink(options, dir, duck, thread, writers);
     for (const topic of options.topics) cleanUpTopic(dir, topic);
     sink.handle = await sink.consume();
     return sink;
@@ -137,6 +137,7 @@ export class LakeSink {
       topics: this.options.topics,
       fromBeginning: true,
       maxBatchSize: this.flushRows,
+      headers: [HEADER.sequence],
       eachBatch: (batch) => this.take(batch, epoch),
       onAssignment: (assigned) => epoch === this.epoch && this.keepOnly(assigned),
     });
@@ -155,7 +156,7 @@ export class LakeSink {
     await this.handle?.stop();
     this.handle = null;
     for (const s of this.states.values()) await s.then((state) => this.flush(state)).catch(() => undefined);
-    for (const w of this.writers) w.duck.close();
+    await this.thread.close();
     this.duck.close();
   }
 
@@ -166,28 +167,28 @@ export class LakeSink {
     let taken = 0;
     for (const m of batch.messages) {
       if (m.offset < state.nextOffset) continue; // already in a file (the group offset lagged)
-      const sequence = sequenceOf(m);
+      const sequence = m.headers[HEADER.sequence];
+      const sequenced = isSequenceText(sequence);
       // Relay re-sends repeat a sequence already taken: the same rule as the projection runner.
-      if (sequence && state.sequence && compareSequence(sequence, state.sequence) <= 0) {
+      if (sequenced && state.sequence !== null && compareSequenceText(sequence, state.sequence) <= 0) {
         this.counters.duplicates++;
-        state.pending.push({ offset: m.offset, message: null, sequence: null });
+        state.pending.skip(m.offset);
       } else {
-        if (sequence) state.sequence = sequence;
-        state.pending.push({ offset: m.offset, message: m, sequence });
-        state.rows++;
+        if (sequenced) state.sequence = sequence;
+        state.pending.add(m, sequenced ? sequence : null);
       }
       state.nextOffset = m.offset + 1;
       taken++;
     }
     this.unwritten += taken;
     // Nothing new (all in files already): committed once the earlier batches are.
-    if (state.pending.length === 0) return { durable: state.flushing };
+    if (state.pending.taken === 0) return { durable: state.flushing };
     const durable = new Promise<void>((resolve, reject) => state.waiters.push({ resolve, reject }));
     durable.catch(() => undefined); // settled for the consumer; a rejection is handled by the flush
     const last = batch.messages[batch.messages.length - 1].offset;
     // Behind the end of the partition: written now (catching up in files of a fetch each); at
     // the end: gathered up to flushRows or flushMs, while the consumer goes on fetching.
-    if (state.rows >= this.flushRows || batch.highWatermark > last + 1 || this.stopping) void this.flush(state);
+    if (state.pending.rows >= this.flushRows || batch.highWatermark > last + 1 || this.stopping) void this.flush(state);
     else state.timer ??= setTimeout(() => void this.flush(state), this.flushMs);
     while (this.unwritten > this.maxUnwritten && !this.stopping) await new Promise<void>((r) => this.drained.push(r));
     return { durable };
@@ -202,21 +203,20 @@ export class LakeSink {
     state.flushing = state.flushing.then(async () => {
       if (state.timer) clearTimeout(state.timer);
       state.timer = null;
-      const pending = state.pending;
+      const taken = state.pending.take();
       const waiters = state.waiters;
-      state.pending = [];
       state.waiters = [];
-      state.rows = 0;
-      if (waiters.length === 0 && pending.length === 0) return;
+      if (waiters.length === 0 && taken.messages === 0) return;
       const slot = this.busy.indexOf(Math.min(...this.busy));
       this.busy[slot]++;
       try {
         if (state.revoked) throw new RevokedError();
-        const written = await writePending(this.writers[slot].writer, state.topic, state.partition, pending, (offset, reason) => {
+        const written = await writePending(this.writers[slot], state.topic, state.partition, taken, (offset, reason) => {
           this.counters.malformed++;
           this.options.logger?.warn(`lake sink: ${state.topic}/${state.partition}@${offset} is not an envelope (${reason}); not written`);
         }, () => !state.revoked);
         if (written === 'revoked') throw new RevokedError();
+        this.failures = 0;
         this.counters.files += written.files;
         this.counters.rows += written.rows;
         for (const w of waiters) w.resolve();
@@ -228,7 +228,7 @@ export class LakeSink {
         }
       } finally {
         this.busy[slot]--;
-        this.written(pending.length);
+        this.written(taken.messages);
       }
     });
     return state.flushing;
@@ -245,6 +245,9 @@ export class LakeSink {
       const previous = this.handle;
       this.handle = null;
       await previous?.stop().catch(() => undefined);
+      // A real timer, not only microtasks: a write that fails at once would otherwise loop without
+      // ever yielding to timers and I/O.
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** this.failures++)));
       if (!this.stopping) this.handle = await this.consume();
     })()
       .catch((error) => this.options.logger?.warn(`lake sink: replacing the consumer failed: ${(error as Error).message}`))
@@ -260,7 +263,7 @@ export class LakeSink {
       const previous = this.retired.get(key) ?? Promise.resolve();
       this.retired.delete(key);
       state = previous.then(() => partitionPosition(this.duck, this.dir, topic, partition)).then((p) => ({
-        topic, partition, nextOffset: p.nextOffset, sequence: p.sequence, pending: [], rows: 0, waiters: [], timer: null, flushing: Promise.resolve(), revoked: false,
+        topic, partition, nextOffset: p.nextOffset, sequence: p.sequence && formatSequence(p.sequence), pending: new PartitionBuffer(), waiters: [], timer: null, flushing: Promise.resolve(), revoked: false,
       }));
       state.catch(() => this.states.delete(key));
       this.states.set(key, state);

@@ -1,6 +1,7 @@
 import duckdb from '@duckdb/node-bindings';
 import { BIGINT, DuckDBConnection, DuckDBDataChunk, INTEGER, VARCHAR } from '@duckdb/node-api';
 import type { HourKey } from './lake-layout';
+import type { PackedRows } from './packed-rows';
 
 /**
  * One consumed message on its way into a file: the Kafka coordinates, the relay sequence, the
@@ -27,23 +28,17 @@ const TYPES = [INTEGER, BIGINT, VARCHAR, VARCHAR, BIGINT, VARCHAR];
 
 /**
  * Fills the stage table (p INTEGER, o BIGINT, k VARCHAR, q VARCHAR, ts BIGINT, e VARCHAR) through
- * DuckDB's appender, a data chunk of 2048 rows at a time: integers are written into typed arrays and
- * copied into the vectors in one call each, and an envelope's bytes are handed to DuckDB as they
- * arrived from Kafka. No JSON text is built, written to a scratch file or parsed again: DuckDB
- * parses each envelope once, in C++, when the COPY reads the table (json_transform). Written by
- * hand over @duckdb/node-bindings because the node-api vectors take strings (a UTF-8 decode and
- * re-encode per value) and cache every item in a JavaScript array until flushed.
+ * DuckDB's appender, a data chunk of 2048 rows at a time, from packed rows (see PackedRows): the
+ * integer columns are copied into the vectors in one call each, and each key, sequence and envelope
+ * goes to DuckDB as the bytes they arrived as. No JSON text is built, written to a scratch file or
+ * parsed again: DuckDB parses each envelope once, in C++, when the COPY reads the table
+ * (json_transform). Written by hand over @duckdb/node-bindings because the node-api vectors take
+ * strings (a UTF-8 decode and re-encode per value) and cache every item in a JavaScript array until
+ * flushed. Runs on the writer thread (see WriterThread): the appender's flush is synchronous.
  */
 export class StageTable {
-  private readonly partitions = new Int32Array(ROWS_PER_CHUNK);
-  /** BIGINTs as two 32-bit halves (little-endian): offsets and times below 2^53 need no BigInt. */
-  private readonly offsets = new Uint32Array(ROWS_PER_CHUNK * 2);
-  private readonly times = new Uint32Array(ROWS_PER_CHUNK * 2);
   private readonly keyValid = new Uint8Array(ROWS_PER_CHUNK / 8);
   private readonly seqValid = new Uint8Array(ROWS_PER_CHUNK / 8);
-
-  /** The current chunk's VARCHAR vectors (key, seq, envelope): fetched once per chunk, not per row. */
-  private vectors: { k: duckdb.Vector; q: duckdb.Vector; e: duckdb.Vector } | null = null;
 
   private constructor(private readonly connection: DuckDBConnection) {}
 
@@ -53,30 +48,17 @@ export class StageTable {
     return new StageTable(connection);
   }
 
-  /** Replaces the table's rows by the written ones (envelope not null) of `rows`, in order. */
-  async fill(rows: readonly StageRow[]): Promise<void> {
+  /** Replaces the table's rows by `rows`, in order. */
+  async fill(rows: PackedRows): Promise<void> {
     await this.connection.run(`TRUNCATE ${STAGE_TABLE}`);
     const appender = await this.connection.createAppender(STAGE_TABLE);
     try {
-      let chunk: DuckDBDataChunk | null = null;
-      let n = 0;
-      for (const row of rows) {
-        if (row.envelope === null) continue;
-        if (!chunk) {
-          chunk = DuckDBDataChunk.create(TYPES, ROWS_PER_CHUNK);
-          const vector = (column: number) => duckdb.data_chunk_get_vector(chunk!.chunk, column);
-          this.vectors = { k: vector(2), q: vector(3), e: vector(5) };
-          this.keyValid.fill(0xff);
-          this.seqValid.fill(0xff);
-        }
-        this.put(n++, row);
-        if (n === ROWS_PER_CHUNK) {
-          this.append(appender.appendDataChunk.bind(appender), chunk, n);
-          chunk = null;
-          n = 0;
-        }
+      for (let start = 0; start < rows.count; start += ROWS_PER_CHUNK) {
+        const n = Math.min(ROWS_PER_CHUNK, rows.count - start);
+        const chunk = DuckDBDataChunk.create(TYPES, ROWS_PER_CHUNK);
+        this.putChunk(chunk, rows, start, n);
+        appender.appendDataChunk(chunk);
       }
-      if (chunk) this.append(appender.appendDataChunk.bind(appender), chunk, n);
       appender.flushSync();
     } finally {
       appender.closeSync();
@@ -88,39 +70,32 @@ export class StageTable {
     return this.connection.run(`TRUNCATE ${STAGE_TABLE}`).then(() => undefined);
   }
 
-  private put(i: number, row: StageRow): void {
-    this.partitions[i] = row.partition;
-    setInt64(this.offsets, i, row.offset);
-    setInt64(this.times, i, row.ts);
-    const { k, q, e } = this.vectors!;
-    if (row.key === null) this.keyValid[i >> 3] &= ~(1 << (i & 7));
-    else duckdb.vector_assign_string_element(k, i, row.key);
-    if (row.seq === null) this.seqValid[i >> 3] &= ~(1 << (i & 7));
-    else duckdb.vector_assign_string_element(q, i, row.seq);
-    if (typeof row.envelope === 'string') duckdb.vector_assign_string_element(e, i, row.envelope);
-    else duckdb.vector_assign_string_element_len(e, i, row.envelope!);
-  }
-
-  private append(appendChunk: (chunk: DuckDBDataChunk) => void, chunk: DuckDBDataChunk, n: number): void {
+  private putChunk(chunk: DuckDBDataChunk, rows: PackedRows, start: number, n: number): void {
     const raw = chunk.chunk;
-    const copy = (column: number, data: ArrayBufferView, bytes: number) =>
-      duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(raw, column), 0, data.buffer as ArrayBuffer, data.byteOffset, bytes);
-    copy(0, this.partitions, n * 4);
-    copy(1, this.offsets, n * 8);
-    copy(4, this.times, n * 8);
+    const vector = (column: number) => duckdb.data_chunk_get_vector(raw, column);
+    const copy = (column: number, data: ArrayBufferView, from: number, bytes: number) =>
+      duckdb.copy_data_to_vector(vector(column), 0, data.buffer as ArrayBuffer, data.byteOffset + from, bytes);
+    copy(0, rows.partitions, start * 4, n * 4);
+    copy(1, rows.offsets, start * 8, n * 8);
+    copy(4, rows.times, start * 8, n * 8);
+    const [k, q, e] = [vector(2), vector(3), vector(5)];
+    const { spans, bytes } = rows;
+    this.keyValid.fill(0xff);
+    this.seqValid.fill(0xff);
+    for (let i = 0; i < n; i++) {
+      const s = (start + i) * 6;
+      if (spans[s + 1] < 0) this.keyValid[i >> 3] &= ~(1 << (i & 7));
+      else duckdb.vector_assign_string_element_len(k, i, bytes.subarray(spans[s], spans[s] + spans[s + 1]));
+      if (spans[s + 3] < 0) this.seqValid[i >> 3] &= ~(1 << (i & 7));
+      else duckdb.vector_assign_string_element_len(q, i, bytes.subarray(spans[s + 2], spans[s + 2] + spans[s + 3]));
+      duckdb.vector_assign_string_element_len(e, i, bytes.subarray(spans[s + 4], spans[s + 4] + spans[s + 5]));
+    }
     for (const [column, valid] of [[2, this.keyValid], [3, this.seqValid]] as const) {
       if (valid.every((b) => b === 0xff)) continue;
-      const vector = duckdb.data_chunk_get_vector(raw, column);
-      duckdb.vector_ensure_validity_writable(vector);
-      duckdb.copy_data_to_vector_validity(vector, 0, valid.buffer, valid.byteOffset, valid.byteLength);
+      const v = vector(column);
+      duckdb.vector_ensure_validity_writable(v);
+      duckdb.copy_data_to_vector_validity(v, 0, valid.buffer, valid.byteOffset, valid.byteLength);
     }
     chunk.rowCount = n;
-    appendChunk(chunk);
   }
-}
-
-/** Writes a non-negative integer below 2^53 as a little-endian int64 at index `i`. */
-function setInt64(halves: Uint32Array, i: number, value: number): void {
-  halves[2 * i] = value >>> 0;
-  halves[2 * i + 1] = Math.floor(value / 4294967296);
 }

@@ -1,33 +1,15 @@
-import { formatSequence, fromWire, LogSequence, HEADER, parseSequence } from '@streamfold/core';
+import { formatSequence, fromWire, LogSequence } from '@streamfold/core';
 import type { LogMessage } from '@streamfold/messaging';
 import { HourKey, hourKeyOf } from './lake-layout';
 import type { StageRow } from './stage-table';
-
-export function sequenceOf(message: LogMessage): LogSequence | null {
-  return parseSequence(message.headers[HEADER.sequence]);
-}
 
 /** A message consumed but not written (a relay re-send): its offset still joins a file's range. */
 export function skipped(offset: number): StageRow {
   return { offset, hour: null, partition: 0, key: null, seq: null, ts: 0, envelope: null };
 }
 
-/**
- * The fast path: no JSON parsing in JavaScript, and the value's bytes go to DuckDB as they are.
- * The framework's producers set the Kafka timestamp to the event time (see toWire), so the hour
- * folder comes from it; DuckDB then checks every row (an envelope, occurredAt equal to that
- * timestamp) and the sink falls back to stageExactly for the whole flush when one is not. Null
- * for an empty value (never an envelope).
- */
-export function stageFast(message: LogMessage, sequence: LogSequence | null): StageRow | null {
-  if (message.value.length === 0) return null;
-  // A parsed sequence's header already is its text form (formatSequence of it gives it back).
-  const seq = sequence && message.headers[HEADER.sequence];
-  return { offset: message.offset, hour: hourKeyOf(message.timestamp), partition: message.partition, key: message.key, seq, ts: message.timestamp, envelope: message.value };
-}
-
 /** The exact path: parses the envelope; event time from its occurredAt. */
-export function stageExactly(message: LogMessage, sequence: LogSequence | null): { staged: StageRow; malformed: string | null } {
+export function stageExactly(message: Pick<LogMessage, 'partition' | 'offset' | 'key' | 'value'>, sequence: LogSequence | null): { staged: StageRow; malformed: string | null } {
   try {
     const { envelope } = fromWire(message.value);
     const occurredAt = Date.parse(envelope.occurredAt);
@@ -50,31 +32,33 @@ export interface Run {
   first: number;
   last: number;
   hour: HourKey;
-  /** Every message of the range, written or not, in offset order. */
-  rows: StageRow[];
-  /** How many of them are written (envelope not null). */
+  /** How many of the range's messages are written (the others were dropped or are not envelopes). */
   written: number;
 }
 
 /**
- * Cuts a partition's staged messages (in offset order) into runs, each a contiguous offset range
- * within one hour. Written in order, a crash leaves a prefix of the runs on disk, so "resume after
- * the highest last offset" stays exact. Skipped messages join the run around them; a tail of
- * skipped messages only (no rows) yields no file and is simply read (and skipped) again.
+ * Cuts a partition's messages (in offset order) into runs, each a contiguous offset range within
+ * one hour; `hourOf` is null for a message not written. Written in order, a crash leaves a prefix
+ * of the runs on disk, so "resume after the highest last offset" stays exact. Messages not written
+ * join the run around them; a tail of them only (no rows) yields no file and is simply read (and
+ * passed over) again.
  */
-export function splitIntoRuns(staged: StageRow[]): Run[] {
+export function splitIntoRuns<T>(items: readonly T[], offsetOf: (item: T) => number, hourOf: (item: T) => HourKey | null): Run[] {
   const runs: Run[] = [];
-  let current: { first: number; last: number; hour: HourKey | null; rows: StageRow[]; written: number } | null = null;
-  for (const m of staged) {
-    if (current && m.hour !== null && current.hour !== null && m.hour !== current.hour) {
+  let current: { first: number; last: number; hour: HourKey | null; written: number } | null = null;
+  for (const item of items) {
+    const offset = offsetOf(item);
+    const hour = hourOf(item);
+    if (current && hour !== null && current.hour !== null && hour !== current.hour) {
       runs.push(current as Run);
       current = null;
     }
-    if (!current) current = { first: m.offset, last: m.offset, hour: m.hour, rows: [], written: 0 };
-    current.last = m.offset;
-    if (m.hour !== null) current.hour = m.hour;
-    current.rows.push(m);
-    if (m.envelope !== null) current.written++;
+    if (!current) current = { first: offset, last: offset, hour, written: 0 };
+    current.last = offset;
+    if (hour !== null) {
+      current.hour = hour;
+      current.written++;
+    }
   }
   if (current && current.hour !== null) runs.push(current as Run);
   return runs;

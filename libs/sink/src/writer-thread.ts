@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { PackedRows, transferList } from './packed-rows';
+import type { WriteReply, WriteRequest } from './write-worker';
+
+/**
+ * The sink's DuckDB writer in a worker thread of its own. Filling a stage table through DuckDB's
+ * appender ends in a synchronous flush, and with the per-row calls it was about a fifth of the
+ * consumer thread's time (with the garbage it left): on a 2-core machine that thread, which also
+ * decodes Kafka's fetches, set the sink's rate. Here the consumer thread only packs rows into typed
+ * arrays (see RowPacker) and moves them over; the writer thread fills and runs the COPY statements.
+ * A writer thread that dies fails the requests in flight (the sink then replaces its consumer and
+ * reads them again) and the next request starts a new one.
+ */
+export class WriterThread {
+  private worker: { thread: Worker; ready: Promise<void> } | null = null;
+  private readonly pending = new Map<number, { resolve(reply: WriteReply): void; reject(error: Error): void }>();
+  private nextId = 0;
+  private closed = false;
+
+  constructor(private readonly options: { threads?: number } = {}) {}
+
+  /**
+   * Fills slot `slot`'s stage table with `rows` and runs `statements` in order (each slot in turn).
+   * `rows` moves to the writer thread (its arrays are empty afterwards); a failed reply brings it back.
+   */
+  async run(slot: number, rows: PackedRows, statements: string[]): Promise<WriteReply> {
+    if (this.closed) throw new Error('the lake writer thread is closed');
+    const worker = this.worker ?? this.start();
+    await worker.ready;
+    const id = this.nextId++;
+    const reply = new Promise<WriteReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    worker.thread.ref();
+    worker.thread.postMessage({ id, slot, rows, statements } satisfies WriteRequest, transferList(rows));
+    return reply;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await worker.thread.terminate();
+    this.fail(new Error('the lake writer thread was closed'));
+  }
+
+  private start(): { thread: Worker; ready: Promise<void> } {
+    const thread = spawn(this.options);
+    const ready = new Promise<void>((resolve, reject) => {
+      thread.on('message', (m: WriteReply | { ready: true } | { startFailed: string }) => {
+        if ('ready' in m) return resolve();
+        if ('startFailed' in m) return reject(new Error(`the lake writer thread did not start: ${m.startFailed}`));
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (this.pending.size === 0) thread.unref();
+        p?.resolve(m);
+      });
+      const died = (error: Error) => {
+        if (this.worker?.thread === thread) this.worker = null;
+        reject(error);
+        this.fail(error);
+      };
+      thread.on('error', died);
+      thread.on('exit', (code) => died(new Error(`the lake writer thread exited (code ${code})`)));
+    });
+    ready.catch(() => undefined);
+    const worker = { thread, ready };
+    this.worker = worker;
+    return worker;
+  }
+
+  private fail(error: Error): void {
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+}
+
+/**
+ * Compiled, the worker is the .js file beside this one; from sources (tests, the bench) it is
+ * compiled on load by ts-node, which only the repository's dev dependencies provide.
+ */
+function spawn(options: { threads?: number }): Worker {
+  const compiled = join(__dirname, 'write-worker.js');
+  if (existsSync(compiled)) return new Worker(compiled, { workerData: options });
+  const source = join(__dirname, 'write-worker.ts');
+  const boot = `require('ts-node').register({ transpileOnly: true, skipProject: true, compilerOptions: { module: 'commonjs', target: 'es2022', esModuleInterop: true } });\nrequire(${JSON.stringify(source)});`;
+  return new Worker(boot, { eval: true, workerData: options });
+}
