@@ -72,12 +72,12 @@ export function lakeSelectList(schemas: LakeSchemas = {}): string {
   ].join(', ');
 }
 
-/** read_json's column spec for staged JSON lines (backfill; the sink stages through StageTable). */
+/** read_json's column spec for staged JSON lines (backfill; the sink reads rows through registerRowSource). */
 export const STAGED_COLUMNS =
   "{p: 'INTEGER', o: 'BIGINT', k: 'VARCHAR', q: 'VARCHAR', ts: 'BIGINT', e: 'STRUCT(eventId VARCHAR, type VARCHAR, schemaVersion INTEGER, " +
   "streamId VARCHAR, streamPosition BIGINT, globalPosition VARCHAR, occurredAt VARCHAR, recordedAt VARCHAR, correlationId VARCHAR, causationId VARCHAR, actor VARCHAR, data JSON)'}";
 
-/** json_transform's structure for an envelope in the sink's stage table (see stage-table.ts). */
+/** json_transform's structure for an envelope of the sink's row source (see row-source.ts). */
 export const ENVELOPE_STRUCTURE = JSON.stringify({
   eventId: 'VARCHAR', type: 'VARCHAR', schemaVersion: 'INTEGER', streamId: 'VARCHAR', streamPosition: 'BIGINT', globalPosition: 'VARCHAR',
   occurredAt: 'VARCHAR', recordedAt: 'VARCHAR', correlationId: 'VARCHAR', causationId: 'VARCHAR', actor: 'VARCHAR', data: 'JSON',

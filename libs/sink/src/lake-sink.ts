@@ -123,6 +123,12 @@ export class LakeSink {
     // This thread's DuckDB only reads positions from the files; the writing runs on a thread of its own.
     const duck = await Duck.open({ threads: options.threads });
     const thread = new WriterThread({ threads: options.threads });
+    try {
+      await thread.started();
+    } catch (error) {
+      duck.close();
+      throw error;
+    }
     const writers = Array.from({ length: options.writers ?? 2 }, (_, slot) => new LakeWriter(thread, slot, dir, options.schemas, options.compression));
     const sink = new LakeSink(options, dir, duck, thread, writers);
     for (const topic of options.topics) cleanUpTopic(dir, topic);

@@ -1,4 +1,4 @@
-import type { StageRow } from './stage-table';
+import type { StageRow } from './row-source';
 
 /**
  * Rows on their way to the writer thread, in a few typed arrays whose buffers are moved to it,
@@ -32,11 +32,16 @@ export class RowPacker {
   private bytes: Buffer;
 
   constructor(private rowCapacity = 256, private byteCapacity = 64 * 1024) {
-    this.partitions = new Int32Array(rowCapacity);
-    this.offsets = new Uint32Array(rowCapacity * 2);
-    this.times = new Uint32Array(rowCapacity * 2);
-    this.spans = new Int32Array(rowCapacity * 6);
-    this.bytes = Buffer.alloc(byteCapacity);
+    const arrays = reuse(rowCapacity, byteCapacity) ?? {
+      partitions: new Int32Array(rowCapacity),
+      offsets: new Uint32Array(rowCapacity * 2),
+      times: new Uint32Array(rowCapacity * 2),
+      spans: new Int32Array(rowCapacity * 6),
+      bytes: Buffer.allocUnsafeSlow(byteCapacity),
+    };
+    this.rowCapacity = arrays.partitions.length;
+    this.byteCapacity = arrays.bytes.length;
+    Object.assign(this, arrays);
   }
 
   get rows(): number {
@@ -99,7 +104,7 @@ export class RowPacker {
 
   private growBytes(needed: number): void {
     while (this.byteCapacity < needed) this.byteCapacity *= 2;
-    const next = Buffer.alloc(this.byteCapacity);
+    const next = Buffer.allocUnsafeSlow(this.byteCapacity);
     this.bytes.copy(next, 0, 0, this.at);
     this.bytes = next;
   }
@@ -122,6 +127,34 @@ export function spanOf(rows: PackedRows, i: number, k: 0 | 1 | 2): Uint8Array | 
 /** Row `i`'s offset (or, with `times`, its event time) of `rows`. */
 export function int64Of(halves: Uint32Array, i: number): number {
   return halves[2 * i] + halves[2 * i + 1] * 4294967296;
+}
+
+type Arrays = Omit<PackedRows, 'count' | 'bytes'> & { bytes: Buffer };
+
+/**
+ * Arrays of written flushes, packed again (they came back from the writer thread): a flush's
+ * arrays are megabytes, and allocating them anew per flush made the collector work for them.
+ */
+const recycled: Arrays[] = [];
+const RECYCLED_MAX = 16;
+
+/** Keeps the arrays of rows that are written, for a later RowPacker. */
+export function recycle(rows: PackedRows): void {
+  if (recycled.length >= RECYCLED_MAX) return;
+  const bytes = rows.bytes.buffer as ArrayBuffer;
+  recycled.push({
+    partitions: new Int32Array(rows.partitions.buffer),
+    offsets: new Uint32Array(rows.offsets.buffer),
+    times: new Uint32Array(rows.times.buffer),
+    spans: new Int32Array(rows.spans.buffer),
+    bytes: Buffer.from(bytes, 0, bytes.byteLength),
+  });
+}
+
+/** Recycled arrays that hold at least this many rows and bytes (the largest first found). */
+function reuse(rows: number, bytes: number): Arrays | null {
+  const i = recycled.findIndex((a) => a.partitions.length >= rows && a.bytes.length >= bytes);
+  return i < 0 ? null : recycled.splice(i, 1)[0];
 }
 
 /** The buffers `postMessage` moves to the other thread instead of copying them (they become empty here). */

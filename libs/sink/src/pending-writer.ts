@@ -3,7 +3,7 @@ import type { LogMessage } from '@streamfold/messaging';
 import { HourKey, hourKeyOf } from './lake-layout';
 import { LakeWriter } from './lake-writer';
 import { int64Of, PackedRows, packRows, RowPacker, spanOf } from './packed-rows';
-import type { StageRow } from './stage-table';
+import type { StageRow } from './row-source';
 import { Run, skipped, splitIntoRuns, stageExactly } from './staging';
 
 /**

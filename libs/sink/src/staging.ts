@@ -1,7 +1,7 @@
 import { formatSequence, fromWire, LogSequence } from '@streamfold/core';
 import type { LogMessage } from '@streamfold/messaging';
 import { HourKey, hourKeyOf } from './lake-layout';
-import type { StageRow } from './stage-table';
+import type { StageRow } from './row-source';
 
 /** A message consumed but not written (a relay re-send): its offset still joins a file's range. */
 export function skipped(offset: number): StageRow {

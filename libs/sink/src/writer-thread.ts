@@ -5,11 +5,12 @@ import { PackedRows, transferList } from './packed-rows';
 import type { WriteReply, WriteRequest } from './write-worker';
 
 /**
- * The sink's DuckDB writer in a worker thread of its own. Filling a stage table through DuckDB's
- * appender ends in a synchronous flush, and with the per-row calls it was about a fifth of the
- * consumer thread's time (with the garbage it left): on a 2-core machine that thread, which also
- * decodes Kafka's fetches, set the sink's rate. Here the consumer thread only packs rows into typed
- * arrays (see RowPacker) and moves them over; the writer thread fills and runs the COPY statements.
+ * The sink's DuckDB writer in a worker thread of its own. Handing rows to DuckDB costs three
+ * native calls per row, and (through an appender, before) a synchronous flush: about a fifth of
+ * the consumer thread's time with the garbage it left, and on a 2-core machine that thread, which
+ * also decodes Kafka's fetches, set the sink's rate. Here the consumer thread only packs rows into typed
+ * arrays (see RowPacker) and moves them over; the writer thread runs the COPY statements, which
+ * read the rows through a table function (see registerRowSource).
  * A writer thread that dies fails the requests in flight (the sink then replaces its consumer and
  * reads them again) and the next request starts a new one.
  */
@@ -21,8 +22,13 @@ export class WriterThread {
 
   constructor(private readonly options: { threads?: number } = {}) {}
 
+  /** Starts the thread now (it loads DuckDB, and from sources compiles itself): before the first flush. */
+  async started(): Promise<void> {
+    await (this.worker ?? this.start()).ready;
+  }
+
   /**
-   * Fills slot `slot`'s stage table with `rows` and runs `statements` in order (each slot in turn).
+   * Hands `rows` to slot `slot`'s row source and runs `statements` in order (each slot in turn).
    * `rows` moves to the writer thread (its arrays are empty afterwards); a failed reply brings it back.
    */
   async run(slot: number, rows: PackedRows, statements: string[]): Promise<WriteReply> {
@@ -48,7 +54,10 @@ export class WriterThread {
     const thread = spawn(this.options);
     const ready = new Promise<void>((resolve, reject) => {
       thread.on('message', (m: WriteReply | { ready: true } | { startFailed: string }) => {
-        if ('ready' in m) return resolve();
+        if ('ready' in m) {
+          if (this.pending.size === 0) thread.unref(); // an idle writer keeps no process alive
+          return resolve();
+        }
         if ('startFailed' in m) return reject(new Error(`the lake writer thread did not start: ${m.startFailed}`));
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
@@ -81,8 +90,9 @@ export class WriterThread {
  */
 function spawn(options: { threads?: number }): Worker {
   const compiled = join(__dirname, 'write-worker.js');
-  if (existsSync(compiled)) return new Worker(compiled, { workerData: options });
+  const workerData = { ...options, role: 'streamfold-lake-writer' };
+  if (existsSync(compiled)) return new Worker(compiled, { workerData });
   const source = join(__dirname, 'write-worker.ts');
   const boot = `require('ts-node').register({ transpileOnly: true, skipProject: true, compilerOptions: { module: 'commonjs', target: 'es2022', esModuleInterop: true } });\nrequire(${JSON.stringify(source)});`;
-  return new Worker(boot, { eval: true, workerData: options });
+  return new Worker(boot, { eval: true, workerData });
 }
