@@ -72,12 +72,12 @@ export function lakeSelectList(schemas: LakeSchemas = {}): string {
   ].join(', ');
 }
 
-/** read_json's column spec for staged JSON lines (backfill; the sink reads rows through registerRowSource). */
+/** read_json's column spec for staged JSON lines (backfill; the sink reads rows through its row source, see write-worker.js). */
 export const STAGED_COLUMNS =
   "{p: 'INTEGER', o: 'BIGINT', k: 'VARCHAR', q: 'VARCHAR', ts: 'BIGINT', e: 'STRUCT(eventId VARCHAR, type VARCHAR, schemaVersion INTEGER, " +
   "streamId VARCHAR, streamPosition BIGINT, globalPosition VARCHAR, occurredAt VARCHAR, recordedAt VARCHAR, correlationId VARCHAR, causationId VARCHAR, actor VARCHAR, data JSON)'}";
 
-/** json_transform's structure for an envelope of the sink's row source (see row-source.ts). */
+/** json_transform's structure for an envelope of the sink's row source (see write-worker.js). */
 export const ENVELOPE_STRUCTURE = JSON.stringify({
   eventId: 'VARCHAR', type: 'VARCHAR', schemaVersion: 'INTEGER', streamId: 'VARCHAR', streamPosition: 'BIGINT', globalPosition: 'VARCHAR',
   occurredAt: 'VARCHAR', recordedAt: 'VARCHAR', correlationId: 'VARCHAR', causationId: 'VARCHAR', actor: 'VARCHAR', data: 'JSON',

@@ -13,7 +13,7 @@ const UNFIT = 'streamfold-lake: unfit row';
 /**
  * Writes runs as Parquet through DuckDB on the writer thread: a flush's rows are packed (see
  * RowPacker) and moved there, and one COPY per run reads the run's rows from the slot's row source
- * (see registerRowSource), parses the envelopes (json_transform, in C++) and writes the Parquet file under a temporary name in its
+ * (`sf_rows_<slot>`, see write-worker.js), parses the envelopes (json_transform, in C++) and writes the Parquet file under a temporary name in its
  * final folder. Only when every run is written are they renamed, in offset order, here: the
  * rename (atomic within one file system) publishes a file, so a file exists whole under its final
  * name or not at all, and a crash leaves a prefix of the runs.

@@ -1,8 +1,21 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PackedRows, transferList } from './packed-rows';
-import type { WriteReply, WriteRequest } from './write-worker';
+
+/** A request to the writer thread (write-worker.js): fill slot `slot`'s row source with `rows`, run `statements` in order. */
+interface WriteRequest {
+  id: number;
+  slot: number;
+  rows: PackedRows;
+  statements: string[];
+}
+
+/**
+ * The rows come back (moved, not copied): after a success their arrays are packed again, after a
+ * failure the sink may write them the exact way. `failed` is the index of the statement that
+ * failed, -1 when the slot's connection could not be opened.
+ */
+export type WriteReply = { id: number; rows: PackedRows } & ({ ok: true } | { ok: false; failed: number; message: string });
 
 /**
  * The sink's DuckDB writer in a worker thread of its own. Handing rows to DuckDB costs three
@@ -10,7 +23,7 @@ import type { WriteReply, WriteRequest } from './write-worker';
  * the consumer thread's time with the garbage it left, and on a 2-core machine that thread, which
  * also decodes Kafka's fetches, set the sink's rate. Here the consumer thread only packs rows into typed
  * arrays (see RowPacker) and moves them over; the writer thread runs the COPY statements, which
- * read the rows through a table function (see registerRowSource).
+ * read the rows through a table function (`sf_rows_<slot>`, see write-worker.js).
  * A writer thread that dies fails the requests in flight (the sink then replaces its consumer and
  * reads them again) and the next request starts a new one.
  */
@@ -22,7 +35,7 @@ export class WriterThread {
 
   constructor(private readonly options: { threads?: number } = {}) {}
 
-  /** Starts the thread now (it loads DuckDB, and from sources compiles itself): before the first flush. */
+  /** Starts the thread now (it loads DuckDB): before the first flush. */
   async started(): Promise<void> {
     await (this.worker ?? this.start()).ready;
   }
@@ -84,15 +97,7 @@ export class WriterThread {
   }
 }
 
-/**
- * Compiled, the worker is the .js file beside this one; from sources (tests, the bench) it is
- * compiled on load by ts-node, which only the repository's dev dependencies provide.
- */
+/** The worker is plain JavaScript (write-worker.js), the same file beside the sources and in dist. */
 function spawn(options: { threads?: number }): Worker {
-  const compiled = join(__dirname, 'write-worker.js');
-  const workerData = { ...options, role: 'streamfold-lake-writer' };
-  if (existsSync(compiled)) return new Worker(compiled, { workerData });
-  const source = join(__dirname, 'write-worker.ts');
-  const boot = `require('ts-node').register({ transpileOnly: true, skipProject: true, compilerOptions: { module: 'commonjs', target: 'es2022', esModuleInterop: true } });\nrequire(${JSON.stringify(source)});`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(join(__dirname, 'write-worker.js'), { workerData: { ...options, role: 'streamfold-lake-writer' } });
 }
