@@ -321,7 +321,7 @@ export class KafkaMessageLog implements MessageLog {
             offset: Number(m.offset),
             key: m.key ? m.key.toString() : null,
             value: m.value ?? Buffer.alloc(0),
-            headers: wanted ? decodeWanted(m.headers, wanted) : decodeHeaders(m.headers),
+            headers: decodeHeaders(m.headers, wanted),
             timestamp: Number(m.timestamp),
           }));
           const fetchedIn = generation;
@@ -505,27 +505,21 @@ class OffsetCommitter {
   }
 }
 
-/** Only the headers asked for: a header's bytes become a string only when someone reads it. */
-function decodeWanted(headers: Record<string, unknown> | undefined, wanted: readonly string[]): Record<string, string> {
+/** Headers as strings: all of them, or only `wanted` (a header's bytes are decoded only when someone reads it). */
+function decodeHeaders(headers: Record<string, unknown> | undefined, wanted?: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers) return out;
-  for (const k of wanted) {
-    const v = headers[k];
-    if (v === undefined || v === null) continue;
-    out[k] = Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? String(v[0]) : String(v);
+  // Per message on every consumer's hot path: no entries array.
+  if (wanted) {
+    for (const k of wanted) if (headers[k] !== undefined && headers[k] !== null) out[k] = headerText(headers[k]);
+  } else {
+    for (const k in headers) if (headers[k] !== undefined && headers[k] !== null) out[k] = headerText(headers[k]);
   }
   return out;
 }
 
-function decodeHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  // Per message on every consumer's hot path: no entries array.
-  for (const k in headers) {
-    const v = headers[k];
-    if (v === undefined || v === null) continue;
-    out[k] = Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? String(v[0]) : String(v);
-  }
-  return out;
+function headerText(v: unknown): string {
+  return Buffer.isBuffer(v) ? v.toString() : Array.isArray(v) ? String(v[0]) : String(v);
 }
 
 /**

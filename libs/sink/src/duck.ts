@@ -1,14 +1,14 @@
 import { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 
 /**
- * One in-memory DuckDB connection whose statements run one at a time: the sink's partitions flush
- * concurrently (kafkajs hands out several partitions at once) and a DuckDB connection runs one
- * query at a time; DuckDB itself parallelises inside each COPY.
+ * One in-memory DuckDB connection whose statements run one at a time (a DuckDB connection runs one
+ * query at a time): recovery, compaction, status and queries. The sink writes on its own thread
+ * (see WriterThread).
  */
 export class Duck {
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly instance: DuckDBInstance, readonly connection: DuckDBConnection, private readonly ownsInstance = true) {}
+  private constructor(private readonly instance: DuckDBInstance, readonly connection: DuckDBConnection) {}
 
   /** @param threads DuckDB worker threads. @default DuckDB's own (the core count) */
   static async open(options: { threads?: number } = {}): Promise<Duck> {
@@ -16,14 +16,6 @@ export class Duck {
     if (options.threads) config.threads = String(options.threads);
     const instance = await DuckDBInstance.create(':memory:', config);
     return new Duck(instance, await instance.connect());
-  }
-
-  /**
-   * Another connection to the same database, with its own queue: statements on the two run in
-   * parallel (the sink writes several partitions at once this way). Close it before this one.
-   */
-  async fork(): Promise<Duck> {
-    return new Duck(this.instance, await this.instance.connect(), false);
   }
 
   run(sql: string, params?: Record<string, DuckDBValue> | DuckDBValue[]): Promise<void> {
@@ -37,14 +29,9 @@ export class Duck {
     return this.serial(async () => (await this.connection.runAndReadAll(sql, params)).getRowObjectsJson() as unknown as T[]);
   }
 
-  /** Runs `fn` with the connection to itself: no other statement runs until it settles. */
-  exclusive<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    return this.serial(() => fn(this.connection));
-  }
-
   close(): void {
     this.connection.closeSync();
-    if (this.ownsInstance) this.instance.closeSync();
+    this.instance.closeSync();
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

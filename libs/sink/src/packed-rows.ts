@@ -25,23 +25,30 @@ export interface PackedRows {
 export class RowPacker {
   private count = 0;
   private at = 0;
-  private partitions: Int32Array;
-  private offsets: Uint32Array;
-  private times: Uint32Array;
-  private spans: Int32Array;
-  private bytes: Buffer;
+  private partitions!: Int32Array;
+  private offsets!: Uint32Array;
+  private times!: Uint32Array;
+  private spans!: Int32Array;
+  private bytes!: Buffer;
 
   constructor(private rowCapacity = 256, private byteCapacity = 64 * 1024) {
-    const arrays = reuse(rowCapacity, byteCapacity) ?? {
-      partitions: new Int32Array(rowCapacity),
-      offsets: new Uint32Array(rowCapacity * 2),
-      times: new Uint32Array(rowCapacity * 2),
-      spans: new Int32Array(rowCapacity * 6),
-      bytes: Buffer.allocUnsafeSlow(byteCapacity),
+    this.allocate();
+  }
+
+  /** Empty arrays of at least the current capacity: recycled ones when there are (see recycle). */
+  private allocate(): void {
+    const arrays = reuse(this.rowCapacity, this.byteCapacity) ?? {
+      partitions: new Int32Array(this.rowCapacity),
+      offsets: new Uint32Array(this.rowCapacity * 2),
+      times: new Uint32Array(this.rowCapacity * 2),
+      spans: new Int32Array(this.rowCapacity * 6),
+      bytes: Buffer.allocUnsafeSlow(this.byteCapacity),
     };
+    ({ partitions: this.partitions, offsets: this.offsets, times: this.times, spans: this.spans, bytes: this.bytes } = arrays);
     this.rowCapacity = arrays.partitions.length;
     this.byteCapacity = arrays.bytes.length;
-    Object.assign(this, arrays);
+    this.count = 0;
+    this.at = 0;
   }
 
   get rows(): number {
@@ -73,7 +80,7 @@ export class RowPacker {
       spans: this.spans.subarray(0, 6 * n),
       bytes: this.bytes.subarray(0, this.at),
     };
-    Object.assign(this, new RowPacker(this.rowCapacity, this.byteCapacity));
+    this.allocate();
     return rows;
   }
 

@@ -1,10 +1,10 @@
 import { parseSequence } from '@streamfold/core';
 import type { LogMessage } from '@streamfold/messaging';
-import { HourKey, hourKeyOf } from './lake-layout';
+import { hourKeyOf } from './lake-layout';
 import { LakeWriter } from './lake-writer';
 import { int64Of, PackedRows, packRows, RowPacker, spanOf } from './packed-rows';
 import type { StageRow } from './row-source';
-import { Run, skipped, splitIntoRuns, stageExactly } from './staging';
+import { Run, RunSplitter, skipped, splitIntoRuns, stageExactly } from './staging';
 
 /**
  * One partition's messages taken and not yet written, packed as they are taken (see RowPacker)
@@ -12,9 +12,8 @@ import { Run, skipped, splitIntoRuns, stageExactly } from './staging';
  * time, which the framework's producers set to it, see toWire) and the offsets of dropped re-sends.
  */
 export class PartitionBuffer {
-  private packer = new RowPacker();
-  private runs: Run[] = [];
-  private current: { first: number; last: number; hour: HourKey | null; written: number } | null = null;
+  private readonly packer = new RowPacker();
+  private readonly runs = new RunSplitter();
   private skippedOffsets: number[] = [];
   /** Messages taken (written or dropped). */
   taken = 0;
@@ -28,16 +27,7 @@ export class PartitionBuffer {
   /** `sequence`: the message's `sf-seq` header when well formed. */
   add(message: LogMessage, sequence: string | null): void {
     this.taken++;
-    const hour = hourKeyOf(message.timestamp);
-    const current = this.current;
-    if (current === null || (current.hour !== null && current.hour !== hour)) {
-      if (current) this.runs.push(current as Run);
-      this.current = { first: message.offset, last: message.offset, hour, written: 1 };
-    } else {
-      current.last = message.offset;
-      current.hour = hour;
-      current.written++;
-    }
+    this.runs.add(message.offset, hourKeyOf(message.timestamp));
     if (message.value.length === 0) this.empty = true;
     this.packer.add(message.partition, message.offset, message.timestamp, message.key, sequence, message.value);
   }
@@ -46,25 +36,18 @@ export class PartitionBuffer {
   skip(offset: number): void {
     this.taken++;
     this.skippedOffsets.push(offset);
-    if (this.current) this.current.last = offset;
-    else this.current = { first: offset, last: offset, hour: null, written: 0 };
+    this.runs.skip(offset);
   }
 
-  /**
-   * What was taken, and an empty buffer again. A tail of dropped messages only (no rows) yields no
-   * run, so no file: it is simply read (and dropped) again after a restart.
-   */
+  /** What was taken, and an empty buffer again. */
   take(): TakenMessages {
-    const current = this.current;
     const taken: TakenMessages = {
       rows: this.packer.take(),
-      runs: current && current.hour !== null ? [...this.runs, current as Run] : this.runs,
+      runs: this.runs.take(),
       skipped: this.skippedOffsets,
       exactOnly: this.empty,
       messages: this.taken,
     };
-    this.runs = [];
-    this.current = null;
     this.skippedOffsets = [];
     this.taken = 0;
     this.empty = false;
@@ -105,7 +88,7 @@ export async function writePending(
     rows = files.unfit;
   }
   const exact = exactRows(rows, taken.skipped, onMalformed);
-  const runs = splitIntoRuns(exact, (r) => r.offset, (r) => (r.envelope === null ? null : r.hour));
+  const runs = splitIntoRuns(exact);
   const files = await writer.writeRuns(topic, partition, runs, packRows(exact), false, mayPublish);
   if (files === 'revoked') return files;
   return { files: Array.isArray(files) ? files.length : 0, rows: runs.reduce((n, r) => n + r.written, 0) };

@@ -38,28 +38,48 @@ export interface Run {
 
 /**
  * Cuts a partition's messages (in offset order) into runs, each a contiguous offset range within
- * one hour; `hourOf` is null for a message not written. Written in order, a crash leaves a prefix
- * of the runs on disk, so "resume after the highest last offset" stays exact. Messages not written
- * join the run around them; a tail of them only (no rows) yields no file and is simply read (and
- * passed over) again.
+ * one hour, as they come: `add` for a written message, `skip` for one that is not (a re-send, a
+ * malformed value), which joins the run around it. Written in order, a crash leaves a prefix of
+ * the runs on disk, so "resume after the highest last offset" stays exact. A tail of messages not
+ * written only (no rows) yields no run, so no file: it is simply read (and passed over) again.
  */
-export function splitIntoRuns<T>(items: readonly T[], offsetOf: (item: T) => number, hourOf: (item: T) => HourKey | null): Run[] {
-  const runs: Run[] = [];
-  let current: { first: number; last: number; hour: HourKey | null; written: number } | null = null;
-  for (const item of items) {
-    const offset = offsetOf(item);
-    const hour = hourOf(item);
-    if (current && hour !== null && current.hour !== null && hour !== current.hour) {
-      runs.push(current as Run);
-      current = null;
+export class RunSplitter {
+  private runs: Run[] = [];
+  private current: { first: number; last: number; hour: HourKey | null; written: number } | null = null;
+
+  add(offset: number, hour: HourKey): void {
+    const current = this.current;
+    if (current === null || (current.hour !== null && current.hour !== hour)) {
+      if (current) this.runs.push(current as Run);
+      this.current = { first: offset, last: offset, hour, written: 1 };
+      return;
     }
-    if (!current) current = { first: offset, last: offset, hour, written: 0 };
     current.last = offset;
-    if (hour !== null) {
-      current.hour = hour;
-      current.written++;
-    }
+    current.hour = hour;
+    current.written++;
   }
-  if (current && current.hour !== null) runs.push(current as Run);
-  return runs;
+
+  skip(offset: number): void {
+    if (this.current) this.current.last = offset;
+    else this.current = { first: offset, last: offset, hour: null, written: 0 };
+  }
+
+  /** The runs so far; the splitter starts empty again. */
+  take(): Run[] {
+    const current = this.current;
+    const runs = current && current.hour !== null ? [...this.runs, current as Run] : this.runs;
+    this.runs = [];
+    this.current = null;
+    return runs;
+  }
+}
+
+/** The runs of staged rows in offset order (see RunSplitter); rows without an envelope are not written. */
+export function splitIntoRuns(rows: readonly StageRow[]): Run[] {
+  const splitter = new RunSplitter();
+  for (const row of rows) {
+    if (row.envelope === null || row.hour === null) splitter.skip(row.offset);
+    else splitter.add(row.offset, row.hour);
+  }
+  return splitter.take();
 }
