@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { percentile, request, sleep } from './http';
 import { say } from './child';
 
@@ -14,7 +15,9 @@ export interface LatencyRun {
   /** p50 / p99 of the PUT alone (command accepted: appended to the store), ms. */
   ackP50: number;
   ackP99: number;
-  /** Mean GET round trip of the visibility poller: the resolution of the latency figures. */
+  /** How visibility was seen: 'live' (the posts' server-sent events) or 'poll' (GET of each busy post). */
+  observed: 'live' | 'poll';
+  /** Mean GET round trip of the visibility poller (NaN when observed live). */
   pollMs: number;
   sustainable: boolean;
 }
@@ -23,15 +26,77 @@ interface Pending {
   sentAt: number;
 }
 
+/** A post's like count as a client sees it, and when it saw it. */
+export type CountListener = (post: string, likes: number, at: number) => void;
+
+/**
+ * The live counts of some posts over server-sent events (`GET /social/posts/:id/live`), one stream
+ * per post, as a browser showing them would hold: each `counts` event is the moment those likes
+ * became visible to the client. Listeners are called for every event.
+ */
+export class LiveCounts {
+  private readonly streams: http.ClientRequest[] = [];
+  private readonly listeners = new Set<CountListener>();
+  readonly latest = new Map<string, number>();
+
+  private constructor() {}
+
+  /** Opens the streams and resolves once each has sent its current counts. */
+  static async open(url: string, posts: string[]): Promise<LiveCounts> {
+    const live = new LiveCounts();
+    await Promise.all(posts.map((post) => live.follow(`${url}/social/posts/${post}/live`, post)));
+    return live;
+  }
+
+  on(listener: CountListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    for (const s of this.streams) s.destroy();
+  }
+
+  private follow(url: string, post: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.get(url, { headers: { accept: 'text/event-stream' } }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`${url} answered ${res.statusCode}`));
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const at = Date.now();
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const frame = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = frame.split('\n').find((l) => l.startsWith('data:'));
+            if (!/^event: ?counts$/m.test(frame) || !data) continue;
+            const likes = Number(JSON.parse(data.slice(5)).likes);
+            const first = !this.latest.has(post);
+            this.latest.set(post, likes);
+            if (first) resolve();
+            for (const l of this.listeners) l(post, likes, at);
+          }
+        });
+      });
+      req.on('error', reject);
+      this.streams.push(req);
+    });
+  }
+}
+
 /**
  * Open-loop load: PUT like commands at `rate` per second for `seconds` (each a new (post, user)
- * pair, so each one adds a like), while a poller GETs the posts that have likes in flight and,
- * when a post shows k more likes, takes the k oldest sent likes of that post as visible at that
- * moment (FIFO per post). Latency = visible − sent, i.e. command + append + relay + Kafka +
- * projection + query, as a client sees it.
+ * pair, so each one adds a like). A like is visible when the client sees its post's count reach
+ * it: with `live`, on the posts' server-sent events (the real-time path: projection commit →
+ * NOTIFY → push); without, by a poller that GETs the posts with likes in flight. When a post
+ * shows k more likes, the k oldest sent likes of that post count as visible at that moment (FIFO
+ * per post). Latency = visible − sent, i.e. command + append + relay + Kafka + projection + push
+ * (or query), as a client sees it.
  */
-export async function likeLoad(opts: { url: string; posts: string[]; tokens: string[]; rate: number; seconds: number; userOffset: number; maxInFlight?: number; drainMs?: number }): Promise<LatencyRun> {
-  const { url, posts, tokens, rate, seconds } = opts;
+export async function likeLoad(opts: { url: string; posts: string[]; tokens: string[]; rate: number; seconds: number; userOffset: number; live?: LiveCounts; maxInFlight?: number; drainMs?: number }): Promise<LatencyRun> {
+  const { url, posts, tokens, rate, seconds, live } = opts;
   const maxInFlight = opts.maxInFlight ?? 512;
   const pending = new Map<string, Pending[]>(posts.map((p) => [p, []]));
   const seen = new Map<string, number>();
@@ -46,6 +111,17 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
   let polls = 0;
   let pollTime = 0;
   const started = Date.now();
+  const observe = (p: string, likes: number, now: number) => {
+    const queue = pending.get(p);
+    if (!queue) return;
+    let fresh = likes - seen.get(p)!;
+    if (fresh > 0) seen.set(p, likes);
+    while (fresh-- > 0 && queue.length > 0) {
+      latencies.push(now - queue.shift()!.sentAt);
+      outstanding--;
+    }
+  };
+  const drained = () => !sending && Date.now() - started > seconds * 1000 + (opts.drainMs ?? 30000);
   const poller = async () => {
     const order = [...posts];
     while (sending || outstanding > 0) {
@@ -61,20 +137,20 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
         polls++;
         pollTime += now - t0;
         if (!reply || reply.status !== 200) return;
-        const likes = Number(JSON.parse(reply.body).likes);
-        const queue = pending.get(p)!;
-        let fresh = likes - seen.get(p)!;
-        seen.set(p, likes);
-        while (fresh-- > 0 && queue.length > 0) {
-          latencies.push(now - queue.shift()!.sentAt);
-          outstanding--;
-        }
+        observe(p, Number(JSON.parse(reply.body).likes), now);
       }));
       order.push(...order.splice(0, 8)); // rotate so every busy post gets polled
-      if (!sending && Date.now() - started > seconds * 1000 + (opts.drainMs ?? 30000)) break;
+      if (drained()) break;
     }
   };
-  const polling = poller();
+  const watching = async () => {
+    const stop = live!.on(observe);
+    // Counts that moved between reading `seen` and listening are caught up at once.
+    for (const [p, likes] of live!.latest) observe(p, likes, Date.now());
+    while ((sending || outstanding > 0) && !drained()) await sleep(5);
+    stop();
+  };
+  const polling = live ? watching() : poller();
   let progressAt = Date.now();
   const total = Math.round(rate * seconds);
   // The window is fixed: when the server cannot keep up, in-flight requests hit maxInFlight and the
@@ -126,6 +202,7 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
     targetRate: rate, achievedRate, sent, errors, visible: latencies.length,
     p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99, max: latencies[latencies.length - 1] ?? NaN,
     ackP50: percentile(acks, 50), ackP99: percentile(acks, 99),
+    observed: live ? 'live' : 'poll',
     pollMs: polls ? pollTime / polls : NaN,
     sustainable: achievedRate >= 0.95 * rate && errors <= sent * 0.01 && latencies.length >= 0.99 * (sent - errors) && p99 <= 1000,
   };

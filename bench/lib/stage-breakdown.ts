@@ -9,7 +9,11 @@ export type StageSnapshot = Map<string, Buckets>;
 /** The stages in path order (libs/eventstore/src/stage-latency.ts). */
 export const STAGE_ORDER = ['acknowledged', 'stored_to_relayed', 'relayed_to_delivered', 'delivered_to_committed', 'committed_to_pushed'];
 
-export async function scrapeStages(url: string): Promise<StageSnapshot> {
+/**
+ * The stage histograms of a process. Consumer stages are kept for `projection` only (the read
+ * model the measured path ends in); other projections' series are left out.
+ */
+export async function scrapeStages(url: string, projection = 'social.post_counts'): Promise<StageSnapshot> {
   const reply = await request(`${url}/metrics`, 'GET').catch(() => null);
   const snapshot: StageSnapshot = new Map();
   if (!reply || reply.status !== 200) return snapshot;
@@ -18,6 +22,7 @@ export async function scrapeStages(url: string): Promise<StageSnapshot> {
     const m = line.exec(text);
     if (!m) continue;
     const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    if (labels.projection !== undefined && labels.projection !== projection) continue;
     const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
     if (!snapshot.has(labels.stage)) snapshot.set(labels.stage, new Map());
     snapshot.get(labels.stage)!.set(le, Number(m[2]));

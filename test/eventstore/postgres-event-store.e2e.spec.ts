@@ -231,4 +231,41 @@ describe('PostgresEventStore on real PostgreSQL', () => {
     }
     expect((await store.readStream('many-c')).version).toBe(0);
   });
+
+  it('commits concurrent appends of different streams together (group commit), each with its own version check and outcome', async () => {
+    await store.append('group-old-1', batch(0, 2), { expectedVersion: 'no_stream' });
+    await store.append('group-old-2', batch(0, 1), { expectedVersion: 'no_stream' });
+    const at = new Date('2026-12-02T08:00:00.000Z');
+    const before = (await db.query(`SELECT max(global_position)::text AS p FROM sf_events`)).rows[0].p;
+    // Started in one turn: they gather into groups (the first may go alone, the rest wait for it).
+    const calls = [
+      ...Array.from({ length: 12 }, (_, i) => store.append(`group-new-${i}`, batch(i, 2), { expectedVersion: i % 2 ? 'no_stream' : 0, metadata: { actor: `a${i}`, occurredAt: at } })),
+      store.append('group-old-1', batch(20, 3), { expectedVersion: 2 }),
+      store.append('group-old-2', batch(21, 1), { expectedVersion: 'any' }),
+      store.append('group-old-2', batch(22, 1), { expectedVersion: 'any' }), // same stream: the next group
+      store.append('group-old-1', batch(23, 1), { expectedVersion: 7 }), // wrong version
+      store.append('group-new-0', batch(24, 1), { expectedVersion: 'no_stream' }), // exists by then, or loses to its creator
+      store.append('group-missing', batch(25, 1), { expectedVersion: 3 }), // an exact version needs the stream
+    ];
+    const settled = await Promise.allSettled(calls);
+    const value = (i: number) => (settled[i] as PromiseFulfilledResult<{ nextVersion: number; envelopes: Array<{ streamPosition: number; actor: string | null }> }>).value;
+    for (let i = 0; i < 12; i++) {
+      expect(settled[i].status).toBe('fulfilled');
+      expect(value(i).nextVersion).toBe(2);
+      expect(value(i).envelopes.map((e) => [e.streamPosition, e.actor])).toEqual([[1, `a${i}`], [2, `a${i}`]]);
+    }
+    expect(value(12).envelopes.map((e) => e.streamPosition)).toEqual([3, 4, 5]);
+    expect([value(13).nextVersion, value(14).nextVersion].sort()).toEqual([2, 3]);
+    for (const i of [15, 16, 17]) {
+      expect(settled[i].status).toBe('rejected');
+      expect((settled[i] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyConflict);
+    }
+    expect((await store.readStream('group-old-1')).events.map((e) => (e.data as { writer: number }).writer)).toEqual([0, 0, 20, 20, 20]);
+    expect((await store.readStream('group-new-0')).version).toBe(2);
+    expect((await store.readStream('group-missing')).version).toBe(0);
+    // Grouped means one transaction: most of these events share a transaction id.
+    const { rows } = await db.query(`SELECT count(DISTINCT tx_id)::int AS txs, count(*)::int AS events FROM sf_events WHERE global_position > $1::bigint`, [before]);
+    expect(rows[0].events).toBe(12 * 2 + 3 + 2);
+    expect(rows[0].txs).toBeLessThanOrEqual(4);
+  });
 });

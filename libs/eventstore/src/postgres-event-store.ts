@@ -4,6 +4,7 @@ import { assertSameInput } from './command-fingerprint';
 import { checkExpectedVersion, describeExpected, expectedHolds, PreparedEvent, prepareEvents, resolveMetadata, ResolvedMetadata } from './append-preparation';
 import { CommandLookup, LagAware, StoredCommandResult } from './event-store.capabilities';
 import { AppendOptions, AppendResult, EventStore, ExpectedVersion, ManyStreamAppender, StoredEvent, StreamAppend } from './event-store.port';
+import { GroupBatcher, GroupResult } from './group-batcher';
 import { DATABASE_HORIZON, EVENT_COLUMNS, EventRow, FINISHED_TRANSACTIONS, rowToEnvelope, rowToStoredEvent } from './postgres-rows';
 import { readAllFrom, ReadAllFromOptions } from './read-all-from';
 import { StreamOrderConflict } from './stream-order-conflict';
@@ -42,7 +43,50 @@ const appendSql = (streamStatement: string) => `
   RETURNING ${EVENT_COLUMNS}`;
 const APPEND_CREATING = appendSql(UPSERT_STREAM);
 const READ_STREAM = `SELECT ${EVENT_COLUMNS} FROM sf_events WHERE stream_id = $1 ORDER BY sf_events.stream_position`;
+const READ_STREAMS = `SELECT ${EVENT_COLUMNS} FROM sf_events WHERE stream_id = ANY($1::text[]) ORDER BY sf_events.stream_id, sf_events.stream_position`;
 const APPEND_EXISTING = appendSql(UPDATE_STREAM);
+
+/**
+ * Group commit: the appends of concurrent commands (each to its own stream, each with its own
+ * expected version) in one statement, one transaction, one round trip. Streams that may be
+ * created (expected 'any' or no stream) are upserted in stream-id order; exact versions above 0
+ * update existing rows. A member whose version check or writer order fails yields no row and
+ * nothing of it is written; the others commit. Positions follow each stream's new version in the
+ * member's order.
+ */
+const APPEND_GROUP = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS i(stream_id, n, expected)
+  ),
+  created AS (
+    INSERT INTO sf_streams AS s (stream_id, version, last_tx)
+    SELECT stream_id, n, pg_current_xact_id() FROM input WHERE expected IS NULL OR expected = 0 ORDER BY stream_id
+    ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, updated_at = now(), last_tx = pg_current_xact_id()
+      WHERE (SELECT i.expected IS NULL FROM input i WHERE i.stream_id = s.stream_id) AND ${WRITER_IN_ORDER('s')}
+    RETURNING stream_id, version
+  ),
+  updated AS (
+    UPDATE sf_streams s SET version = s.version + i.n, updated_at = now(), last_tx = pg_current_xact_id()
+    FROM input i
+    WHERE i.expected > 0 AND s.stream_id = i.stream_id AND s.version = i.expected AND ${WRITER_IN_ORDER('s')}
+    RETURNING s.stream_id, s.version
+  ),
+  stream AS (SELECT * FROM created UNION ALL SELECT * FROM updated)
+  INSERT INTO sf_events (event_id, stream_id, stream_position, type, schema_version, data, metadata, occurred_at)
+  SELECT e.event_id, e.stream_id, stream.version - input.n + e.pos, e.type, e.schema_version, e.data::jsonb, e.metadata::jsonb, e.occurred_at
+  FROM unnest($4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::text[], $10::timestamptz[], $11::int[])
+    WITH ORDINALITY AS e(stream_id, event_id, type, schema_version, data, metadata, occurred_at, pos, ord)
+  JOIN stream USING (stream_id) JOIN input USING (stream_id)
+  ORDER BY e.ord
+  RETURNING ${EVENT_COLUMNS}`;
+
+/** One append waiting for its group (see APPEND_GROUP). */
+interface GroupedAppend {
+  streamId: string;
+  prepared: PreparedEvent[];
+  metadata: ResolvedMetadata;
+  expected: ExpectedVersion;
+}
 
 /**
  * Many streams in one statement (expectedVersion 'any' each): one bump per stream, in stream-id
@@ -82,6 +126,10 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
    * embedded PGlite: its connections share one session, where a second PREPARE of a name fails.
    */
   private readonly preparedStatements: boolean;
+  /** Concurrent readStream calls (commands of concurrent requests) share one query. */
+  private readonly streamReads: GroupBatcher<string, EventRow[]>;
+  /** Concurrent single-statement appends (no command id, no caller transaction) share one. */
+  private readonly groupAppends: GroupBatcher<GroupedAppend, { nextVersion: number; envelopes: EventEnvelope[] }>;
 
   constructor(
     private readonly db: Database,
@@ -90,6 +138,9 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
     options: { preparedStatements?: boolean } = {},
   ) {
     this.preparedStatements = options.preparedStatements ?? !db.embedded;
+    this.streamReads = new GroupBatcher((ids) => this.readStreams(ids), { maxInFlight: 2 });
+    // One group at a time: two groups locking overlapping streams in opposite order would deadlock.
+    this.groupAppends = new GroupBatcher((group) => this.appendGroup(group), { maxInFlight: 1, exclusiveKey: (a) => a.streamId });
   }
 
   async append(streamId: string, events: DomainEvent[], options: AppendOptions): Promise<AppendResult> {
@@ -100,8 +151,14 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
     const run = (sql: Sql) => this.appendIn(sql, streamId, prepared, metadata, options);
     if (!options.sql) {
       // Without a command id the append is a single statement, atomic on its own: skip the
-      // BEGIN/COMMIT round trips (a third of an append's latency on a fast network).
-      const own = options.commandId === undefined && prepared.length > 0 ? () => run(this.db.pool) : () => this.db.transaction(run);
+      // BEGIN/COMMIT round trips, and share the statement with concurrent appends (group commit).
+      const grouped = options.commandId === undefined && prepared.length > 0;
+      const own = grouped
+        ? async (): Promise<AppendResult> => {
+            const { nextVersion, envelopes } = await this.groupAppends.submit({ streamId, prepared, metadata, expected: options.expectedVersion });
+            return { streamId, nextVersion, envelopes, duplicate: false, commandResult: options.commandResult };
+          }
+        : () => this.db.transaction(run);
       for (let attempt = 1; ; attempt++) {
         try {
           return await own();
@@ -154,6 +211,54 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
     }
   }
 
+  /**
+   * A group of appends in one statement (APPEND_GROUP). A member that wrote nothing gets its own
+   * ConcurrencyConflict or StreamOrderConflict; when the statement itself fails (a deadlock with
+   * another process, a constraint), each member runs alone, so one member's error is its own.
+   */
+  private async appendGroup(group: GroupedAppend[]): Promise<Array<GroupResult<{ nextVersion: number; envelopes: EventEnvelope[] }>>> {
+    const alone = (a: GroupedAppend) => this.insert(this.db.pool, a.streamId, a.prepared, a.metadata, a.expected).then((value) => ({ value }), (error: unknown) => ({ error }));
+    if (group.length === 1) return [await alone(group[0])];
+    const events = group.flatMap((a) => a.prepared.map((e, i) => ({ a, e, pos: i + 1 })));
+    let rows: EventRow[];
+    try {
+      ({ rows } = await this.db.pool.query<EventRow>({ name: this.statementName('sf_append_group'), text: APPEND_GROUP, values: [
+        group.map((a) => a.streamId),
+        group.map((a) => a.prepared.length),
+        group.map((a) => (a.expected === 'any' ? null : a.expected === 'no_stream' ? 0 : a.expected)),
+        events.map((x) => x.a.streamId),
+        events.map((x) => x.e.eventId),
+        events.map((x) => x.e.type),
+        events.map((x) => x.e.schemaVersion),
+        events.map((x) => x.e.json),
+        events.map((x) => JSON.stringify({ correlationId: x.a.metadata.correlationId, causationId: x.a.metadata.causationId, actor: x.a.metadata.actor })),
+        events.map((x) => x.a.metadata.occurredAt),
+        events.map((x) => x.pos),
+      ] }));
+    } catch {
+      return Promise.all(group.map(alone));
+    }
+    const byStream = new Map<string, EventEnvelope[]>();
+    for (const row of rows) {
+      const envelope = rowToEnvelope(row);
+      const list = byStream.get(envelope.streamId);
+      if (list) list.push(envelope);
+      else byStream.set(envelope.streamId, [envelope]);
+    }
+    return Promise.all(group.map(async (a) => {
+      const envelopes = byStream.get(a.streamId)?.sort((x, y) => x.streamPosition! - y.streamPosition!);
+      if (envelopes) return { value: { nextVersion: envelopes[envelopes.length - 1].streamPosition!, envelopes } };
+      return { error: await this.refusal(this.db.pool, a.streamId, a.expected) };
+    }));
+  }
+
+  /** Why an append to `streamId` wrote nothing: its writer order (retry in a new transaction) or its expected version. */
+  private async refusal(sql: Sql, streamId: string, expected: ExpectedVersion): Promise<Error> {
+    const { version, ahead } = await this.streamRow(sql, streamId);
+    if (ahead && expectedHolds(expected, version)) return new StreamOrderConflict(streamId);
+    return new ConcurrencyConflict(streamId, describeExpected(expected), version);
+  }
+
   private async appendIn(sql: Sql, streamId: string, prepared: PreparedEvent[], metadata: ResolvedMetadata, options: AppendOptions): Promise<AppendResult> {
     const { commandId } = options;
     if (commandId !== undefined) {
@@ -194,11 +299,7 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
       metadata.occurredAt,
       prepared.map((e) => e.json),
     ] });
-    if (rows.length === 0) {
-      const { version, ahead } = await this.streamRow(sql, streamId);
-      if (ahead && expectedHolds(expected, version)) throw new StreamOrderConflict(streamId);
-      throw new ConcurrencyConflict(streamId, describeExpected(expected), version);
-    }
+    if (rows.length === 0) throw await this.refusal(sql, streamId, expected);
     const envelopes = rows.map(rowToEnvelope).sort((a, b) => a.streamPosition! - b.streamPosition!);
     return { nextVersion: envelopes[envelopes.length - 1].streamPosition!, envelopes };
   }
@@ -246,9 +347,23 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
   }
 
   async readStream(streamId: string): Promise<{ version: number; events: EventEnvelope[] }> {
-    const { rows } = await this.db.pool.query<EventRow>({ name: this.statementName('sf_read_stream'), text: READ_STREAM, values: [streamId] });
+    const rows = await this.streamReads.submit(streamId);
     const events = rows.map((row) => this.upcast(rowToEnvelope(row)));
     return { version: events.length ? events[events.length - 1].streamPosition! : 0, events };
+  }
+
+  /**
+   * The rows of several streams in one round trip (the reads gathered by streamReads). Each read
+   * still sees everything committed before it was called: its query starts after the call.
+   */
+  private async readStreams(ids: string[]): Promise<Array<{ value: EventRow[] }>> {
+    const distinct = [...new Set(ids)];
+    const { rows } = distinct.length === 1
+      ? await this.db.pool.query<EventRow>({ name: this.statementName('sf_read_stream'), text: READ_STREAM, values: distinct })
+      : await this.db.pool.query<EventRow>({ name: this.statementName('sf_read_streams'), text: READ_STREAMS, values: [distinct] });
+    const byStream = new Map<string, EventRow[]>(distinct.map((id) => [id, []]));
+    for (const row of rows) byStream.get(row.stream_id)!.push(row);
+    return ids.map((id) => ({ value: byStream.get(id)! }));
   }
 
   async readAll(after: LogSequence | null, limit: number): Promise<StoredEvent[]> {

@@ -16,31 +16,37 @@ export const STAGE_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05
 /** Header the relay stamps on each message with the epoch ms it sent it (relayed → delivered). */
 export const RELAYED_AT_HEADER = 'sf-relayed-at';
 
-/** Records the seconds one event (or one batch) spent in a stage. */
+/**
+ * Records the seconds one event (or one batch) spent in a stage. The consumer stages
+ * (relayed_to_delivered, delivered_to_committed) also name the projection or processor, so one
+ * read model's path can be told from the others' (a processor gathering for 100 ms is not the
+ * like counter's latency).
+ */
 export interface StageLatency {
-  observe(stage: Stage, seconds: number): void;
+  observe(stage: Stage, seconds: number, projection?: string): void;
   /** Seconds since an epoch-ms instant, clamped at 0 (clocks of one host, but a re-send may be older). */
-  since(stage: Stage, epochMs: number, now?: number): void;
+  since(stage: Stage, epochMs: number, now?: number, projection?: string): void;
 }
 
 /**
- * `streamfold_stage_latency_seconds{stage}` on this registry, created once and shared by every
- * component of the process (relay, runners, HTTP, live push).
+ * `streamfold_stage_latency_seconds{stage[, projection]}` on this registry, created once and shared
+ * by every component of the process (relay, runners, HTTP, live push).
  */
 export function stageLatency(registry: Registry): StageLatency {
   const histogram =
-    (registry.getSingleMetric('streamfold_stage_latency_seconds') as Histogram<'stage'> | undefined) ??
+    (registry.getSingleMetric('streamfold_stage_latency_seconds') as Histogram<'stage' | 'projection'> | undefined) ??
     new Histogram({
       name: 'streamfold_stage_latency_seconds',
-      help: 'Seconds spent per stage of the real-time path: acknowledged, stored_to_relayed, relayed_to_delivered, delivered_to_committed, committed_to_pushed',
-      labelNames: ['stage'],
+      help: 'Seconds spent per stage of the real-time path: acknowledged, stored_to_relayed, relayed_to_delivered, delivered_to_committed (these two per projection), committed_to_pushed',
+      labelNames: ['stage', 'projection'],
       buckets: STAGE_BUCKETS,
       registers: [registry],
     });
+  const labels = (stage: Stage, projection: string | undefined) => (projection === undefined ? { stage } : { stage, projection });
   return {
-    observe: (stage, seconds) => histogram.observe({ stage }, seconds),
-    since: (stage, epochMs, now = Date.now()) => {
-      if (Number.isFinite(epochMs)) histogram.observe({ stage }, Math.max(0, now - epochMs) / 1000);
+    observe: (stage, seconds, projection) => histogram.observe(labels(stage, projection), seconds),
+    since: (stage, epochMs, now = Date.now(), projection) => {
+      if (Number.isFinite(epochMs)) histogram.observe(labels(stage, projection), Math.max(0, now - epochMs) / 1000);
     },
   };
 }

@@ -54,7 +54,7 @@ export interface ProjectionDefinition<E extends DomainEvent = DomainEvent> {
   tables: string[];
   /** Creates the tables of one version (idempotent: CREATE TABLE IF NOT EXISTS ...). */
   setup(ctx: ProjectionContext): Promise<void>;
-  /** Applies a batch of new (already de-duplicated) events, in partition order. Throwing retries, then dead-letters. */
+  /** Applies a batch of new (already de-duplicated) events, in partition order (see applyScope). Throwing retries, then dead-letters. */
   apply(deliveries: Array<Delivery<E>>, ctx: ProjectionContext): Promise<void>;
   /** Event types it needs; others are skipped without calling apply (they still advance the checkpoint). @default every type */
   handles?: ReadonlyArray<E['type']>;
@@ -68,6 +68,22 @@ export interface ProjectionDefinition<E extends DomainEvent = DomainEvent> {
    * @default the Streamfold wire format (`fromWire`)
    */
   decode?: MessageDecoder;
+  /**
+   * What one `apply` call receives when the runner commits several partitions' batches in one
+   * transaction. 'partition': one partition's batch per call, as rules that judge order or
+   * lateness per partition need (a watermark per partition). 'transaction': every partition of
+   * the transaction in one call (each partition's events in order, partitions one after another),
+   * for folds that do not care which partition an event came from (counters, keyed upserts): the
+   * transaction then costs one round trip per statement instead of one per partition. When that
+   * call throws, every partition of it is retried alone. @default 'partition'
+   */
+  applyScope?: 'partition' | 'transaction';
+  /**
+   * How long the runner gathers partition batches into one transaction, ms (a runner's explicit
+   * fetchWindow wins). Longer means fewer, larger transactions and later results; a processor
+   * that emits once per key per transaction emits once per key per this window. @default 2
+   */
+  gatherMs?: number;
 }
 
 /** See `ProjectionDefinition.decode`. */

@@ -26,6 +26,8 @@ export const postCountsProjection = defineProjection<SocialEvent>({
   topics: [SocialTopic.posts, SocialTopic.likes, SocialTopic.comments],
   tables: ['social_posts'],
   handles: Object.values(T),
+  // Deltas per post and COALESCE/GREATEST for the rest: no rule depends on the partition.
+  applyScope: 'transaction',
 
   async setup({ sql, table }) {
     const t = table('social_posts');

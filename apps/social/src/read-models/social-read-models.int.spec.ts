@@ -74,4 +74,27 @@ describe('MySocialMedia read models (each delivered once, then twice with a cras
     // The ranking query itself needs social_posts too; its formula is covered end to end.
     expect(TRENDING_QUERY).toMatch(/ORDER BY score DESC, last_bucket DESC, t.post_id ASC/);
   });
+
+  it('keeps a watermark per partition when one apply carries several partitions (applyScope transaction)', async () => {
+    expect(trendingProjection.applyScope).toBe('transaction');
+    const table = (name: string) => `${name}_v9`;
+    const ctx = { sql, version: 9, table };
+    await trendingProjection.setup(ctx);
+    const feed = deliveries(
+      [
+        { ...liked('p3', 'u1', '13:30'), partition: 0 },
+        { ...liked('p3', 'u2', '13:00'), partition: 1 }, // 30 min behind partition 0, but partition 1's own first: counted
+        { ...liked('p3', 'u3', '13:05'), partition: 0 }, // 25 min behind its partition's watermark: late
+      ],
+      { startAt: '2025-01-01T12:00:00Z', partitions: 2 },
+    );
+    await trendingProjection.apply(feed as never, ctx);
+    const counted = await sql.query(`SELECT SUM(likes)::int AS likes FROM social_trending_v9`);
+    expect(counted.rows[0].likes).toBe(2);
+    const marks = await sql.query(`SELECT partition, to_char(watermark AT TIME ZONE 'UTC', 'HH24:MI') AS at, late::int FROM social_trending_marks_v9 ORDER BY partition`);
+    expect(marks.rows).toEqual([
+      { partition: 0, at: '13:30', late: 1 },
+      { partition: 1, at: '13:00', late: 0 },
+    ]);
+  });
 });

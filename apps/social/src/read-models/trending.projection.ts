@@ -36,21 +36,33 @@ export const trendingProjection = defineProjection<TrendingEvent>({
       )`);
   },
 
+  // One call per transaction: each partition keeps its own watermark, read and written together.
+  applyScope: 'transaction',
+  gatherMs: 50,
+
   async apply(deliveries, { sql, table }) {
     if (deliveries.length === 0) return;
-    const { topic, partition } = deliveries[0];
     const marks = table('social_trending_marks');
-    const found = await sql.query(`SELECT watermark FROM ${marks} WHERE topic = $1 AND partition = $2`, [topic, partition]);
-    let watermark = found.rows[0] ? new Date(found.rows[0].watermark).getTime() : -Infinity;
-    let late = 0;
+    const partitions = new Map<string, { topic: string; partition: number; watermark: number; late: number }>();
+    for (const { topic, partition } of deliveries) {
+      const key = `${topic}:${partition}`;
+      if (!partitions.has(key)) partitions.set(key, { topic, partition, watermark: -Infinity, late: 0 });
+    }
+    const parts = [...partitions.values()];
+    const found = await sql.query(
+      `SELECT m.topic, m.partition, m.watermark FROM ${marks} m JOIN unnest($1::text[], $2::int[]) AS u(topic, partition) USING (topic, partition)`,
+      [parts.map((p) => p.topic), parts.map((p) => p.partition)],
+    );
+    for (const row of found.rows) partitions.get(`${row.topic}:${row.partition}`)!.watermark = new Date(row.watermark).getTime();
     const buckets = new Map<string, { postId: string; bucket: number; likes: number; comments: number }>();
-    for (const { envelope: event } of deliveries) {
+    for (const { envelope: event, topic, partition } of deliveries) {
+      const mark = partitions.get(`${topic}:${partition}`)!;
       const at = Date.parse(event.occurredAt);
-      if (isLate(at, watermark)) {
-        late++;
+      if (isLate(at, mark.watermark)) {
+        mark.late++;
         continue;
       }
-      watermark = Math.max(watermark, at);
+      mark.watermark = Math.max(mark.watermark, at);
       const bucket = bucketOf(at);
       const key = `${event.data.postId}@${bucket}`;
       const b = buckets.get(key) ?? { postId: event.data.postId, bucket, likes: 0, comments: 0 };
@@ -68,11 +80,13 @@ export const trendingProjection = defineProjection<TrendingEvent>({
         [rows.map((r) => r.postId), rows.map((r) => r.bucket), rows.map((r) => r.likes), rows.map((r) => r.comments)],
       );
     }
-    if (Number.isFinite(watermark)) {
+    const moved = parts.filter((p) => Number.isFinite(p.watermark));
+    if (moved.length > 0) {
       await sql.query(
-        `INSERT INTO ${marks} (topic, partition, watermark, late) VALUES ($1, $2, to_timestamp($3 / 1000.0), $4)
+        `INSERT INTO ${marks} (topic, partition, watermark, late)
+         SELECT t, p, to_timestamp(w / 1000.0), l FROM unnest($1::text[], $2::int[], $3::float8[], $4::bigint[]) AS u(t, p, w, l)
          ON CONFLICT (topic, partition) DO UPDATE SET watermark = GREATEST(${marks}.watermark, EXCLUDED.watermark), late = ${marks}.late + EXCLUDED.late`,
-        [topic, partition, watermark, late],
+        [moved.map((p) => p.topic), moved.map((p) => p.partition), moved.map((p) => p.watermark), moved.map((p) => p.late)],
       );
     }
   },

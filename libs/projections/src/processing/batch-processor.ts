@@ -5,10 +5,11 @@ import { postgresProcessorState, ProcessorStateStore } from './processor-state';
 import { appendAllCaused, EmittedEvent, keyedStateDefinition } from './processor';
 
 /**
- * A processor that emits once per key per batch instead of once per delivery: a hot post liked a
- * thousand times in one batch yields one "counts changed" event, not a thousand. State folding
- * stays pure (`evolve`), and so does the decision to emit (`emit`, from the state before and
- * after the batch).
+ * A processor that emits once per key per window instead of once per delivery: a hot post liked a
+ * thousand times in a window yields one "counts changed" event, not a thousand. The window is
+ * one transaction of the runner, which gathers every partition's batches for `windowMs`. State
+ * folding stays pure (`evolve`), and so does the decision to emit (`emit`, from the state before
+ * and after the window).
  */
 export interface BatchProcessor<S, E extends DomainEvent = DomainEvent, In extends DomainEvent = DomainEvent> {
   name: string;
@@ -20,7 +21,13 @@ export interface BatchProcessor<S, E extends DomainEvent = DomainEvent, In exten
   decode?: MessageDecoder;
   initialState(key: string): S;
   evolve(state: S, delivery: Delivery<In>): S;
-  /** What to emit for a key the batch touched; null emits nothing. `last` is the key's last delivery of the batch. */
+  /**
+   * How long deliveries gather before the processor folds and emits them, ms: at most one output
+   * per key per window, and one transaction per window. Longer means fewer events downstream and
+   * later ones. @default 100
+   */
+  windowMs?: number;
+  /** What to emit for a key the window touched; null emits nothing. `last` is the key's last delivery of the window. */
   emit(key: string, before: S | undefined, after: S, last: Delivery<In>): EmittedEvent<E> | null;
 }
 
@@ -33,7 +40,9 @@ export function defineBatchProcessor<S, E extends DomainEvent = DomainEvent, In 
   deps: { eventStore: Pick<EventStore, 'append'> & Partial<ManyStreamAppender>; stateStore?: ProcessorStateStore },
 ): ProjectionDefinition<In> {
   const stateStore = deps.stateStore ?? postgresProcessorState;
-  return keyedStateDefinition<S, In>(processor, stateStore, async ({ deliveries, keys, stored, namespace }, ctx) => {
+  const windowMs = processor.windowMs ?? 100;
+  if (!Number.isFinite(windowMs) || windowMs < 0) throw new RangeError(`${processor.name}: windowMs must be a number >= 0, got ${windowMs}`);
+  const definition = keyedStateDefinition<S, In>(processor, stateStore, async ({ deliveries, keys, stored, namespace }, ctx) => {
     const after = new Map<string, S>();
     const last = new Map<string, Delivery<In>>();
     deliveries.forEach((delivery, i) => {
@@ -53,4 +62,6 @@ export function defineBatchProcessor<S, E extends DomainEvent = DomainEvent, In 
     }
     await appendAllCaused(deps.eventStore, ctx, processor.name, outputs);
   });
+  // Keyed state folds the same whichever partition an event came from: one call per window.
+  return { ...definition, applyScope: 'transaction', gatherMs: windowMs };
 }

@@ -58,10 +58,10 @@ beforeEach(async () => {
   await sql.query('DELETE FROM applied_v1; DELETE FROM sf_checkpoints; DELETE FROM sf_dead_letters');
 });
 
-const processor = () =>
+const processor = (definition: ProjectionDefinition = counter) =>
   new PartitionProcessor({
     db,
-    definition: counter,
+    definition,
     version: 1,
     consumer,
     policy: retryPolicy({ batchAttempts: 2, maxAttempts: 2, initialBackoffMs: 1, maxBackoffMs: 1 }),
@@ -217,6 +217,36 @@ describe('PartitionProcessor.processMany: the partitions of a fetch in one trans
     expect(await applied()).toEqual(ids(1, 2, 4, 6));
     expect(await checkpoints()).toEqual([
       { partition: 0, next_offset: '2', seq_position: '2' },
+      { partition: 1, next_offset: '3', seq_position: '6' },
+    ]);
+  });
+
+  it('calls apply once for the whole group with applyScope transaction; a throw there sends every partition on alone', async () => {
+    const list = feed();
+    const calls: string[][] = [];
+    const wide: ProjectionDefinition = { ...counter, applyScope: 'transaction', apply: (batch, ctx) => (calls.push(batch.map((d) => d.envelope.eventId)), counter.apply(batch, ctx)) };
+    const group = (from: number) => [
+      { batch: batchOf([onPartition(list[from], 0, from), onPartition(list[from + 1], 0, from + 1)]), context },
+      { batch: batchOf([onPartition(list[from + 3], 1, from), onPartition(list[from + 4], 1, from + 1)]), context },
+    ];
+    const first = await processor(wide).processMany(group(0));
+    expect(calls).toEqual([ids(1, 2, 4, 5)]);
+    expect(first.map((r) => r.status === 'fulfilled' && r.value.applied)).toEqual([2, 2]);
+    poisoned.add('evt-3');
+    calls.length = 0;
+    const second = await processor(wide).processMany([
+      { batch: batchOf([onPartition(list[2], 0, 2)]), context },
+      { batch: batchOf([onPartition(list[5], 1, 2)]), context },
+    ]);
+    // The group's call failed; each partition then went alone: partition 1 applied, event 3 dead-lettered.
+    expect(calls[0]).toEqual(ids(3, 6));
+    expect(second.map((r) => r.status === 'fulfilled' && r.value)).toEqual([
+      { applied: 0, skipped: 0, duplicates: 0, deadLettered: 1 },
+      { applied: 1, skipped: 0, duplicates: 0, deadLettered: 0 },
+    ]);
+    expect(await applied()).toEqual(ids(1, 2, 4, 5, 6));
+    expect(await checkpoints()).toEqual([
+      { partition: 0, next_offset: '3', seq_position: '3' },
       { partition: 1, next_offset: '3', seq_position: '6' },
     ]);
   });

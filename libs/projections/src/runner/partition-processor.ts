@@ -127,7 +127,10 @@ export class PartitionProcessor {
         settled.set(g, { status: 'rejected', reason });
       }
     };
-    if (results === null) {
+    if (results === null && failed === -1) {
+      // One apply for the whole group threw: each partition goes on alone, its attempt counted.
+      await Promise.all(owned.map((g) => alone(g, 1)));
+    } else if (results === null) {
       // The partition whose apply threw goes on alone, its failed attempt counted, with its retries
       // and dead letters; the rest of the group, which did not fail, commits together meanwhile.
       const rest = owned.filter((_, i) => i !== failed);
@@ -178,7 +181,10 @@ export class PartitionProcessor {
         if (fresh.length > 0) toApply.push({ group: g, items: fresh });
       });
       const ctx = projectionContext(sql, version);
-      for (const { group, items } of toApply) {
+      // applyScope 'transaction': one call for the whole group; a failure is then nobody's in
+      // particular (group -1), and every partition is retried alone.
+      const calls = definition.applyScope === 'transaction' && toApply.length > 1 ? [{ group: -1, items: toApply.flatMap((a) => a.items) }] : toApply;
+      for (const { group, items } of calls) {
         try {
           await definition.apply(items.map((i) => i.delivery!), ctx);
         } catch (error) {

@@ -46,7 +46,7 @@ export interface ProjectionRunnerOptions {
   /**
    * Gathers the partition batches of a fetch that arrive within `windowMs` into one transaction
    * (every partition's checkpoint in it), so transactions/s stay flat as partitions and rate grow.
-   * `{ windowMs: 0 }` commits each partition batch alone. @default { windowMs: 2, maxEvents: maxBatchSize }
+   * `{ windowMs: 0 }` commits each partition batch alone. @default { windowMs: the definition's gatherMs, else 2, maxEvents: maxBatchSize }
    */
   fetchWindow?: Partial<FetchWindow>;
   /** Retries and dead-lettering of events whose apply throws. */
@@ -187,7 +187,7 @@ export class ProjectionRunner {
       logger: this.logger,
     });
     const maxBatchSize = this.options.maxBatchSize ?? 2000;
-    const window: FetchWindow = { windowMs: 2, maxEvents: maxBatchSize, ...this.options.fetchWindow };
+    const window: FetchWindow = { windowMs: this.definition.gatherMs ?? 2, maxEvents: maxBatchSize, ...this.options.fetchWindow };
     const batcher = window.windowMs > 0 ? new FetchBatcher((group) => processor.processMany(group), window) : null;
     this.handle = await this.log.consume({
       groupId: this.options.groupId?.(consumer) ?? consumer,
@@ -211,7 +211,7 @@ export class ProjectionRunner {
     if (batch.messages.length === 0) return;
     const started = process.hrtime.bigint();
     const deliveredAt = Date.now();
-    if (this.stages) for (const m of batch.messages) this.stages.since('relayed_to_delivered', Number(m.headers[RELAYED_AT_HEADER]), deliveredAt);
+    if (this.stages) for (const m of batch.messages) this.stages.since('relayed_to_delivered', Number(m.headers[RELAYED_AT_HEADER]), deliveredAt, this.name);
     const token = {};
     this.inFlight.set(token, Date.now());
     let outcome: BatchOutcome;
@@ -222,7 +222,7 @@ export class ProjectionRunner {
     }
     if (this.stages) {
       const seconds = (Date.now() - deliveredAt) / 1000;
-      for (let i = 0; i < batch.messages.length; i++) this.stages.observe('delivered_to_committed', seconds);
+      for (let i = 0; i < batch.messages.length; i++) this.stages.observe('delivered_to_committed', seconds, this.name);
     }
     const t = this.totals;
     t.batches++;
