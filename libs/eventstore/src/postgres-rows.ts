@@ -44,14 +44,18 @@ export const FINISHED_TRANSACTIONS = `tx_id < pg_snapshot_xmin(pg_current_snapsh
  * Top-level xids match the activity list's 32-bit `backend_xid` by their low 32 bits (every
  * running xid lies within 2^31 of the others). When another role's sessions in this database
  * are hidden from us, their xids are unknown: fall back to the server-wide xmin.
+ * The activity and prepared-transaction lists are read through their functions, not the
+ * pg_stat_activity and pg_prepared_xacts views: the views' joins made this statement cost about
+ * 3 ms of PostgreSQL CPU, and the relay runs it every round (every 25 ms when idle).
  */
 export const DATABASE_HORIZON = `
   WITH snap AS (SELECT pg_current_snapshot() AS s),
-  here AS (SELECT * FROM pg_stat_activity WHERE datname = current_database()),
+  db AS (SELECT oid FROM pg_database WHERE datname = current_database()),
+  here AS MATERIALIZED (SELECT a.backend_xid, a.query FROM pg_stat_get_activity(NULL) AS a WHERE a.datid = (SELECT oid FROM db)),
   mine AS (
     SELECT backend_xid::text::bigint AS xid FROM here WHERE backend_xid IS NOT NULL
     UNION ALL
-    SELECT transaction::text::bigint FROM pg_prepared_xacts WHERE database = current_database()
+    SELECT p.transaction::text::bigint FROM pg_prepared_xact() AS p WHERE p.dbid = (SELECT oid FROM db)
   )
   SELECT (CASE
     WHEN EXISTS (SELECT 1 FROM here WHERE query = '<insufficient privilege>') THEN pg_snapshot_xmin(s)
