@@ -21,7 +21,12 @@ export interface ChildOptions {
   /** Adds --cpu-prof (our code only) so `bench/profile-summary.ts` can say where the time goes. */
   profile?: boolean;
   timeoutMs?: number;
+  /** Flags for node itself (e.g. HOST_NODE_FLAGS). @default none */
+  nodeFlags?: string[];
 }
+
+/** The flags `npm start` runs the host process with (package.json): the bench's host runs the same way. */
+export const HOST_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 export type Runner = 'ts' | 'node' | 'java';
 
@@ -45,7 +50,7 @@ export function spawnChild(runner: Runner, args: string[], options: ChildOptions
     const prof = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`, `--cpu-prof-name=${options.label}-${Date.now()}.cpuprofile`] : [];
     if (options.profile) mkdirSync(PROFILES, { recursive: true });
     const ts = runner === 'ts' ? ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'] : [];
-    argv = [...prof, ...ts, ...args];
+    argv = [...(options.nodeFlags ?? []), ...prof, ...ts, ...args];
   }
   return spawn(command, argv, {
     cwd: ROOT,

@@ -1,5 +1,5 @@
 import { signToken } from '@streamfold/auth';
-import { procSample, say, spawnChild, waitForLine } from '../lib/child';
+import { procSample, say, HOST_NODE_FLAGS, spawnChild, waitForLine } from '../lib/child';
 import { LatencyRun, likeLoad, LiveCounts } from '../lib/e2e-load';
 import { request, sleep } from '../lib/http';
 import { cpuSample, cpuSplit, formatCpu } from '../lib/cpu-split';
@@ -21,7 +21,7 @@ const SECRET = 'bench-secret-at-least-16-chars';
  */
 export async function runE2e(ctx: Context): Promise<void> {
   const dbUrl = await ctx.db('sf_bench_e2e');
-  const child = spawnChild('ts', ['bench/ours/server.ts'], {
+  const child = spawnChild('ts', ['bench/ours/server.ts'], { nodeFlags: HOST_NODE_FLAGS,
     label: 'ours server', profile: ctx.profile,
     env: { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: `${ctx.prefix}e2e.`, JWT_SECRET: SECRET, KAFKA_CLIENT_ID: 'bench-e2e' },
   });

@@ -1,6 +1,6 @@
 import { signToken } from '@streamfold/auth';
 import { Client } from 'pg';
-import { procSample, say, spawnChild, waitForLine } from '../lib/child';
+import { procSample, say, HOST_NODE_FLAGS, spawnChild, waitForLine } from '../lib/child';
 import { percentile, request, sleep } from '../lib/http';
 import { row } from '../lib/scenarios';
 import type { Context } from './context';
@@ -19,7 +19,7 @@ const VIDEOS = ['1', '2', '3', '5', '10', '32', '47', '50', '110', '150'];
  */
 export async function runMovieflix(ctx: Context): Promise<void> {
   const dbUrl = await ctx.db('sf_bench_movieflix');
-  const child = spawnChild('ts', ['bench/ours/server.ts'], {
+  const child = spawnChild('ts', ['bench/ours/server.ts'], { nodeFlags: HOST_NODE_FLAGS,
     label: 'ours movieflix', profile: ctx.profile,
     env: { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: ctx.prefix, JWT_SECRET: SECRET, KAFKA_CLIENT_ID: 'bench-movieflix' },
   });

@@ -1,7 +1,7 @@
 import { signToken } from '@streamfold/auth';
 import { Client } from 'pg';
 import { pickupAt, seededRandom, uniformPoint } from '../../apps/taxi/src/simulator/city';
-import { procSample, say, spawnChild, waitForLine } from '../lib/child';
+import { procSample, say, HOST_NODE_FLAGS, spawnChild, waitForLine } from '../lib/child';
 import { percentile, request, sleep } from '../lib/http';
 import { row } from '../lib/scenarios';
 import type { Context } from './context';
@@ -43,13 +43,13 @@ export async function runTaxi(ctx: Context): Promise<void> {
   const env = { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: ctx.prefix, JWT_SECRET: SECRET, KAFKA_CLIENT_ID: 'bench-taxi' };
   // Freshness 5 min: the figure is the match path's latency, not how fast a loaded machine can
   // keep 1,000 drivers under the default 30 s (a refresh loop doing that competed with the requests).
-  const child = spawnChild('ts', ['bench/ours/server.ts'], { label: 'taxi api', profile: ctx.profile, env: { ...env, PROCESS_ROLES: 'api', TAXI_FRESH_MS: '300000' } });
+  const child = spawnChild('ts', ['bench/ours/server.ts'], { nodeFlags: HOST_NODE_FLAGS, label: 'taxi api', profile: ctx.profile, env: { ...env, PROCESS_ROLES: 'api', TAXI_FRESH_MS: '300000' } });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   let workers: ReturnType<typeof spawnChild> | null = null;
   const db = new Client({ connectionString: dbUrl });
   try {
     const url = await waitForLine(child, 'READY', 'server', 180000);
-    workers = spawnChild('ts', ['bench/ours/server.ts'], { label: 'taxi worker', profile: ctx.profile, env: { ...env, PROCESS_ROLES: 'relay,projections' } });
+    workers = spawnChild('ts', ['bench/ours/server.ts'], { nodeFlags: HOST_NODE_FLAGS, label: 'taxi worker', profile: ctx.profile, env: { ...env, PROCESS_ROLES: 'relay,projections' } });
     await waitForLine(workers, 'READY', 'worker', 180000);
     await db.connect();
     const random = seededRandom(2026);
