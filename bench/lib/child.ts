@@ -100,7 +100,7 @@ export function waitForLine(child: ChildProcess, prefix: string, label: string, 
   });
 }
 
-function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+export function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let buffer = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {

@@ -28,11 +28,11 @@ function cmdline(pid: number): string {
 }
 
 /**
- * Our server, the PostgreSQL backends serving our database (their title names it; backends that
- * ended during the run are not counted), the broker listening on `kafkaPort` (its run folder is
- * named by port), and this process (the load generator and the poller).
+ * Our server processes, the PostgreSQL backends serving our database (their title names it;
+ * backends that ended during the run are not counted), the broker listening on `kafkaPort` (its
+ * run folder is named by port), and this process (the load generator).
  */
-export function cpuSample(ourPid: number, database: string, kafkaPort: number): CpuSample {
+export function cpuSample(ourPids: number[], database: string, kafkaPort: number): CpuSample {
   let postgres = 0;
   let kafka = 0;
   for (const entry of readdirSync('/proc')) {
@@ -43,7 +43,7 @@ export function cpuSample(ourPid: number, database: string, kafkaPort: number): 
     else if (cmd.includes('kafka.Kafka') && cmd.includes(`run-${kafkaPort}/`)) kafka += ticksOf(pid);
   }
   const self = process.cpuUsage();
-  return { ours: ticksOf(ourPid) / 100, postgres: postgres / 100, kafka: kafka / 100, loadGenerator: (self.user + self.system) / 1e6, at: Date.now() };
+  return { ours: ourPids.reduce((sum, pid) => sum + ticksOf(pid), 0) / 100, postgres: postgres / 100, kafka: kafka / 100, loadGenerator: (self.user + self.system) / 1e6, at: Date.now() };
 }
 
 /** Cores each party used between two samples. */

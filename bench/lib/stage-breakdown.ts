@@ -30,6 +30,19 @@ export async function scrapeStages(url: string, projection = 'social.post_counts
   return snapshot;
 }
 
+/** The histograms of several processes as one (bucket counts added). */
+export function mergeStages(snapshots: StageSnapshot[]): StageSnapshot {
+  const merged: StageSnapshot = new Map();
+  for (const snapshot of snapshots) {
+    for (const [stage, buckets] of snapshot) {
+      const into = merged.get(stage) ?? new Map<number, number>();
+      for (const [le, n] of buckets) into.set(le, (into.get(le) ?? 0) + n);
+      merged.set(stage, into);
+    }
+  }
+  return merged;
+}
+
 /** What one stage took over a run: observations and p50 / p99 in ms, interpolated inside the bucket. */
 export interface StageFigure {
   stage: string;

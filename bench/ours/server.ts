@@ -8,7 +8,8 @@ import { AppModule } from '../../apps/streamfold/src/app.module';
  */
 async function main() {
   // Without the lake sink unless PROCESS_ROLES asks for it: the figures stay comparable with earlier runs (the sink has its own scenario).
-  const config = loadConfig({ PROCESS_ROLES: 'api,relay,projections', ...process.env, PORT: '0', LOG_LEVEL: 'silent' });
+  // Logs stay off unless the scenario asks for warnings (BENCH_LOG_LEVEL), which it then prints.
+  const config = loadConfig({ PROCESS_ROLES: 'api,relay,projections', ...process.env, PORT: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' });
   const server = await startServer(AppModule, { config, logger: false, schema: 'apply' });
   process.stdout.write(`READY ${server.url}\n`);
   process.on('SIGTERM', () => {
