@@ -94,6 +94,21 @@ describe('executeCommand', () => {
     expect(likedBy.slice(1).sort()).toEqual(['dave', 'erin']);
   });
 
+  it('decides first on a stream the caller loaded, and reads afresh when that turns out stale', async () => {
+    const store = new InMemoryEventStore();
+    await created(store);
+    const reads: string[] = [];
+    const counted: EventStore = Object.create(store);
+    counted.readStream = (id) => (reads.push(id), store.readStream(id));
+    const fresh = await store.readStream('post-1');
+    expect((await executeCommand({ store: counted, decider: posts, streamId: 'post-1', command: { type: 'LikePost', userId: 'bob' }, context: { actor: 'bob', now }, loaded: fresh })).version).toBe(2);
+    expect(reads).toEqual([]);
+    // `fresh` is now one event behind: the append conflicts, the retry reads and decides again.
+    const retried = await executeCommand({ store: counted, decider: posts, streamId: 'post-1', command: { type: 'LikePost', userId: 'carol' }, context: { actor: 'carol', now }, loaded: fresh, maxRetries: 1 });
+    expect([retried.version, reads]).toEqual([3, ['post-1']]);
+    await expect(executeCommand({ store: counted, decider: posts, streamId: 'post-1', command: { type: 'LikePost', userId: 'dave' }, context: { actor: 'dave', now }, loaded: fresh })).rejects.toBeInstanceOf(ConcurrencyConflict);
+  });
+
   it('gives up after maxRetries conflicts', async () => {
     const store = new InMemoryEventStore();
     await created(store);

@@ -36,6 +36,12 @@ export interface ExecuteCommandOptions<Command, Event extends DomainEvent, State
   causationId?: string | null;
   /** Times to reload and decide again after a ConcurrencyConflict; only where the command is safe to re-decide. @default 0 */
   maxRetries?: number;
+  /**
+   * The stream as the caller already read it (e.g. together with another stream the decision
+   * needs, in one round trip): the first attempt decides on it instead of reading again; a retry
+   * after a conflict reads afresh. @default read by executeCommand
+   */
+  loaded?: { version: number; events: EventEnvelope[] };
 }
 
 /** What executeCommand did: the events appended (or found, on a repeated command id) and the result. */
@@ -67,7 +73,7 @@ export async function executeCommand<Command, Event extends DomainEvent, State, 
       const known = await store.lookupCommand(commandId, fingerprint);
       if (known) return { events: known.envelopes, version: known.nextVersion, duplicate: true, result: known.commandResult as Result };
     }
-    const loaded = await store.readStream(streamId);
+    const loaded = attempt === 0 && options.loaded ? options.loaded : await store.readStream(streamId);
     // Envelopes carry type and data, which is all a decider's events are.
     const state = fold(decider, loaded.events as unknown as Event[]);
     const now = typeof context.now === 'function' ? context.now() : (context.now ?? new Date());

@@ -37,7 +37,9 @@ export class UnlikePostHandler implements ICommandHandler<UnlikePost, void> {
 }
 
 async function decideLike(store: EventStore, { type, userId, postId }: LikePost | UnlikePost): Promise<void> {
-  const post = await loadPost(store, postId);
+  const streamId = likeStreamId(postId, userId);
+  // Both streams are read at once (the store serves concurrent reads in one round trip).
+  const [post, loaded] = await Promise.all([loadPost(store, postId), store.readStream(streamId)]);
   const command: LikeCommand = { type, postId, userId, post };
-  await executeCommand({ store, decider: likeDecider, streamId: likeStreamId(postId, userId), command, context: { actor: userId }, maxRetries: 3 });
+  await executeCommand({ store, decider: likeDecider, streamId, command, context: { actor: userId }, maxRetries: 3, loaded });
 }

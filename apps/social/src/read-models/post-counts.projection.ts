@@ -60,18 +60,28 @@ export const postCountsProjection = defineProjection<SocialEvent>({
     const ids = [...changes.keys()];
     const rows = [...changes.values()];
     const t = table('social_posts');
-    const updated = await sql.query(
-      `INSERT INTO ${t} AS p (post_id, author_id, text, created_at, deleted_at, likes, comments, last_activity_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::int[], $8::timestamptz[])
-       ON CONFLICT (post_id) DO UPDATE SET
-         author_id = COALESCE(EXCLUDED.author_id, p.author_id),
-         text = COALESCE(EXCLUDED.text, p.text),
-         created_at = COALESCE(p.created_at, EXCLUDED.created_at),
-         deleted_at = COALESCE(p.deleted_at, EXCLUDED.deleted_at),
-         likes = p.likes + EXCLUDED.likes,
-         comments = p.comments + EXCLUDED.comments,
-         last_activity_at = GREATEST(p.last_activity_at, EXCLUDED.last_activity_at)
-       RETURNING post_id, likes, comments, deleted_at IS NOT NULL AS deleted`,
+    // The NOTIFY goes in the same statement (one round trip for the batch): listeners (live SSE in
+    // any process) hear it only once this batch commits. Payloads are capped at 8000 bytes, so the
+    // rows go in chunks (by running length in steps of CHUNK characters, so a chunk of items much
+    // shorter than CHUNK stays under 2 × CHUNK), each a JSON array of
+    // [postId, likes, comments, deleted, epoch ms the batch was applied] (the last times committed → pushed).
+    await sql.query(
+      `WITH up AS (
+         INSERT INTO ${t} AS p (post_id, author_id, text, created_at, deleted_at, likes, comments, last_activity_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::int[], $8::timestamptz[])
+         ON CONFLICT (post_id) DO UPDATE SET
+           author_id = COALESCE(EXCLUDED.author_id, p.author_id),
+           text = COALESCE(EXCLUDED.text, p.text),
+           created_at = COALESCE(p.created_at, EXCLUDED.created_at),
+           deleted_at = COALESCE(p.deleted_at, EXCLUDED.deleted_at),
+           likes = p.likes + EXCLUDED.likes,
+           comments = p.comments + EXCLUDED.comments,
+           last_activity_at = GREATEST(p.last_activity_at, EXCLUDED.last_activity_at)
+         RETURNING post_id, likes, comments, deleted_at IS NOT NULL AS deleted
+       ),
+       items AS (SELECT json_build_array(post_id, likes, comments, deleted, $9::bigint)::text AS item FROM up),
+       sized AS (SELECT item, sum(length(item) + 1) OVER (ORDER BY item) AS upto FROM items)
+       SELECT pg_notify($10, '[' || string_agg(item, ',') || ']') FROM sized GROUP BY upto / ${CHUNK}`,
       [
         ids,
         rows.map((r) => r.authorId),
@@ -81,31 +91,12 @@ export const postCountsProjection = defineProjection<SocialEvent>({
         rows.map((r) => r.counts.likes),
         rows.map((r) => r.counts.comments),
         rows.map((r) => r.lastActivityAt),
+        Date.now(),
+        POST_COUNTS_CHANNEL,
       ],
     );
-    // NOTIFY is transactional: listeners (live SSE in any process) hear it only once this batch
-    // commits. Payloads are capped at 8000 bytes, so the rows go in chunks, all in one statement.
-    await sql.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [POST_COUNTS_CHANNEL, notifyChunks(updated.rows, Date.now())]);
   },
 });
 
-const NOTIFY_LIMIT = 7900;
-
-/** Each item: [postId, likes, comments, deleted, epoch ms the batch was applied] (the last times committed → pushed). */
-function notifyChunks(rows: Array<{ post_id: string; likes: number; comments: number; deleted: boolean }>, appliedAt: number): string[] {
-  const chunks: string[] = [];
-  let current: string[] = [];
-  let size = 2;
-  for (const r of rows) {
-    const item = JSON.stringify([r.post_id, r.likes, r.comments, r.deleted, appliedAt]);
-    if (size + item.length + 1 > NOTIFY_LIMIT && current.length > 0) {
-      chunks.push(`[${current.join(',')}]`);
-      current = [];
-      size = 2;
-    }
-    current.push(item);
-    size += item.length + 1;
-  }
-  if (current.length > 0) chunks.push(`[${current.join(',')}]`);
-  return chunks;
-}
+/** Half of what one NOTIFY payload may hold (PostgreSQL refuses 8000 bytes and more); see apply. */
+const CHUNK = 3900;
