@@ -15,10 +15,6 @@ export interface LatencyRun {
   /** p50 / p99 of the PUT alone (command accepted: appended to the store), ms. */
   ackP50: number;
   ackP99: number;
-  /** How visibility was seen: 'live' (the posts' server-sent events) or 'poll' (GET of each busy post). */
-  observed: 'live' | 'poll';
-  /** Mean GET round trip of the visibility poller (NaN when observed live). */
-  pollMs: number;
   sustainable: boolean;
 }
 
@@ -89,13 +85,12 @@ export class LiveCounts {
 /**
  * Open-loop load: PUT like commands at `rate` per second for `seconds` (each a new (post, user)
  * pair, so each one adds a like). A like is visible when the client sees its post's count reach
- * it: with `live`, on the posts' server-sent events (the real-time path: projection commit →
- * NOTIFY → push); without, by a poller that GETs the posts with likes in flight. When a post
+ * it on the posts' server-sent events (`live`: projection commit → NOTIFY → push). When a post
  * shows k more likes, the k oldest sent likes of that post count as visible at that moment (FIFO
- * per post). Latency = visible − sent, i.e. command + append + relay + Kafka + projection + push
- * (or query), as a client sees it.
+ * per post). Latency = visible − sent, i.e. command + append + relay + Kafka + projection + push,
+ * as a client sees it.
  */
-export async function likeLoad(opts: { url: string; posts: string[]; tokens: string[]; rate: number; seconds: number; userOffset: number; live?: LiveCounts; maxInFlight?: number; drainMs?: number }): Promise<LatencyRun> {
+export async function likeLoad(opts: { url: string; posts: string[]; tokens: string[]; rate: number; seconds: number; userOffset: number; live: LiveCounts; maxInFlight?: number; drainMs?: number }): Promise<LatencyRun> {
   const { url, posts, tokens, rate, seconds, live } = opts;
   const maxInFlight = opts.maxInFlight ?? 512;
   const pending = new Map<string, Pending[]>(posts.map((p) => [p, []]));
@@ -108,8 +103,6 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
   let inFlight = 0;
   let outstanding = 0;
   let sending = true;
-  let polls = 0;
-  let pollTime = 0;
   const started = Date.now();
   const observe = (p: string, likes: number, now: number) => {
     const queue = pending.get(p);
@@ -122,35 +115,14 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
     }
   };
   const drained = () => !sending && Date.now() - started > seconds * 1000 + (opts.drainMs ?? 30000);
-  const poller = async () => {
-    const order = [...posts];
-    while (sending || outstanding > 0) {
-      const busy = order.filter((p) => (pending.get(p)!.length > 0));
-      if (busy.length === 0) {
-        await sleep(2);
-        continue;
-      }
-      await Promise.all(busy.slice(0, 8).map(async (p) => {
-        const t0 = Date.now();
-        const reply = await request(`${url}/social/posts/${p}`, 'GET').catch(() => null);
-        const now = Date.now();
-        polls++;
-        pollTime += now - t0;
-        if (!reply || reply.status !== 200) return;
-        observe(p, Number(JSON.parse(reply.body).likes), now);
-      }));
-      order.push(...order.splice(0, 8)); // rotate so every busy post gets polled
-      if (drained()) break;
-    }
-  };
   const watching = async () => {
-    const stop = live!.on(observe);
+    const stop = live.on(observe);
     // Counts that moved between reading `seen` and listening are caught up at once.
-    for (const [p, likes] of live!.latest) observe(p, likes, Date.now());
+    for (const [p, likes] of live.latest) observe(p, likes, Date.now());
     while ((sending || outstanding > 0) && !drained()) await sleep(5);
     stop();
   };
-  const polling = live ? watching() : poller();
+  const watched = watching();
   let progressAt = Date.now();
   const total = Math.round(rate * seconds);
   // The window is fixed: when the server cannot keep up, in-flight requests hit maxInFlight and the
@@ -193,7 +165,7 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
   const sendSeconds = (Date.now() - started) / 1000;
   sending = false;
   while (inFlight > 0) await sleep(5);
-  await polling;
+  await watched;
   latencies.sort((a, b) => a - b);
   acks.sort((a, b) => a - b);
   const achievedRate = sent / sendSeconds;
@@ -202,8 +174,6 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
     targetRate: rate, achievedRate, sent, errors, visible: latencies.length,
     p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99, max: latencies[latencies.length - 1] ?? NaN,
     ackP50: percentile(acks, 50), ackP99: percentile(acks, 99),
-    observed: live ? 'live' : 'poll',
-    pollMs: polls ? pollTime / polls : NaN,
     sustainable: achievedRate >= 0.95 * rate && errors <= sent * 0.01 && latencies.length >= 0.99 * (sent - errors) && p99 <= 1000,
   };
   return run;

@@ -111,7 +111,7 @@ async function measure(ctx: Context, deployment: Deployment, search: boolean) {
       const r = await likeLoad({ url, posts, tokens, rate, seconds, userOffset, live });
       const after = ours();
       userOffset += Math.ceil((rate * seconds) / POSTS) + 1;
-      say(`  ${rate}/s: achieved ${Math.round(r.achievedRate)}/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms, command ack p50 ${r.ackP50} / p99 ${r.ackP99} ms, errors ${r.errors}, visible ${r.visible}/${r.sent} (${r.observed === 'live' ? 'seen live' : `poll ${r.pollMs.toFixed(1)} ms`}) → ${r.sustainable ? 'sustainable' : 'NOT sustainable'}`);
+      say(`  ${rate}/s: achieved ${Math.round(r.achievedRate)}/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms, command ack p50 ${r.ackP50} / p99 ${r.ackP99} ms, errors ${r.errors}, visible ${r.visible}/${r.sent} (seen live) → ${r.sustainable ? 'sustainable' : 'NOT sustainable'}`);
       let stages: StageFigure[] = [];
       let cpu: ReturnType<typeof cpuSplit> | null = null;
       if (stagesBefore && cpuBefore) {

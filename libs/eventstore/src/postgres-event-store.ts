@@ -17,44 +17,20 @@ import { StreamOrderConflict } from './stream-order-conflict';
  */
 const WRITER_IN_ORDER = (table: string) => `(${table}.last_tx IS NULL OR ${table}.last_tx <= pg_current_xact_id())`;
 
-/** Lock (or create) the stream row, check the expected version and writer order, and bump it, in one statement. */
-const UPSERT_STREAM = `
-  INSERT INTO sf_streams AS s (stream_id, version, last_tx) VALUES ($1, $2::bigint, pg_current_xact_id())
-  ON CONFLICT (stream_id) DO UPDATE SET version = s.version + $2::bigint, updated_at = now(), last_tx = pg_current_xact_id()
-    WHERE ($3::bigint IS NULL OR s.version = $3::bigint) AND ${WRITER_IN_ORDER('s')}
-  RETURNING version`;
-/** An exact version above 0 needs the stream to exist: never create it. */
-const UPDATE_STREAM = `
-  UPDATE sf_streams SET version = version + $2::bigint, updated_at = now(), last_tx = pg_current_xact_id()
-  WHERE stream_id = $1 AND version = $3::bigint AND ${WRITER_IN_ORDER('sf_streams')}
-  RETURNING version`;
-
-/**
- * The whole batch is one INSERT fed by arrays (no 65535-parameter limit, one round trip), chained
- * to the stream bump: when the version check fails the CTE yields no row and nothing is inserted.
- * Rows are inserted in batch order so global positions follow stream positions.
- */
-const appendSql = (streamStatement: string) => `
-  WITH stream AS (${streamStatement})
-  INSERT INTO sf_events (event_id, stream_id, stream_position, type, schema_version, data, metadata, occurred_at)
-  SELECT e.event_id, $1, stream.version - $2::bigint + e.ord, e.type, e.schema_version, e.data::jsonb, $7::jsonb, $8::timestamptz
-  FROM stream, unnest($4::uuid[], $5::text[], $6::int[], $9::text[]) WITH ORDINALITY AS e(event_id, type, schema_version, data, ord)
-  ORDER BY e.ord
-  RETURNING ${EVENT_COLUMNS}`;
-const APPEND_CREATING = appendSql(UPSERT_STREAM);
 const READ_STREAM = `SELECT ${EVENT_COLUMNS} FROM sf_events WHERE stream_id = $1 ORDER BY sf_events.stream_position`;
 const READ_STREAMS = `SELECT ${EVENT_COLUMNS} FROM sf_events WHERE stream_id = ANY($1::text[]) ORDER BY sf_events.stream_id, sf_events.stream_position`;
-const APPEND_EXISTING = appendSql(UPDATE_STREAM);
 
 /**
- * Group commit: the appends of concurrent commands (each to its own stream, each with its own
- * expected version) in one statement, one transaction, one round trip. Streams that may be
- * created (expected 'any' or no stream) are upserted in stream-id order; exact versions above 0
- * update existing rows. A member whose version check or writer order fails yields no row and
- * nothing of it is written; the others commit. Positions follow each stream's new version in the
- * member's order.
+ * Every append with an expected version, alone or grouped (group commit: the appends of
+ * concurrent commands, each to its own stream, in one statement and one round trip). Per stream,
+ * the stream row is bumped only when its version check and writer order hold: streams that may
+ * be created (expected 'any' or no stream) are upserted in stream-id order, exact versions above
+ * 0 update an existing row. A stream whose check fails yields no row, so none of its events are
+ * inserted; the others are. Events are inserted in input order (global positions follow stream
+ * positions), each stream's positions following its new version. Arrays carry everything: one
+ * round trip, no 65,535-parameter limit.
  */
-const APPEND_GROUP = `
+const APPEND_STREAMS = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS i(stream_id, n, expected)
   ),
@@ -80,7 +56,7 @@ const APPEND_GROUP = `
   ORDER BY e.ord
   RETURNING ${EVENT_COLUMNS}`;
 
-/** One append waiting for its group (see APPEND_GROUP). */
+/** One stream's append as APPEND_STREAMS takes it (alone, or waiting for its group). */
 interface GroupedAppend {
   streamId: string;
   prepared: PreparedEvent[];
@@ -212,32 +188,41 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
   }
 
   /**
-   * A group of appends in one statement (APPEND_GROUP). A member that wrote nothing gets its own
+   * A group of appends in one APPEND_STREAMS statement. A member that wrote nothing gets its own
    * ConcurrencyConflict or StreamOrderConflict; when the statement itself fails (a deadlock with
    * another process, a constraint), each member runs alone, so one member's error is its own.
    */
   private async appendGroup(group: GroupedAppend[]): Promise<Array<GroupResult<{ nextVersion: number; envelopes: EventEnvelope[] }>>> {
-    const alone = (a: GroupedAppend) => this.insert(this.db.pool, a.streamId, a.prepared, a.metadata, a.expected).then((value) => ({ value }), (error: unknown) => ({ error }));
+    const alone = (a: GroupedAppend) => this.insert(this.db.pool, a).then((value) => ({ value }), (error: unknown) => ({ error }));
     if (group.length === 1) return [await alone(group[0])];
-    const events = group.flatMap((a) => a.prepared.map((e, i) => ({ a, e, pos: i + 1 })));
-    let rows: EventRow[];
+    let written: Array<EventEnvelope[] | null>;
     try {
-      ({ rows } = await this.db.pool.query<EventRow>({ name: this.statementName('sf_append_group'), text: APPEND_GROUP, values: [
-        group.map((a) => a.streamId),
-        group.map((a) => a.prepared.length),
-        group.map((a) => (a.expected === 'any' ? null : a.expected === 'no_stream' ? 0 : a.expected)),
-        events.map((x) => x.a.streamId),
-        events.map((x) => x.e.eventId),
-        events.map((x) => x.e.type),
-        events.map((x) => x.e.schemaVersion),
-        events.map((x) => x.e.json),
-        events.map((x) => JSON.stringify({ correlationId: x.a.metadata.correlationId, causationId: x.a.metadata.causationId, actor: x.a.metadata.actor })),
-        events.map((x) => x.a.metadata.occurredAt),
-        events.map((x) => x.pos),
-      ] }));
+      written = await this.appendStreams(this.db.pool, group);
     } catch {
       return Promise.all(group.map(alone));
     }
+    return Promise.all(group.map(async (a, i) => {
+      const envelopes = written[i];
+      return envelopes ? { value: { nextVersion: envelopes[envelopes.length - 1].streamPosition!, envelopes } } : { error: await this.refusal(this.db.pool, a.streamId, a.expected) };
+    }));
+  }
+
+  /** Runs APPEND_STREAMS for appends to distinct streams; per append its envelopes in stream order, or null when its check refused it. */
+  private async appendStreams(sql: Sql, appends: GroupedAppend[]): Promise<Array<EventEnvelope[] | null>> {
+    const events = appends.flatMap((a) => a.prepared.map((e, i) => ({ a, e, pos: i + 1 })));
+    const { rows } = await sql.query<EventRow>({ name: this.statementName('sf_append_streams'), text: APPEND_STREAMS, values: [
+      appends.map((a) => a.streamId),
+      appends.map((a) => a.prepared.length),
+      appends.map((a) => (a.expected === 'any' ? null : a.expected === 'no_stream' ? 0 : a.expected)),
+      events.map((x) => x.a.streamId),
+      events.map((x) => x.e.eventId),
+      events.map((x) => x.e.type),
+      events.map((x) => x.e.schemaVersion),
+      events.map((x) => x.e.json),
+      events.map((x) => JSON.stringify({ correlationId: x.a.metadata.correlationId, causationId: x.a.metadata.causationId, actor: x.a.metadata.actor })),
+      events.map((x) => x.a.metadata.occurredAt),
+      events.map((x) => x.pos),
+    ] });
     const byStream = new Map<string, EventEnvelope[]>();
     for (const row of rows) {
       const envelope = rowToEnvelope(row);
@@ -245,11 +230,7 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
       if (list) list.push(envelope);
       else byStream.set(envelope.streamId, [envelope]);
     }
-    return Promise.all(group.map(async (a) => {
-      const envelopes = byStream.get(a.streamId)?.sort((x, y) => x.streamPosition! - y.streamPosition!);
-      if (envelopes) return { value: { nextVersion: envelopes[envelopes.length - 1].streamPosition!, envelopes } };
-      return { error: await this.refusal(this.db.pool, a.streamId, a.expected) };
-    }));
+    return appends.map((a) => byStream.get(a.streamId)?.sort((x, y) => x.streamPosition! - y.streamPosition!) ?? null);
   }
 
   /** Why an append to `streamId` wrote nothing: its writer order (retry in a new transaction) or its expected version. */
@@ -277,7 +258,7 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
       }
     }
     const { nextVersion, envelopes } =
-      prepared.length === 0 ? await this.checkOnly(sql, streamId, options.expectedVersion) : await this.insert(sql, streamId, prepared, metadata, options.expectedVersion);
+      prepared.length === 0 ? await this.checkOnly(sql, streamId, options.expectedVersion) : await this.insert(sql, { streamId, prepared, metadata, expected: options.expectedVersion });
     if (commandId !== undefined) {
       const stored: StoredCommandResult = { streamId, nextVersion, eventIds: envelopes.map((e) => e.eventId), commandResult: options.commandResult };
       await sql.query(`UPDATE sf_commands SET result = $2::jsonb WHERE command_id = $1`, [commandId, JSON.stringify(stored)]);
@@ -285,22 +266,9 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
     return { streamId, nextVersion, envelopes, duplicate: false, commandResult: options.commandResult };
   }
 
-  private async insert(sql: Sql, streamId: string, prepared: PreparedEvent[], metadata: ResolvedMetadata, expected: ExpectedVersion) {
-    const exact = expected === 'any' ? null : expected === 'no_stream' ? 0 : expected;
-    const existing = exact !== null && exact > 0;
-    const { rows } = await sql.query<EventRow>({ name: this.statementName(existing ? 'sf_append_existing' : 'sf_append_creating'), text: existing ? APPEND_EXISTING : APPEND_CREATING, values: [
-      streamId,
-      prepared.length,
-      exact,
-      prepared.map((e) => e.eventId),
-      prepared.map((e) => e.type),
-      prepared.map((e) => e.schemaVersion),
-      JSON.stringify({ correlationId: metadata.correlationId, causationId: metadata.causationId, actor: metadata.actor }),
-      metadata.occurredAt,
-      prepared.map((e) => e.json),
-    ] });
-    if (rows.length === 0) throw await this.refusal(sql, streamId, expected);
-    const envelopes = rows.map(rowToEnvelope).sort((a, b) => a.streamPosition! - b.streamPosition!);
+  private async insert(sql: Sql, append: GroupedAppend): Promise<{ nextVersion: number; envelopes: EventEnvelope[] }> {
+    const [envelopes] = await this.appendStreams(sql, [append]);
+    if (!envelopes) throw await this.refusal(sql, append.streamId, append.expected);
     return { nextVersion: envelopes[envelopes.length - 1].streamPosition!, envelopes };
   }
 
