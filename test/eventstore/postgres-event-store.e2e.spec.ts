@@ -269,3 +269,56 @@ describe('PostgresEventStore on real PostgreSQL', () => {
     expect(rows[0].txs).toBeLessThanOrEqual(4);
   });
 });
+
+/**
+ * A statement the store prepares (named) is planned once per session and may then run a cached
+ * generic plan built when the table was tiny: a sequential scan of sf_events, which on a grown
+ * store costs every read the whole table. Reads by stream must stay index lookups however small
+ * the store was when the session first ran them.
+ */
+describe('PostgresEventStore reads by stream on a store that grew after the session started', () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('sf_es_plan');
+    await migrateUp(testDb.url, MIGRATIONS);
+    db = new Database(testDb.url, 1, false); // one session: the one whose plans are cached
+    store = new PostgresEventStore(db);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  const seqScans = async () => {
+    // This session's counters reach the shared statistics at its next transaction end.
+    await db.query(`SELECT pg_stat_force_next_flush()`);
+    await db.query(`SELECT 1`);
+    await db.query(`SELECT pg_stat_clear_snapshot()`);
+    const { rows } = await db.query<{ n: string }>(`SELECT seq_scan::text AS n FROM pg_stat_user_tables WHERE relname = 'sf_events'`);
+    return Number(rows[0].n);
+  };
+  const groupedReads = (ids: string[]) => Promise.all(ids.map((id) => store.readStream(id)));
+
+  it('uses the stream index for single and grouped reads after the store grew from a few events', async () => {
+    for (let i = 0; i < 3; i++) await store.append(`tiny-${i}`, [{ type: 'test.Written', data: { i } }], { expectedVersion: 'no_stream' });
+    // Well past the five custom plans after which PostgreSQL may settle on a generic one.
+    for (let round = 0; round < 10; round++) {
+      await groupedReads(['tiny-0', 'tiny-1', 'tiny-2']);
+      await store.readStream('tiny-0');
+    }
+    await db.query(
+      `INSERT INTO sf_events (event_id, stream_id, stream_position, type, data, occurred_at)
+       SELECT gen_random_uuid(), 'grown-' || (g / 10), g % 10 + 1, 'test.Written', '{}', now() FROM generate_series(0, 49999) AS g`,
+    );
+    const before = await seqScans();
+    for (let round = 0; round < 5; round++) {
+      const read = await groupedReads(['tiny-1', 'grown-7', 'missing']);
+      expect(read.map((r) => r.version)).toEqual([1, 10, 0]);
+      expect((await store.readStream('grown-8')).version).toBe(10);
+    }
+    expect(await seqScans()).toBe(before);
+  });
+});
