@@ -17,6 +17,7 @@ import { StreamOrderConflict } from './stream-order-conflict';
  */
 const WRITER_IN_ORDER = (table: string) => `(${table}.last_tx IS NULL OR ${table}.last_tx <= pg_current_xact_id())`;
 
+const DIGITS = /^\d+$/;
 const READ_STREAM = `SELECT ${EVENT_COLUMNS} FROM sf_events WHERE stream_id = $1 ORDER BY sf_events.stream_position`;
 const READ_STREAMS = `SELECT ${EVENT_COLUMNS} FROM sf_events WHERE stream_id = ANY($1::text[]) ORDER BY sf_events.stream_id, sf_events.stream_position`;
 
@@ -340,13 +341,22 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
 
   async readAll(after: LogSequence | null, limit: number): Promise<StoredEvent[]> {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-    const { condition, params } = await this.finished(4);
-    const { rows } = await this.db.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM sf_events
-       WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND ${condition}
-       ORDER BY sf_events.tx_id, sf_events.global_position LIMIT $3`,
-      [after?.txId ?? '0', after?.position ?? '0', limit, ...params],
-    );
+    const [txId, position] = [after?.txId ?? '0', after?.position ?? '0'];
+    if (!DIGITS.test(txId) || !DIGITS.test(position)) throw new RangeError(`not a log sequence: ${txId}:${position}`);
+    const read = (condition: string) => `SELECT ${EVENT_COLUMNS} FROM sf_events
+       WHERE (tx_id, global_position) > ('${txId}'::xid8, '${position}'::bigint) AND ${condition}
+       ORDER BY sf_events.tx_id, sf_events.global_position LIMIT ${limit}`;
+    if (this.db.embedded) return this.stored((await this.db.query<EventRow>(read(FINISHED_TRANSACTIONS))).rows);
+    // The relay's round trip: the horizon, then the read in a later snapshot, as two statements of
+    // one simple-protocol query (values inlined: digits checked above), the horizon passed on in a
+    // transaction-local setting. Two round trips before; the relay runs this every round.
+    const results = (await this.db.pool.query(
+      `SELECT set_config('streamfold.horizon', (${DATABASE_HORIZON}), true); ${read(`tx_id < current_setting('streamfold.horizon')::xid8`)}`,
+    )) as unknown as [unknown, { rows: EventRow[] }];
+    return this.stored(results[1].rows);
+  }
+
+  private stored(rows: EventRow[]): StoredEvent[] {
     return rows.map((row) => this.upcast(rowToStoredEvent(row)));
   }
 

@@ -152,25 +152,43 @@ export class Relay {
     }
   }
 
+  /**
+   * Rounds of read, send, save. A batch's checkpoint is saved while the next batch is read and
+   * sent (the lease's own connection): at most one save in flight, awaited before the next one,
+   * before idling and before leaving, so a failed save stops the relay one batch later at most;
+   * that batch is re-sent by the next leader and dropped by consumers as a re-send. Saves never
+   * move the stored checkpoint backwards.
+   */
   private async lead(lease: RelayLease, signal: AbortSignal, succeeded: () => void): Promise<void> {
     this.checkpoint = await lease.load();
-    while (!signal.aborted && lease.held) {
-      const read = ++this.reads;
-      const batch = await this.options.store.readAll(this.checkpoint, this.batchSize);
-      if (batch.length === 0) {
+    let cursor = this.checkpoint;
+    let saving: Promise<void> = Promise.resolve();
+    try {
+      while (!signal.aborted && lease.held) {
+        const read = ++this.reads;
+        const batch = await this.options.store.readAll(cursor, this.batchSize);
+        if (batch.length === 0) {
+          await saving;
+          succeeded();
+          this.caughtUp(read);
+          await this.idle(signal);
+          continue;
+        }
+        if (signal.aborted) return;
+        if (!(await this.publish(batch, lease, signal))) return;
+        const last = batch[batch.length - 1].sequence;
+        cursor = last;
+        await saving;
+        saving = lease.save(last).then(() => {
+          this.checkpoint = last;
+        });
+        saving.catch(() => undefined); // awaited at the next save, idle or exit
         succeeded();
-        this.caughtUp(read);
-        await this.idle(signal);
-        continue;
+        this.metrics?.relayed.inc({ relay: this.name }, batch.length);
+        await this.measureLag(batch.length < this.batchSize);
       }
-      if (signal.aborted) return;
-      if (!(await this.publish(batch, lease, signal))) return;
-      const last = batch[batch.length - 1].sequence;
-      await lease.save(last);
-      this.checkpoint = last;
-      succeeded();
-      this.metrics?.relayed.inc({ relay: this.name }, batch.length);
-      await this.measureLag(batch.length < this.batchSize);
+    } finally {
+      await saving;
     }
   }
 

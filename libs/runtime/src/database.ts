@@ -1,4 +1,4 @@
-import { Pool, PoolClient, QueryResultRow } from 'pg';
+import { escapeLiteral, Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { StartupError } from './startup-error';
 
 /**
@@ -78,9 +78,79 @@ export class Database {
     }
   }
 
+  /**
+   * As transaction(), one round trip shorter at each end: fn opens the transaction with its first
+   * statement (`open(text)` sends `BEGIN; text`) and commits with its last (`commit(text)` sends
+   * `text; COMMIT`), both simple-protocol queries without parameters (values inlined with
+   * sqlLiteral / sqlArray). Statements between them use `sql` as usual. When fn returns with the
+   * transaction still open, it is committed; when fn throws, it is rolled back. For the projection
+   * runner's batches, whose first and last statements (lock, save checkpoints) are the framework's.
+   */
+  async compactTransaction<T>(fn: (sql: PoolClient, ends: TransactionEnds) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
+    const tx = { state: 'before' as 'before' | 'open' | 'ended' };
+    const ends: TransactionEnds = {
+      open: async (text) => {
+        if (tx.state !== 'before') throw new Error('open() starts the transaction: call it once, first');
+        tx.state = 'open';
+        return statementResult(await client.query(`BEGIN; ${text}`), 1);
+      },
+      commit: async (text) => {
+        if (tx.state !== 'open') throw new Error('commit() ends an open transaction: call open() first, and commit() once');
+        tx.state = 'ended';
+        return statementResult(await client.query(`${text}; COMMIT`), 0);
+      },
+    };
+    try {
+      const result = await fn(client, ends);
+      if (tx.state === 'open') await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      if (tx.state !== 'before') await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken ??= rollbackFailed));
+      throw error;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined);
   }
+}
+
+/** The two ends of a compactTransaction, each riding on one statement of the caller's. */
+export interface TransactionEnds {
+  /** Sends `BEGIN; text` in one round trip; resolves with the result of `text`. */
+  open(text: string): Promise<QueryResult>;
+  /** Sends `text; COMMIT` in one round trip; resolves with the result of `text` once committed. */
+  commit(text: string): Promise<QueryResult>;
+}
+
+/** The result of statement `index` of a simple-protocol query of several statements. */
+function statementResult(result: QueryResult | QueryResult[], index: number): QueryResult {
+  return Array.isArray(result) ? result[index] : result;
+}
+
+/** A value written into SQL text: NULL, a safe integer, a boolean, or a quoted (escaped) string or timestamp. */
+export function sqlLiteral(value: string | number | boolean | Date | null): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new RangeError(`only safe integers are inlined, got ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value instanceof Date) return escapeLiteral(value.toISOString());
+  return escapeLiteral(value);
+}
+
+/** An array of values written into SQL text, typed (`type` is the element type, e.g. 'text', 'bigint'). */
+export function sqlArray(values: Array<string | number | boolean | Date | null>, type: string): string {
+  if (!/^[a-z0-9_ ]+$/.test(type)) throw new RangeError(`not a type name: ${type}`);
+  return values.length === 0 ? `'{}'::${type}[]` : `ARRAY[${values.map(sqlLiteral).join(', ')}]::${type}[]`;
 }
 
 /** host:port/database without credentials, for messages. */

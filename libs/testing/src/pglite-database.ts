@@ -1,4 +1,4 @@
-import type { Database, Sql } from '@streamfold/runtime';
+import type { Database, Sql, TransactionEnds } from '@streamfold/runtime';
 import { PgliteLike, pgliteSql } from './pglite-sql';
 
 /** A Database on PGlite for int tests, with a switch to simulate a crash before COMMIT. */
@@ -55,12 +55,18 @@ export function pgliteDatabase(db: PgliteLike): PgliteDatabase {
     });
   }
 
+  /** PGlite runs BEGIN and COMMIT apart from the ends' statements: the same transaction, crash simulation included. */
+  function compactTransaction<T>(fn: (tx: Sql, ends: TransactionEnds) => Promise<T>): Promise<T> {
+    return transaction((tx) => fn(tx, { open: (text) => tx.query(text), commit: (text) => tx.query(text) }));
+  }
+
   const adapter = {
     url: 'pglite://in-process',
     embedded: true,
     pool: { query },
     query,
     transaction,
+    compactTransaction,
     verify: async () => undefined,
     close: async () => undefined,
     crashBeforeCommit(count = 1) {

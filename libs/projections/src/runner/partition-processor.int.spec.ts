@@ -171,7 +171,7 @@ describe('PartitionProcessor.processMany: the partitions of a fetch in one trans
 
   it('commits every partition with its own checkpoint in one transaction, and each keeps its duplicate rule', async () => {
     const list = feed();
-    const transactions = jest.spyOn(db, 'transaction');
+    const transactions = jest.spyOn(db, 'compactTransaction');
     const first = await processor().processMany([
       { batch: batchOf([onPartition(list[0], 0, 0), onPartition(list[1], 0, 1), onPartition(list[2], 0, 2)]), context },
       { batch: batchOf([onPartition(list[3], 1, 0), onPartition(list[4], 1, 1)]), context },
