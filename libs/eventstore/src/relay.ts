@@ -69,6 +69,8 @@ export class Relay {
   private reads = 0;
   private idleWaiters: Array<{ after: number; resolve: () => void }> = [];
   private wakeIdle: (() => void) | null = null;
+  /** A wake() that came while a round ran: the next idle() returns at once. */
+  private wakePending = false;
   private lastLagAt = 0;
 
   constructor(private readonly options: RelayOptions) {
@@ -107,7 +109,8 @@ export class Relay {
 
   /** Ends the idle pause now, e.g. right after an append in this process. */
   wake(): void {
-    this.wakeIdle?.();
+    if (this.wakeIdle) this.wakeIdle();
+    else this.wakePending = true;
   }
 
   /** Sequence of the last event this relay published and checkpointed (or loaded at takeover). */
@@ -115,7 +118,7 @@ export class Relay {
     return this.checkpoint;
   }
 
-  /** Resolves once a read that started after this call found nothing left to publish. */
+  /** Resolves once a read that started after this call saw everything left to publish, and that was published and checkpointed. */
   waitUntilIdle(timeoutMs = 30000): Promise<void> {
     const after = this.reads;
     return new Promise((resolve, reject) => {
@@ -166,6 +169,8 @@ export class Relay {
     try {
       while (!signal.aborted && lease.held) {
         const read = ++this.reads;
+        // Appends that woke us before this read are in it.
+        this.wakePending = false;
         const batch = await this.options.store.readAll(cursor, this.batchSize);
         if (batch.length === 0) {
           await saving;
@@ -185,7 +190,14 @@ export class Relay {
         saving.catch(() => undefined); // awaited at the next save, idle or exit
         succeeded();
         this.metrics?.relayed.inc({ relay: this.name }, batch.length);
-        await this.measureLag(batch.length < this.batchSize);
+        const partial = batch.length < this.batchSize;
+        await this.measureLag(partial);
+        if (partial) {
+          // The read saw everything committed: rather than a read that finds nothing, idle until
+          // an append wakes us (one during this round already has) or the poll interval ends.
+          void saving.then(() => this.caughtUp(read), () => undefined);
+          await this.idle(signal);
+        }
       }
     } finally {
       await saving;
@@ -233,6 +245,10 @@ export class Relay {
   }
 
   private idle(signal: AbortSignal): Promise<void> {
+    if (this.wakePending || signal.aborted) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
