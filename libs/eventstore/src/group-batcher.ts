@@ -10,7 +10,7 @@ export interface GroupBatcherOptions<I> {
   maxInFlight?: number;
   /** Calls per group at most. @default 256 */
   maxGroup?: number;
-  /** Key of a call that must not share a group with another call of the same key (it waits for the next group). @default none */
+  /** Key of a call that must not share a group with, or run beside, another call of the same key (it waits for a later group). @default none */
   exclusiveKey?: (item: I) => string;
 }
 
@@ -27,6 +27,8 @@ export class GroupBatcher<I, O> {
   private waiting: Array<Waiter<I, O>> = [];
   private inFlight = 0;
   private scheduled = false;
+  /** Exclusive keys of the groups running now. */
+  private readonly running = new Set<string>();
   private readonly maxInFlight: number;
   private readonly maxGroup: number;
 
@@ -50,11 +52,15 @@ export class GroupBatcher<I, O> {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      while (this.inFlight < this.maxInFlight && this.waiting.length > 0) this.start(this.take());
+      while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+        const group = this.take();
+        if (group.length === 0) break; // every waiting call's key is running: the next settle schedules again
+        this.start(group);
+      }
     });
   }
 
-  /** The next group: the oldest calls, at most maxGroup, one per exclusive key (later ones keep their place). */
+  /** The next group: the oldest calls, at most maxGroup, one per exclusive key and none whose key runs (later ones keep their place). */
   private take(): Array<Waiter<I, O>> {
     const key = this.options.exclusiveKey;
     if (!key) return this.waiting.splice(0, this.maxGroup);
@@ -63,7 +69,7 @@ export class GroupBatcher<I, O> {
     const keys = new Set<string>();
     for (const w of this.waiting) {
       const k = key(w.item);
-      if (group.length >= this.maxGroup || keys.has(k)) rest.push(w);
+      if (group.length >= this.maxGroup || keys.has(k) || this.running.has(k)) rest.push(w);
       else {
         keys.add(k);
         group.push(w);
@@ -75,8 +81,12 @@ export class GroupBatcher<I, O> {
 
   private start(group: Array<Waiter<I, O>>): void {
     this.inFlight++;
+    const key = this.options.exclusiveKey;
+    const keys = key ? group.map((w) => key(w.item)) : [];
+    for (const k of keys) this.running.add(k);
     const settle = (results: Array<GroupResult<O>> | null, error?: unknown) => {
       this.inFlight--;
+      for (const k of keys) this.running.delete(k);
       group.forEach((w, i) => {
         const r = results?.[i];
         if (!r) w.reject(error ?? new Error('group batch returned no result for a call'));

@@ -36,6 +36,29 @@ describe('GroupBatcher', () => {
     expect(groups).toEqual([['a1', 'b1', 'c1'], ['a2', 'd1'], ['a3']]);
   });
 
+  it('runs groups side by side, but never a call beside a running group that holds its key', async () => {
+    const groups: string[][] = [];
+    const gates = [deferred(), deferred()];
+    const batcher = new GroupBatcher<string, string>(async (items) => {
+      const n = groups.push(items);
+      if (n <= 2) await gates[n - 1].promise;
+      return items.map((i) => ({ value: i }));
+    }, { maxInFlight: 2, exclusiveKey: (i) => i[0] });
+    const first = ['a1', 'b1'].map((i) => batcher.submit(i));
+    await new Promise((r) => setImmediate(r));
+    // a2 waits for the group holding a; c1 starts beside it.
+    const second = ['a2', 'c1'].map((i) => batcher.submit(i));
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toEqual([['a1', 'b1'], ['c1']]);
+    gates[1].resolve();
+    await second[1];
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toEqual([['a1', 'b1'], ['c1']]);
+    gates[0].resolve();
+    expect(await Promise.all([...first, ...second])).toEqual(['a1', 'b1', 'a2', 'c1']);
+    expect(groups).toEqual([['a1', 'b1'], ['c1'], ['a2']]);
+  });
+
   it('fails only the calls whose result is an error; a run that throws fails its whole group', async () => {
     const batcher = new GroupBatcher<number, number>(async (items): Promise<Array<GroupResult<number>>> => {
       if (items.includes(99)) throw new Error('statement failed');

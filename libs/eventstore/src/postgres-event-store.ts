@@ -116,8 +116,10 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
   ) {
     this.preparedStatements = options.preparedStatements ?? !db.embedded;
     this.streamReads = new GroupBatcher((ids) => this.readStreams(ids), { maxInFlight: 2 });
-    // One group at a time: two groups locking overlapping streams in opposite order would deadlock.
-    this.groupAppends = new GroupBatcher((group) => this.appendGroup(group), { maxInFlight: 1, exclusiveKey: (a) => a.streamId });
+    // Two groups at a time, never sharing a stream (exclusiveKey also keeps a stream out of a group
+    // while another group writing it runs), so they lock disjoint sf_streams rows and cannot
+    // deadlock each other: one group's statement runs while the other commits.
+    this.groupAppends = new GroupBatcher((group) => this.appendGroup(group), { maxInFlight: 2, exclusiveKey: (a) => a.streamId });
   }
 
   async append(streamId: string, events: DomainEvent[], options: AppendOptions): Promise<AppendResult> {
