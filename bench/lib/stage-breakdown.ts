@@ -11,9 +11,10 @@ export const STAGE_ORDER = ['acknowledged', 'stored_to_relayed', 'relayed_to_del
 
 /**
  * The stage histograms of a process. Consumer stages are kept for `projection` only (the read
- * model the measured path ends in); other projections' series are left out.
+ * model the measured path ends in) and stored_to_relayed for `topic` only (the like's; processors'
+ * derived events reach the relay another way); other series are left out.
  */
-export async function scrapeStages(url: string, projection = 'social.post_counts'): Promise<StageSnapshot> {
+export async function scrapeStages(url: string, projection = 'social.post_counts', topic = 'likes'): Promise<StageSnapshot> {
   const reply = await request(`${url}/metrics`, 'GET').catch(() => null);
   const snapshot: StageSnapshot = new Map();
   if (!reply || reply.status !== 200) return snapshot;
@@ -23,6 +24,7 @@ export async function scrapeStages(url: string, projection = 'social.post_counts
     if (!m) continue;
     const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
     if (labels.projection !== undefined && labels.projection !== projection) continue;
+    if (labels.topic !== undefined && labels.topic !== topic) continue;
     const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
     if (!snapshot.has(labels.stage)) snapshot.set(labels.stage, new Map());
     snapshot.get(labels.stage)!.set(le, Number(m[2]));

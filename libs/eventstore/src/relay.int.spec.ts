@@ -124,7 +124,10 @@ describe('Relay', () => {
     expect(sent.map((m) => m.headers![HEADER.eventId]).sort()).toEqual(routed.map((e) => e.eventId).sort());
     expect(sent.every((m) => Number(m.headers![RELAYED_AT_HEADER]) > 0)).toBe(true);
     const stages = (await metrics.getSingleMetric('streamfold_stage_latency_seconds')!.get()).values;
-    expect(stages.find((v) => v.labels.stage === 'stored_to_relayed' && (v as { metricName?: string }).metricName?.endsWith('_count'))?.value).toBe(routed.length);
+    // One series per topic: each counts the events routed there.
+    const counts = stages.filter((v) => v.labels.stage === 'stored_to_relayed' && (v as { metricName?: string }).metricName?.endsWith('_count'));
+    const perTopic = Object.fromEntries(counts.map((v) => [v.labels.topic, v.value]));
+    expect(perTopic).toEqual({ posts: routed.filter((e) => route(e)!.topic === 'posts').length, likes: routed.filter((e) => route(e)!.topic === 'likes').length });
   });
 
   it('keeps a second instance on standby and lets it take over from the checkpoint', async () => {

@@ -232,7 +232,10 @@ export class Relay {
     }
     if (this.stages) {
       const now = Date.now();
-      for (const e of batch) if (this.options.route(e)) this.stages.since('stored_to_relayed', Date.parse(e.recordedAt), now);
+      for (const e of batch) {
+        const to = this.options.route(e);
+        if (to) this.stages.since('stored_to_relayed', Date.parse(e.recordedAt), now, { topic: to.topic });
+      }
     }
     return true;
   }

@@ -17,36 +17,41 @@ export const STAGE_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05
 export const RELAYED_AT_HEADER = 'sf-relayed-at';
 
 /**
- * Records the seconds one event (or one batch) spent in a stage. The consumer stages
- * (relayed_to_delivered, delivered_to_committed) also name the projection or processor, so one
- * read model's path can be told from the others' (a processor gathering for 100 ms is not the
- * like counter's latency).
+ * Which path an observation belongs to: the consumer stages (relayed_to_delivered,
+ * delivered_to_committed) name the projection or processor, stored_to_relayed the topic (a like
+ * and a processor's derived event take different ways to the relay), so one read model's path can
+ * be told from the others' (a processor gathering for 100 ms is not the like counter's latency).
  */
+export interface StageLabels {
+  projection?: string;
+  topic?: string;
+}
+
+/** Records the seconds one event (or one batch) spent in a stage. */
 export interface StageLatency {
-  observe(stage: Stage, seconds: number, projection?: string): void;
+  observe(stage: Stage, seconds: number, labels?: StageLabels): void;
   /** Seconds since an epoch-ms instant, clamped at 0 (clocks of one host, but a re-send may be older). */
-  since(stage: Stage, epochMs: number, now?: number, projection?: string): void;
+  since(stage: Stage, epochMs: number, now?: number, labels?: StageLabels): void;
 }
 
 /**
- * `streamfold_stage_latency_seconds{stage[, projection]}` on this registry, created once and shared
+ * `streamfold_stage_latency_seconds{stage[, projection | topic]}` on this registry, created once and shared
  * by every component of the process (relay, runners, HTTP, live push).
  */
 export function stageLatency(registry: Registry): StageLatency {
   const histogram =
-    (registry.getSingleMetric('streamfold_stage_latency_seconds') as Histogram<'stage' | 'projection'> | undefined) ??
+    (registry.getSingleMetric('streamfold_stage_latency_seconds') as Histogram<'stage' | 'projection' | 'topic'> | undefined) ??
     new Histogram({
       name: 'streamfold_stage_latency_seconds',
-      help: 'Seconds spent per stage of the real-time path: acknowledged, stored_to_relayed, relayed_to_delivered, delivered_to_committed (these two per projection), committed_to_pushed',
-      labelNames: ['stage', 'projection'],
+      help: 'Seconds spent per stage of the real-time path: acknowledged, stored_to_relayed (per topic), relayed_to_delivered, delivered_to_committed (these two per projection), committed_to_pushed',
+      labelNames: ['stage', 'projection', 'topic'],
       buckets: STAGE_BUCKETS,
       registers: [registry],
     });
-  const labels = (stage: Stage, projection: string | undefined) => (projection === undefined ? { stage } : { stage, projection });
   return {
-    observe: (stage, seconds, projection) => histogram.observe(labels(stage, projection), seconds),
-    since: (stage, epochMs, now = Date.now(), projection) => {
-      if (Number.isFinite(epochMs)) histogram.observe(labels(stage, projection), Math.max(0, now - epochMs) / 1000);
+    observe: (stage, seconds, labels) => histogram.observe({ stage, ...labels }, seconds),
+    since: (stage, epochMs, now = Date.now(), labels) => {
+      if (Number.isFinite(epochMs)) histogram.observe({ stage, ...labels }, Math.max(0, now - epochMs) / 1000);
     },
   };
 }

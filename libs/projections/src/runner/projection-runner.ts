@@ -211,7 +211,7 @@ export class ProjectionRunner {
     if (batch.messages.length === 0) return;
     const started = process.hrtime.bigint();
     const deliveredAt = Date.now();
-    if (this.stages) for (const m of batch.messages) this.stages.since('relayed_to_delivered', Number(m.headers[RELAYED_AT_HEADER]), deliveredAt, this.name);
+    if (this.stages) for (const m of batch.messages) this.stages.since('relayed_to_delivered', Number(m.headers[RELAYED_AT_HEADER]), deliveredAt, { projection: this.name });
     const token = {};
     this.inFlight.set(token, Date.now());
     let outcome: BatchOutcome;
@@ -222,7 +222,7 @@ export class ProjectionRunner {
     }
     if (this.stages) {
       const seconds = (Date.now() - deliveredAt) / 1000;
-      for (let i = 0; i < batch.messages.length; i++) this.stages.observe('delivered_to_committed', seconds, this.name);
+      for (let i = 0; i < batch.messages.length; i++) this.stages.observe('delivered_to_committed', seconds, { projection: this.name });
     }
     const t = this.totals;
     t.batches++;
