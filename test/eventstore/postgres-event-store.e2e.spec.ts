@@ -4,21 +4,26 @@ import { Database, migrateUp } from '@streamfold/runtime';
 import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { createTestDatabase, eventually, TestDatabase } from '../e2e-env';
 
-describe('PostgresEventStore on real PostgreSQL', () => {
-  let testDb: TestDatabase;
-  let db: Database;
-  let store: PostgresEventStore;
-
+/** A migrated database of its own for the enclosing block, a pool of `poolSize` and a store on it, dropped afterwards. */
+function ownStore(label: string, poolSize: number, use: (db: Database, store: PostgresEventStore) => void): void {
+  let testDb: TestDatabase | undefined;
+  let db: Database | undefined;
   beforeAll(async () => {
-    testDb = await createTestDatabase('sf_es');
+    testDb = await createTestDatabase(label);
     await migrateUp(testDb.url, MIGRATIONS);
-    db = new Database(testDb.url, 25, false);
-    store = new PostgresEventStore(db);
+    db = new Database(testDb.url, poolSize, false);
+    use(db, new PostgresEventStore(db));
   });
   afterAll(async () => {
     await db?.close();
     await testDb?.drop();
   });
+}
+
+describe('PostgresEventStore on real PostgreSQL', () => {
+  let db: Database;
+  let store: PostgresEventStore;
+  ownStore('sf_es', 25, (d, s) => ([db, store] = [d, s]));
 
   /**
    * The gap-safe reader shows nothing above the oldest transaction still open anywhere on the
@@ -277,20 +282,10 @@ describe('PostgresEventStore on real PostgreSQL', () => {
  * the store was when the session first ran them.
  */
 describe('PostgresEventStore reads by stream on a store that grew after the session started', () => {
-  let testDb: TestDatabase;
   let db: Database;
   let store: PostgresEventStore;
-
-  beforeAll(async () => {
-    testDb = await createTestDatabase('sf_es_plan');
-    await migrateUp(testDb.url, MIGRATIONS);
-    db = new Database(testDb.url, 1, false); // one session: the one whose plans are cached
-    store = new PostgresEventStore(db);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
-  });
+  // One session: the one whose plans are cached.
+  ownStore('sf_es_plan', 1, (d, s) => ([db, store] = [d, s]));
 
   const seqScans = async () => {
     // This session's counters reach the shared statistics at its next transaction end.

@@ -45,6 +45,13 @@ async function seed(store: InMemoryEventStore, appends: number) {
   }
 }
 
+/** Waits for `ready`, failing after 2 s (a relay that missed a wake would otherwise idle for its whole poll). */
+async function until(ready: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 2000; !ready(); await new Promise((done) => setTimeout(done, 1))) {
+    if (Date.now() > deadline) throw new Error(`waited 2 s for ${what}`);
+  }
+}
+
 const relays: Relay[] = [];
 function relay(options: Partial<RelayOptions> & Pick<RelayOptions, 'store' | 'log' | 'leases'>): Relay {
   const r = new Relay({ route, batchSize: 7, pollIntervalMs: 5, initialBackoffMs: 5, maxBackoffMs: 20, logger: () => undefined, ...options });
@@ -128,6 +135,29 @@ describe('Relay', () => {
     const counts = stages.filter((v) => v.labels.stage === 'stored_to_relayed' && (v as { metricName?: string }).metricName?.endsWith('_count'));
     const perTopic = Object.fromEntries(counts.map((v) => [v.labels.topic, v.value]));
     expect(perTopic).toEqual({ posts: routed.filter((e) => route(e)!.topic === 'posts').length, likes: routed.filter((e) => route(e)!.topic === 'likes').length });
+  });
+
+  it('idles after a short batch until woken, and keeps a wake that came while a round was sending', async () => {
+    const store = new InMemoryEventStore();
+    const fake = recordingLog();
+    // Only wake() ends an idle pause here: a poll would hide a lost wake.
+    const r = relay({ store, log: fake.log, leases: new InMemoryRelayLeases(), pollIntervalMs: 60_000 });
+    await store.append('post-1', [{ type: 'test.Happened', data: { n: 1 } }], { expectedVersion: 'any' });
+    r.start();
+    await r.waitUntilIdle(5000);
+    const reads = jest.spyOn(store, 'readAll');
+    fake.hold();
+    await store.append('post-1', [{ type: 'test.Happened', data: { n: 2 } }], { expectedVersion: 'any' });
+    r.wake();
+    await until(() => fake.sends() >= 2, 'the second round to send');
+    // The round is sending n=2; n=3 is appended and its wake comes now, before the relay idles.
+    await store.append('post-1', [{ type: 'test.Happened', data: { n: 3 } }], { expectedVersion: 'any' });
+    r.wake();
+    fake.release();
+    await until(() => fake.sent.length >= 3, 'the third event, woken while the second was sending');
+    expect(fake.sent.map((s) => (fromWire(s.message.value as string).envelope.data as { n: number }).n)).toEqual([1, 2, 3]);
+    // One read per wake: a short batch is not followed by a read that finds nothing.
+    expect(reads).toHaveBeenCalledTimes(2);
   });
 
   it('keeps a second instance on standby and lets it take over from the checkpoint', async () => {

@@ -56,26 +56,12 @@ export class Database {
   }
 
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
-  async transaction<T>(fn: (sql: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    // A checked-out client that loses its connection (database restart, terminated session)
-    // emits 'error'; unheard, that would crash the process. Keep it, fail the transaction, and
-    // hand the client back as broken so the pool discards it.
-    let broken: Error | undefined;
-    const onError = (error: Error) => (broken = error);
-    client.on('error', onError);
-    try {
+  transaction<T>(fn: (sql: PoolClient) => Promise<T>): Promise<T> {
+    return this.inTransaction(async (client, tx) => {
       await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken ??= rollbackFailed));
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+      tx.state = 'open';
+      return fn(client);
+    });
   }
 
   /**
@@ -86,26 +72,37 @@ export class Database {
    * transaction still open, it is committed; when fn throws, it is rolled back. For the projection
    * runner's batches, whose first and last statements (lock, save checkpoints) are the framework's.
    */
-  async compactTransaction<T>(fn: (sql: PoolClient, ends: TransactionEnds) => Promise<T>): Promise<T> {
+  compactTransaction<T>(fn: (sql: PoolClient, ends: TransactionEnds) => Promise<T>): Promise<T> {
+    return this.inTransaction((client, tx) =>
+      fn(client, {
+        open: async (text) => {
+          if (tx.state !== 'before') throw new Error('open() starts the transaction: call it once, first');
+          tx.state = 'open';
+          return statementResult(await client.query(`BEGIN; ${text}`), 1);
+        },
+        commit: async (text) => {
+          if (tx.state !== 'open') throw new Error('commit() ends an open transaction: call open() first, and commit() once');
+          tx.state = 'ended';
+          return statementResult(await client.query(`${text}; COMMIT`), 0);
+        },
+      }),
+    );
+  }
+
+  /**
+   * A checked-out client for one transaction that `body` begins (and may end): committed when body
+   * resolves with it still open, rolled back when body throws after it began. A client that loses
+   * its connection (database restart, terminated session) emits 'error'; unheard, that would crash
+   * the process. It is kept, fails the transaction, and goes back to the pool as broken.
+   */
+  private async inTransaction<T>(body: (client: PoolClient, tx: { state: 'before' | 'open' | 'ended' }) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
     const tx = { state: 'before' as 'before' | 'open' | 'ended' };
-    const ends: TransactionEnds = {
-      open: async (text) => {
-        if (tx.state !== 'before') throw new Error('open() starts the transaction: call it once, first');
-        tx.state = 'open';
-        return statementResult(await client.query(`BEGIN; ${text}`), 1);
-      },
-      commit: async (text) => {
-        if (tx.state !== 'open') throw new Error('commit() ends an open transaction: call open() first, and commit() once');
-        tx.state = 'ended';
-        return statementResult(await client.query(`${text}; COMMIT`), 0);
-      },
-    };
     try {
-      const result = await fn(client, ends);
+      const result = await body(client, tx);
       if (tx.state === 'open') await client.query('COMMIT');
       return result;
     } catch (error) {

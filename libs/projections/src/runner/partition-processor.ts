@@ -200,7 +200,7 @@ export class PartitionProcessor {
         const [topic, partition] = [k.slice(0, k.lastIndexOf(':')), Number(k.slice(k.lastIndexOf(':') + 1))];
         return { topic, partition, checkpoint: { nextOffset: c.nextOffset, sequence: c.sequence }, lastEventAt: c.lastEventAt === null ? null : new Date(c.lastEventAt) };
       });
-      await saveCheckpoints(sql, consumer, moved, ends.commit);
+      await saveCheckpoints(consumer, moved, ends.commit);
       return results;
     });
   }
