@@ -21,25 +21,32 @@ describe('GetTaxi on real Kafka and PostgreSQL', () => {
       Array.from({ length: 100 }, (_, i) => app.request('POST', '/taxi/rides', { user: `rider-${i}`, body: { pickup: spot(i % 50), dropoff: centre } })),
     );
     expect(answers.map((r) => r.status)).toEqual(Array(100).fill(201));
-    const assigned = answers.filter((r) => r.body.match.status === 'assigned').map((r) => r.body.match.driverId as string);
+    // Answered at once: assigned, or queued when every nearby candidate was taken. How many of
+    // each depends on how far the free-driver read model had caught up with the claims; the queued
+    // ones are retried by the matcher, so the split is settled below, from the store.
+    const assignedAtOnce = answers.filter((r) => r.body.match.status === 'assigned').map((r) => r.body.match.driverId as string);
+    expect(new Set(assignedAtOnce).size).toBe(assignedAtOnce.length);
+    expect(assignedAtOnce.length + answers.filter((r) => r.body.match.status === 'requested').length).toBe(100);
+
+    // Every ride ends assigned or, after TAXI_MATCH_TIMEOUT_MS (10 s), NoDriverAvailable: 50 and 50.
+    const rides = answers.map((r, i) => ({ rideId: r.body.rideId as string, rider: `rider-${i}` }));
+    const ends = await eventually(async () => {
+      const streams = await Promise.all(rides.map((r) => app.store.readStream(`taxi-ride-${r.rideId}`)));
+      const last = streams.map((s) => s.events.at(-1)!);
+      return last.every((e) => e.type === 'taxi.DriverAssigned' || e.type === 'taxi.NoDriverAvailable') ? last : undefined;
+    }, 40_000, 'every ride assigned or given up');
+    const assigned = ends.filter((e) => e.type === 'taxi.DriverAssigned').map((e) => (e.data as { driverId: string }).driverId);
     expect(assigned).toHaveLength(50);
     expect(new Set(assigned).size).toBe(50);
-    expect(answers.filter((r) => r.body.match.status === 'requested')).toHaveLength(50);
-
     // The store agrees: every driver stream holds exactly one claim.
     for (const d of drivers) {
       const { events } = await app.store.readStream(`taxi-driver-${d}`);
       expect(events.map((e) => e.type)).toEqual(['taxi.DriverClaimed']);
     }
-    // The queued ones time out (TAXI_MATCH_TIMEOUT_MS, 10 s) into NoDriverAvailable.
-    const waiting = answers.filter((r) => r.body.match.status === 'requested');
-    await eventually(async () => {
-      const streams = await Promise.all(waiting.map((r) => app.store.readStream(`taxi-ride-${r.body.rideId}`)));
-      return streams.every((s) => s.events.at(-1)?.type === 'taxi.NoDriverAvailable') ? true : undefined;
-    }, 40_000, '50 NoDriverAvailable events');
+    const unmatched = rides.filter((_, i) => ends[i].type === 'taxi.NoDriverAvailable');
     await app.settle(60_000);
     await eventually(async () => {
-      const statuses = await Promise.all(waiting.map((r) => app.request('GET', `/taxi/rides/${r.body.rideId}`, { user: `rider-${answers.indexOf(r)}` })));
+      const statuses = await Promise.all(unmatched.map((r) => app.request('GET', `/taxi/rides/${r.rideId}`, { user: r.rider })));
       return statuses.every((s) => s.body.status === 'unmatched') ? true : undefined;
     }, 20_000, '50 unmatched rides in the read model');
   }, 120_000);
