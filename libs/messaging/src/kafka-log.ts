@@ -1,4 +1,4 @@
-import { Admin, Consumer, Kafka, logLevel as KafkaLogLevel, LogEntry, Producer } from 'kafkajs';
+import { Admin, Consumer, ICustomPartitioner, Kafka, logLevel as KafkaLogLevel, LogEntry, Producer } from 'kafkajs';
 import type {
   ConsumeOptions,
   ConsumerHandle,
@@ -48,6 +48,7 @@ export class KafkaMessageLog implements MessageLog {
   private readonly consumers = new Set<ConsumerHandle>();
   private brokers: Promise<number> | null = null;
   private readonly partitions = new Map<string, number>();
+  private readonly partitionsAt = new Map<string, number>();
   private roundRobin = 0;
 
   constructor(private readonly options: KafkaLogOptions) {
@@ -157,7 +158,10 @@ export class KafkaMessageLog implements MessageLog {
 
   private getProducer(): Promise<Producer> {
     if (!this.producerReady) {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      // Every message is sent with its partition (partitionForKey, Kafka's own mapping): kafkajs'
+      // partitioner hashed each key again and filtered the partition list per message (~8 % of
+      // the host's allocations at 1,000 likes/s).
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: givenPartition });
       this.producerReady = producer.connect().then(() => {
         this.producer = producer;
         return producer;
@@ -190,7 +194,13 @@ export class KafkaMessageLog implements MessageLog {
     const physical = nonEmpty.map(({ topic, messages }) => ({ topic: this.physicalName(topic), messages }));
     try {
       if ((await this.brokerCount()) <= 1) {
-        await producer.sendBatch({ acks: -1, topicMessages: physical.map(({ topic, messages }) => ({ topic, messages: messages.map((m) => toKafka(m)) })) });
+        const topicMessages = [];
+        for (const { topic, messages } of physical) {
+          const partitions = await this.partitionCount(topic);
+          const roundRobin = this.roundRobin++;
+          topicMessages.push({ topic, messages: messages.map((m) => toKafka(m, partitionForKey(m.key, partitions, roundRobin))) });
+        }
+        await producer.sendBatch({ acks: -1, topicMessages });
         return;
       }
       const requests: Array<Promise<unknown>> = [];
@@ -217,13 +227,16 @@ export class KafkaMessageLog implements MessageLog {
     return this.brokers;
   }
 
+  /** Partitions of a topic, asked again after PARTITIONS_TTL_MS (partitions may be added) or after a failed send. */
   private async partitionCount(physicalTopic: string): Promise<number> {
     let count = this.partitions.get(physicalTopic);
+    if (count !== undefined && Date.now() - (this.partitionsAt.get(physicalTopic) ?? 0) > PARTITIONS_TTL_MS) count = undefined;
     if (count === undefined) {
       const admin = await this.getAdmin();
       const metadata = await retryWhile(isLeadershipError, () => admin.fetchTopicMetadata({ topics: [physicalTopic] }));
       count = metadata.topics[0].partitions.length;
       this.partitions.set(physicalTopic, count);
+      this.partitionsAt.set(physicalTopic, Date.now());
     }
     return count;
   }
@@ -540,6 +553,13 @@ export function splitByPartition<M extends { key: string | null }>(messages: M[]
   }
   return groups;
 }
+
+/** How long a topic's partition count is trusted: kafkajs' own metadata refresh interval (metadataMaxAge). */
+const PARTITIONS_TTL_MS = 5 * 60_000;
+
+/** kafkajs partitioner that keeps the partition each message carries (sendBatch sets all of them). */
+const givenPartition: ICustomPartitioner = () => ({ message, partitionMetadata }) =>
+  message.partition ?? partitionForKey(message.key == null ? null : message.key.toString(), partitionMetadata.length, 0);
 
 const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
 
