@@ -19,15 +19,17 @@ interface TrendingState {
 }
 
 /**
- * Emits a post's trending score to `trending_posts` when a batch changed it: the score of the
- * hour of event time ending at the post's watermark (same formula and lateness bound as the
- * trending read model, from domain/trending.ts). Purely event-time driven, so a replay emits the same scores.
+ * Emits a post's trending score to `trending_posts` when a window changed it, at most once per
+ * post per second (a score over the past hour needs no finer grain): the score of the hour of
+ * event time ending at the post's watermark (same formula and lateness bound as the trending read
+ * model, from domain/trending.ts). Purely event-time driven, so a replay ends at the same scores.
  */
 export const trendingPostsProcessor: BatchProcessor<TrendingState, PostTrendingScoreChanged, TrendingEvent> = {
   name: 'social.trending_posts',
   topics: [SocialTopic.likes, SocialTopic.comments],
   handles: TRENDING_EVENTS,
   keyOf: (d) => d.envelope.data.postId,
+  windowMs: 1000,
   initialState: () => ({ watermark: 0, buckets: {}, score: 0, late: 0 }),
 
   evolve(state, { envelope }) {
