@@ -19,7 +19,10 @@ async function main() {
   const started = Date.now();
   let sent = 0;
   let lastReport = started;
-  const base = Date.parse('2026-01-01T00:00:00Z');
+  // Event times (and so Kafka timestamps) end now: the broker deletes records older than its
+  // retention (7 days) at its next retention check, and data stamped at a fixed date went, mid-run,
+  // from under the rebuild that was reading it (seen 2026-12-02: the rebuild waited forever).
+  const base = Date.now() - n;
   const batchAt = (from: number) => {
     const messages = [];
     for (let i = from; i < Math.min(from + batchSize, n); i++) {
