@@ -183,6 +183,44 @@ describe('Relay', () => {
     await log.close();
   });
 
+  it('saves the checkpoint at most once per checkpointIntervalMs while events keep coming, and what is left once caught up', async () => {
+    const store = new InMemoryEventStore();
+    const fake = recordingLog();
+    await seed(store, 40); // 80 events, 12 rounds of 7
+    const leases = new InMemoryRelayLeases();
+    const saved: string[] = [];
+    const counting = {
+      acquire: async (name: string, signal: AbortSignal) => {
+        const lease = await leases.acquire(name, signal);
+        if (!lease) return null;
+        return {
+          get held() {
+            return lease.held;
+          },
+          load: () => lease.load(),
+          release: () => lease.release(),
+          save: async (sequence: Parameters<typeof lease.save>[0]) => {
+            saved.push(`${sequence.txId}:${sequence.position}`);
+            await lease.save(sequence);
+          },
+        };
+      },
+    };
+    const r = relay({ store, log: fake.log, leases: counting, checkpointIntervalMs: 60_000, pollIntervalMs: 60_000 });
+    r.start();
+    const head = await store.head();
+    const routed = (await store.readAll(null, 1000)).filter((e) => e.type !== 'test.Internal').length;
+    // Every round is sent, but only the first saves while the interval runs; the read that finds
+    // nothing more (woken here, the poll interval being a minute) saves the last one.
+    await until(() => fake.sent.length === routed, `every event sent (${fake.sent.length}/${routed}, saves ${saved.length})`);
+    await until(() => saved.length === 1, 'the first save');
+    expect(saved).toHaveLength(1);
+    r.wake();
+    await until(() => saved.length === 2, 'the save once caught up');
+    expect(saved[1]).toBe(`${head!.txId}:${head!.position}`);
+    expect(r.publishedUpTo()).toEqual(head);
+  });
+
   it('stop() lets the in-flight batch finish and checkpoint', async () => {
     const store = new InMemoryEventStore();
     const fake = recordingLog();

@@ -25,6 +25,12 @@ export interface RelayOptions {
   batchSize?: number;
   /** Pause between reads once caught up (wake() cuts it short). @default 25 */
   pollIntervalMs?: number;
+  /**
+   * Longest time between checkpoint saves while events keep coming: rounds in between leave it to
+   * the next save (a caught-up relay, a waitUntilIdle() and stop() save at once). A crash re-sends
+   * at most this much, which consumers drop by relay sequence. 0 saves after every round. @default 250
+   */
+  checkpointIntervalMs?: number;
   /** First pause after a failed send or read; doubles on each failure. @default 100 */
   initialBackoffMs?: number;
   /** Longest pause between retries. @default 5000 */
@@ -56,6 +62,7 @@ export class Relay {
   readonly name: string;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  private readonly checkpointMs: number;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly lagIntervalMs: number;
@@ -77,6 +84,7 @@ export class Relay {
     this.name = options.name ?? 'default';
     this.batchSize = options.batchSize ?? 500;
     this.pollMs = options.pollIntervalMs ?? 25;
+    this.checkpointMs = options.checkpointIntervalMs ?? 250;
     this.initialBackoffMs = options.initialBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.lagIntervalMs = options.lagIntervalMs ?? 1000;
@@ -84,6 +92,7 @@ export class Relay {
     this.metrics = options.metrics ? relayMetrics(options.metrics) : null;
     this.stages = options.metrics ? stageLatency(options.metrics) : null;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${this.batchSize}`);
+    if (!(this.checkpointMs >= 0)) throw new RangeError(`checkpointIntervalMs must be 0 or more, got ${this.checkpointMs}`);
   }
 
   get state(): RelayState {
@@ -159,13 +168,27 @@ export class Relay {
    * Rounds of read, send, save. A batch's checkpoint is saved while the next batch is read and
    * sent (the lease's own connection): at most one save in flight, awaited before the next one,
    * before idling and before leaving, so a failed save stops the relay one batch later at most;
-   * that batch is re-sent by the next leader and dropped by consumers as a re-send. Saves never
-   * move the stored checkpoint backwards.
+   * that batch is re-sent by the next leader and dropped by consumers as a re-send. While events
+   * keep coming, saves are at least checkpointIntervalMs apart (the rounds in between are covered
+   * by the next one); a caught-up read, a waiter of waitUntilIdle() and leaving save what is left.
+   * Saves never move the stored checkpoint backwards.
    */
   private async lead(lease: RelayLease, signal: AbortSignal, succeeded: () => void): Promise<void> {
     this.checkpoint = await lease.load();
     let cursor = this.checkpoint;
     let saving: Promise<void> = Promise.resolve();
+    let unsaved: LogSequence | null = null;
+    let lastSaveAt = 0;
+    const save = async () => {
+      await saving;
+      const sequence = unsaved!;
+      unsaved = null;
+      lastSaveAt = Date.now();
+      saving = lease.save(sequence).then(() => {
+        this.checkpoint = sequence;
+      });
+      saving.catch(() => undefined); // awaited at the next save, idle or exit
+    };
     try {
       while (!signal.aborted && lease.held) {
         const read = ++this.reads;
@@ -173,6 +196,7 @@ export class Relay {
         this.wakePending = false;
         const batch = await this.options.store.readAll(cursor, this.batchSize);
         if (batch.length === 0) {
+          if (unsaved) await save();
           await saving;
           succeeded();
           this.caughtUp(read);
@@ -181,13 +205,9 @@ export class Relay {
         }
         if (signal.aborted) return;
         if (!(await this.publish(batch, lease, signal))) return;
-        const last = batch[batch.length - 1].sequence;
-        cursor = last;
-        await saving;
-        saving = lease.save(last).then(() => {
-          this.checkpoint = last;
-        });
-        saving.catch(() => undefined); // awaited at the next save, idle or exit
+        cursor = unsaved = batch[batch.length - 1].sequence;
+        // Waiters registered before this read need its checkpoint saved before they are released.
+        if (Date.now() - lastSaveAt >= this.checkpointMs || this.idleWaiters.some((w) => w.after < read)) await save();
         succeeded();
         this.metrics?.relayed.inc({ relay: this.name }, batch.length);
         const partial = batch.length < this.batchSize;
@@ -200,6 +220,7 @@ export class Relay {
         }
       }
     } finally {
+      if (unsaved && lease.held) await save().catch(() => undefined);
       await saving;
     }
   }
