@@ -7,7 +7,7 @@ import { cpuSample, cpuSplit, formatCpu } from '../lib/cpu-split';
 import { formatBreakdown, mergeStages, scrapeStages, stageBreakdown, StageFigure } from '../lib/stage-breakdown';
 import { row } from '../lib/scenarios';
 import { loadavg } from 'node:os';
-import type { Context } from './context';
+import { ownPrefix, type Context } from './context';
 
 const POSTS = 20;
 /** The warm-up's second step, at 1,000/s. */
@@ -67,7 +67,7 @@ export async function runE2e(ctx: Context): Promise<void> {
 async function measure(ctx: Context, deployment: Deployment, search: boolean) {
   say(`  -- ${deployment.name}`);
   const dbUrl = await ctx.db(`sf_bench_${deployment.key}`);
-  const env = { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: `${ctx.prefix}${deployment.key}.`, JWT_SECRET: SECRET, KAFKA_CLIENT_ID: `bench-${deployment.key}` };
+  const env = { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: ownPrefix(ctx, deployment.key), JWT_SECRET: SECRET, KAFKA_CLIENT_ID: `bench-${deployment.key}` };
   const children: ChildProcess[] = [];
   const exits: Array<Promise<void>> = [];
   try {

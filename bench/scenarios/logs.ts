@@ -7,7 +7,7 @@ import { generateLines, writeLines } from '../../test/ops/log-generator';
 import { say } from '../lib/child';
 import { request, sleep } from '../lib/http';
 import { row } from '../lib/scenarios';
-import { Context } from './context';
+import { ownPrefix, type Context } from './context';
 import { OwnBroker, p99, startLogsApp, steadyLoad } from './logs-outage';
 
 const JWT_SECRET = 'bench-secret-0123456789abcdef';
@@ -41,9 +41,9 @@ export async function runLogs(ctx: Context): Promise<void> {
 async function throughput(ctx: Context): Promise<void> {
   const total = ctx.plan.quick ? 50_000 : 200_000;
   const url = await ctx.db('logs');
-  const env = { DATABASE_URL: url, KAFKA_BROKERS: ctx.brokers.join(','), KAFKA_TOPIC_PREFIX: ctx.prefix, PORT: '0', JWT_SECRET, LOG_LEVEL: 'warn', SERVICE_NAME: 'bench-logs-api' };
+  const env = { DATABASE_URL: url, KAFKA_BROKERS: ctx.brokers.join(','), KAFKA_TOPIC_PREFIX: ownPrefix(ctx, 'logs'), PORT: '0', JWT_SECRET, LOG_LEVEL: 'warn', SERVICE_NAME: 'bench-logs-api' };
   const app = await startLogsApp('logs-api', env);
-  const log = new KafkaMessageLog({ brokers: ctx.brokers, clientId: 'bench-logs-gen', prefix: ctx.prefix });
+  const log = new KafkaMessageLog({ brokers: ctx.brokers, clientId: 'bench-logs-gen', prefix: ownPrefix(ctx, 'logs') });
   const service = 'bench-logs-gen';
   const shipping = new TelemetryShipping(log, loadConfig({ ...env, SERVICE_NAME: service, LOG_LEVEL: 'trace' }), { stdout: sink() });
   const db = new Client({ connectionString: url });

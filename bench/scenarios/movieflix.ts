@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { procSample, say, HOST_NODE_FLAGS, spawnChild, waitForLine } from '../lib/child';
 import { percentile, request, sleep } from '../lib/http';
 import { row } from '../lib/scenarios';
-import type { Context } from './context';
+import { ownPrefix, type Context } from './context';
 
 const SECRET = 'bench-secret-at-least-16-chars';
 const BATCH = 100;
@@ -21,7 +21,7 @@ export async function runMovieflix(ctx: Context): Promise<void> {
   const dbUrl = await ctx.db('sf_bench_movieflix');
   const child = spawnChild('ts', ['bench/ours/server.ts'], { nodeFlags: HOST_NODE_FLAGS,
     label: 'ours movieflix', profile: ctx.profile,
-    env: { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: ctx.prefix, JWT_SECRET: SECRET, KAFKA_CLIENT_ID: 'bench-movieflix' },
+    env: { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: ownPrefix(ctx, 'movieflix'), JWT_SECRET: SECRET, KAFKA_CLIENT_ID: 'bench-movieflix' },
   });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const db = new Client({ connectionString: dbUrl });

@@ -4,7 +4,7 @@ import { pickupAt, seededRandom, uniformPoint } from '../../apps/taxi/src/simula
 import { procSample, say, HOST_NODE_FLAGS, spawnChild, waitForLine } from '../lib/child';
 import { percentile, request, sleep } from '../lib/http';
 import { row } from '../lib/scenarios';
-import type { Context } from './context';
+import { ownPrefix, type Context } from './context';
 
 const SECRET = 'bench-secret-at-least-16-chars';
 const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
@@ -40,7 +40,7 @@ export async function runTaxi(ctx: Context): Promise<void> {
   // Deployed shape: an API process (HTTP, matching, telemetry producer) and a worker process
   // (relay, projections, processors), both on the same 2 cores. One process doing both made the
   // projections' per-partition transactions starve the HTTP path.
-  const env = { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: ctx.prefix, JWT_SECRET: SECRET, KAFKA_CLIENT_ID: 'bench-taxi' };
+  const env = { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: ownPrefix(ctx, 'taxi'), JWT_SECRET: SECRET, KAFKA_CLIENT_ID: 'bench-taxi' };
   // Freshness 5 min: the figure is the match path's latency, not how fast a loaded machine can
   // keep 1,000 drivers under the default 30 s (a refresh loop doing that competed with the requests).
   const child = spawnChild('ts', ['bench/ours/server.ts'], { nodeFlags: HOST_NODE_FLAGS, label: 'taxi api', profile: ctx.profile, env: { ...env, PROCESS_ROLES: 'api', TAXI_FRESH_MS: '300000' } });
