@@ -10,6 +10,7 @@ import type {
   TopicSpec,
 } from './message-log.port';
 import { partitionForKey } from './message-log.port';
+import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix';
 
 /** How to reach Kafka, and how this environment's names are kept apart on a shared broker. */
 export interface KafkaLogOptions {
@@ -52,6 +53,7 @@ export class KafkaMessageLog implements MessageLog {
   private roundRobin = 0;
 
   constructor(private readonly options: KafkaLogOptions) {
+    fixKafkajsIdleLoop();
     this.prefix = options.prefix ?? '';
     this.kafka = new Kafka({
       clientId: options.clientId,
