@@ -56,6 +56,32 @@ describe('Kafka broker started by scripts/kafka.sh', () => {
     for (const p of ends) expect(committed.get(p.partition) ?? 0).toBe(p.high);
   });
 
+  it('leaves an idle consumer\'s connections without a timer loop (kafkajs 2.2.4 checked every connection\'s queue every millisecond)', async () => {
+    await log.ensureTopics([{ name: 'quiet', partitions: 2 }]);
+    await log.send('quiet', [{ key: 'k', value: 'v' }]);
+    let seen = 0;
+    const consumer = await log.consume({ groupId: 'quiet', topics: ['quiet'], eachBatch: async (batch) => void (seen += batch.messages.length) });
+    await eventually(async () => (seen >= 1 ? true : undefined), 30000, 'the message');
+    // Idle now: the producer, the admin and the consumer's connections have all answered requests.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const queue = require('kafkajs/src/network/requestQueue').prototype as { checkPendingRequests(): void };
+    const original = queue.checkPendingRequests;
+    let checks = 0;
+    queue.checkPendingRequests = function (this: unknown) {
+      checks++;
+      return original.call(this);
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      queue.checkPendingRequests = original;
+      await consumer.stop();
+    }
+    // Answers (a fetch every 500 ms, a heartbeat a second) check the queue a few times a second;
+    // the loop made it about a thousand times a second per connection.
+    expect(checks).toBeLessThan(100);
+  });
+
   it('fetches past a deferred batch at once, and commits it only once it is durable, in order; a rejected one is never committed', async () => {
     await log.ensureTopics([{ name: 'deferred', partitions: 1 }]);
     await log.send('deferred', Array.from({ length: 30 }, (_, i) => ({ key: 'k', value: String(i) })));
