@@ -81,7 +81,8 @@ export interface ProjectionDefinition<E extends DomainEvent = DomainEvent> {
   /**
    * How long the runner gathers partition batches into one transaction, ms (a runner's explicit
    * fetchWindow wins). Longer means fewer, larger transactions and later results; a processor
-   * that emits once per key per transaction emits once per key per this window. @default 2
+   * that emits once per key per transaction emits once per key per this window. 0 gathers one
+   * fetch's partition batches (handed over together) with no wait. @default 0
    */
   gatherMs?: number;
 }

@@ -44,11 +44,12 @@ export interface ProjectionRunnerOptions {
    */
   maxBatchSize?: number;
   /**
-   * Gathers the partition batches of a fetch that arrive within `windowMs` into one transaction
-   * (every partition's checkpoint in it), so transactions/s stay flat as partitions and rate grow.
-   * `{ windowMs: 0 }` commits each partition batch alone. @default { windowMs: the definition's gatherMs, else 2, maxEvents: maxBatchSize }
+   * Gathers the partition batches of a fetch (and, with `windowMs` above 0, those arriving within
+   * it) into one transaction (every partition's checkpoint in it), so transactions/s stay flat as
+   * partitions and rate grow. `false` commits each partition batch alone.
+   * @default { windowMs: the definition's gatherMs, else 0 (one fetch, no wait), maxEvents: maxBatchSize }
    */
-  fetchWindow?: Partial<FetchWindow>;
+  fetchWindow?: Partial<FetchWindow> | false;
   /** Retries and dead-lettering of events whose apply throws. */
   retry?: Partial<RetryPolicy>;
   /** Prometheus registry for lag, events applied, batch duration and the relayed_to_delivered and delivered_to_committed stages. @default none (no metrics) */
@@ -187,8 +188,9 @@ export class ProjectionRunner {
       logger: this.logger,
     });
     const maxBatchSize = this.options.maxBatchSize ?? 2000;
-    const window: FetchWindow = { windowMs: this.definition.gatherMs ?? 2, maxEvents: maxBatchSize, ...this.options.fetchWindow };
-    const batcher = window.windowMs > 0 ? new FetchBatcher((group) => processor.processMany(group), window) : null;
+    const gather = this.options.fetchWindow;
+    const window: FetchWindow = { windowMs: this.definition.gatherMs ?? 0, maxEvents: maxBatchSize, ...gather };
+    const batcher = gather === false ? null : new FetchBatcher((group) => processor.processMany(group), window);
     this.handle = await this.log.consume({
       groupId: this.options.groupId?.(consumer) ?? consumer,
       topics: this.definition.topics,
