@@ -18,6 +18,10 @@ KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$(( KAFKA_NODES == 1 ? 9093 : KAFKA_PORT + KAFKA_NODES ))}"
 # Three JVMs share two cores and the other engineers' processes: small heaps for a cluster.
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:-$([[ $KAFKA_NODES == 1 ]] && echo "-Xms256m -Xmx1g" || echo "-Xms128m -Xmx384m")}"
+# Kafka's own launcher defaults (kafka-run-class.sh), which a bare `java` start does not get: with
+# G1's default 200 ms pause goal the broker paused 50-110 ms every ~10 s at 200 likes/s, stalling
+# every produce and fetch at once (the e2e bench's p99); at 20 ms its young pauses stay short.
+KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}"
 CACHE="${KAFKA_CACHE_DIR:-$ROOT/.cache/kafka}"
 LIBS="$CACHE/$KAFKA_VERSION/libs"
 # A single node keeps the folder it always had; a cluster gets its own, one sub-folder per node.
@@ -107,7 +111,7 @@ EOF
 
 java_run() { # node, java args...
   local run; run="$(run_dir "$1")"; shift
-  java $KAFKA_HEAP_OPTS -XX:+UseG1GC -Djava.awt.headless=true \
+  java $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS \
     -Dlog4j2.configurationFile="$run/log4j2.properties" -cp "$LIBS/*" "$@"
 }
 
@@ -137,7 +141,8 @@ launch() { # node: starts it in the background, does not wait
   write_config "$1"
   format_storage "$1"
   : > "$run/server.log"
-  nohup java $KAFKA_HEAP_OPTS -XX:+UseG1GC -Djava.awt.headless=true \
+  # Pauses logged beside server.log (gc.log): the bench's tail latency is read against them.
+  nohup java $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS -Xlog:gc:file="$run/gc.log":uptime,time:filecount=2,filesize=10M \
     -Dlog4j2.configurationFile="$run/log4j2.properties" -cp "$LIBS/*" \
     kafka.Kafka "$run/server.properties" > "$run/stdout.log" 2>&1 &
   echo $! > "$run/kafka.pid"
