@@ -82,36 +82,6 @@ describe('Kafka broker started by scripts/kafka.sh', () => {
     expect(checks).toBeLessThan(100);
   });
 
-  it('hands every partition batch of one fetch over in one turn of the event loop (what a projection\'s one transaction per fetch relies on)', async () => {
-    await log.ensureTopics([{ name: 'fanned', partitions: 8 }]);
-    // Eight keys on each of the eight partitions, all written before the consumer's first fetch.
-    const keys: string[] = [];
-    for (let i = 0; keys.length < 64; i++) if (keys.filter((k) => partitionForKey(k, 8, 0) === partitionForKey(`k${i}`, 8, 0)).length < 8) keys.push(`k${i}`);
-    await log.send('fanned', keys.map((key) => ({ key, value: key })));
-    // A turn ends at the next setImmediate, as FetchBatcher's windowMs 0 does; each batch resolves then.
-    const turns: number[][] = [];
-    let open: number[] | null = null;
-    let seen = 0;
-    const consumer = await log.consume({
-      groupId: 'fanned',
-      topics: ['fanned'],
-      concurrency: 64,
-      eachBatch: (batch) => {
-        seen += batch.messages.length;
-        if (!open) {
-          const turn: number[] = (open = []);
-          turns.push(turn);
-          setImmediate(() => (open = null));
-        }
-        open.push(batch.partition);
-        return new Promise<void>((r) => setImmediate(r));
-      },
-    });
-    await eventually(async () => (seen >= 64 ? true : undefined), 30000, '64 messages');
-    await consumer.stop();
-    expect(turns[0].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-  });
-
   it('fetches past a deferred batch at once, and commits it only once it is durable, in order; a rejected one is never committed', async () => {
     await log.ensureTopics([{ name: 'deferred', partitions: 1 }]);
     await log.send('deferred', Array.from({ length: 30 }, (_, i) => ({ key: 'k', value: String(i) })));

@@ -23,7 +23,8 @@ export interface CountsProjectionOptions {
 
 /**
  * The test read model: `counts` (key, n) folds test.Counted events per stream; `applied` logs every
- * application, with no unique constraint, so an event applied twice shows up as two rows.
+ * application, with no unique constraint, so an event applied twice shows up as two rows, and the
+ * transaction that applied it (`tx`).
  */
 export function countsProjection(options: CountsProjectionOptions): ProjectionDefinition {
   const instance = options.instance ?? 'main';
@@ -41,7 +42,8 @@ export function countsProjection(options: CountsProjectionOptions): ProjectionDe
       await sql.query(`CREATE TABLE IF NOT EXISTS ${table(counts)} (key text PRIMARY KEY, n bigint NOT NULL)`);
       await sql.query(`CREATE TABLE IF NOT EXISTS ${table(applied)} (
         event_id text NOT NULL, key text NOT NULL, topic text NOT NULL, partition int NOT NULL, "offset" bigint NOT NULL,
-        instance text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+        instance text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        tx xid8 NOT NULL DEFAULT pg_current_xact_id())`);
     },
     async apply(deliveries, { sql, table }) {
       for (const d of deliveries) options.calls?.set(d.envelope.eventId, (options.calls.get(d.envelope.eventId) ?? 0) + 1);
