@@ -25,8 +25,11 @@ export interface ChildOptions {
   nodeFlags?: string[];
 }
 
-/** The flags `npm start` runs the host process with (package.json): the bench's host runs the same way. */
-export const HOST_NODE_FLAGS = ['--max-semi-space-size=64'];
+/**
+ * The flags `npm start` runs the host process with (package.json): the bench's host runs the same
+ * way. BENCH_HOST_NODE_FLAGS (space-separated) replaces them, to measure another setting.
+ */
+export const HOST_NODE_FLAGS = process.env.BENCH_HOST_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? ['--max-semi-space-size=64'];
 
 export type Runner = 'ts' | 'node' | 'java';
 
