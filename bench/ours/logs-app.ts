@@ -8,13 +8,21 @@ import { AppModule } from '../../apps/streamfold/src/app.module';
 /**
  * The whole host as the logs scenario's API under test: its pino lines go only to app_logs (stdout
  * is silenced so the bench's pipe carries just READY and STATS), and with BENCH_LOG_RATE it also
- * logs that many lines per second in the background, as a busy service would. Prints
+ * logs that many lines per second in the background, as a busy service would (BENCH_PRINT_WARNINGS=1
+ * prints its warnings and errors on stdout too). Prints
  * `STATS {written, shipped, dropped, buffered}` twice a second, stops background logging on
  * SIGUSR2, and stops (flushing the shipping buffer) on SIGTERM.
  */
 async function main() {
   const config = loadConfig();
-  const sink = new Writable({ write: (_c, _e, done) => done() });
+  // BENCH_PRINT_WARNINGS=1: warnings and errors also go to stdout, where the scenario prints them.
+  const printWarnings = process.env.BENCH_PRINT_WARNINGS === '1';
+  const sink = new Writable({
+    write: (chunk: Buffer, _e, done) => {
+      if (printWarnings && /"level":(40|50|60)/.test(chunk.toString())) process.stdout.write(chunk);
+      done();
+    },
+  });
   const server = await startServer(AppModule, { config, schema: 'apply', logDestination: sink as never });
   const shipping = server.app.get<TelemetryShipping>(TELEMETRY_SHIPPING);
   const logger = server.app.get(Logger);

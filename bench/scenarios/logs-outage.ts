@@ -30,7 +30,15 @@ export async function startLogsApp(label: string, env: Record<string, string>): 
     buffer += chunk;
     const lines = buffer.split('\n');
     buffer = lines.pop()!;
-    for (const l of lines) if (l.startsWith('STATS ')) latest = JSON.parse(l.slice(6));
+    for (const l of lines) {
+      if (l.startsWith('STATS ')) latest = JSON.parse(l.slice(6));
+      // Warnings and errors of the process (a consumer restarted, a send retried) explain a bad run.
+      else if (/"level":(40|50|60)/.test(l)) say(`    [${label}] ${l.slice(0, 400)}`);
+    }
+  });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    for (const l of chunk.split('\n')) if (l.trim()) say(`    [${label} stderr] ${l.slice(0, 400)}`);
   });
   const url = await waitForLine(child, 'READY', label, 180_000);
   return {

@@ -97,7 +97,7 @@ async function outage(ctx: Context): Promise<void> {
   // The API process only serves and ships (PROCESS_ROLES=api); a worker folds app_logs, so the
   // API's latency measures shipping's cost, not the aggregation's.
   const app = await startLogsApp('logs-outage-api', { ...env, PROCESS_ROLES: 'api' });
-  const worker = await startLogsApp('logs-outage-worker', { ...env, PROCESS_ROLES: 'relay,projections', SERVICE_NAME: 'bench-outage-worker', BENCH_LOG_RATE: '0', LOG_LEVEL: 'warn' });
+  const worker = await startLogsApp('logs-outage-worker', { ...env, PROCESS_ROLES: 'relay,projections', SERVICE_NAME: 'bench-outage-worker', BENCH_LOG_RATE: '0', LOG_LEVEL: 'warn', BENCH_PRINT_WARNINGS: '1' });
   const db = new Client({ connectionString: url });
   await db.connect();
   try {

@@ -276,12 +276,29 @@ export class KafkaMessageLog implements MessageLog {
     let assignment: Array<{ topic: string; partition: number }> = [];
     let running = true;
     let failure: Error | null = null;
+    // kafkajs 2.2.4 restarts a member after a retriable crash (a broker restart) by building a new
+    // runner that sets itself running only once it has joined the group; a stop() or disconnect()
+    // meanwhile finds no running runner and returns at once, and the new runner then joins and
+    // fetches for nobody. Such a member kept its partitions and heartbeats, and re-fetched them
+    // without end because a stopped handle's batches resolve nothing: 100 % of a core, and the
+    // replacement consumer got no partitions (the logs outage scenario's stall). A member that joins
+    // or hands over a batch after stop() is stopped again, once.
+    let stopped = false;
+    let stoppingZombie = false;
+    const stopZombie = () => {
+      if (stoppingZombie) return;
+      stoppingZombie = true;
+      this.options.log?.('warn', `kafka consumer of ${groupId} still ran after it was stopped (a restart that raced the stop); stopping it again`, {});
+      // Not awaited: disconnect() waits for the batch in flight, which may be the caller.
+      setImmediate(() => void consumer.disconnect().catch(() => undefined).finally(() => (stoppingZombie = false)));
+    };
     const offsets = new OffsetCommitter(consumer, COMMIT_INTERVAL_MS, (error) =>
       this.options.log?.('warn', `kafka offset commit of ${groupId} failed (the next one retries): ${(error as Error).message}`, {}),
     );
     // Counts joins: a deferred batch commits only within the generation that fetched it.
     let generation = 0;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (stopped) return stopZombie();
       generation++;
       assignment = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic: this.logicalName(topic), partition })),
@@ -326,6 +343,7 @@ export class KafkaMessageLog implements MessageLog {
       eachBatch: ({ batch, resolveOffset, heartbeat: rawHeartbeat, isRunning, isStale }) => offsets.track(async () => {
         const topic = this.logicalName(batch.topic);
         const heartbeat = heartbeatOrCommit(rawHeartbeat);
+        if (stopped) return stopZombie();
         const all = batch.messages;
         for (let start = 0; start < all.length; start += maxBatch) {
           if (!isRunning() || isStale() || !running) return;
@@ -366,8 +384,10 @@ export class KafkaMessageLog implements MessageLog {
         await Promise.race([offsets.close(), new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
         // Bounded too: a disconnect stuck behind a hung fetch or rejoin (seen in the chaos run after a
         // broker restart) would block a stalled consumer's restart forever. An abandoned member
-        // processes nothing more (running is false) and the group evicts it after the session timeout.
+        // processes nothing more (running is false), and is stopped again if it still fetches or joins.
         const left = await Promise.race([consumer.disconnect().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), STOP_WAIT_MS).unref())]);
+        // From here on a batch or a join of this member means kafkajs restarted it behind the stop.
+        stopped = true;
         if (!left) this.options.log?.('warn', `kafka consumer of ${groupId} did not disconnect in ${STOP_WAIT_MS} ms; abandoning it`, {});
       },
     };
