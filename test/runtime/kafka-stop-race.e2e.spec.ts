@@ -4,9 +4,7 @@ import { eventually, KAFKA_BROKERS, topicPrefix } from '../e2e-env';
 
 // kafkajs internals: the test holds a member's restart inside its group join, where a broker
 // restart holds it for real (the coordinator is loading), so that stop() lands in that window.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ConsumerGroup = require('kafkajs/src/consumer/consumerGroup') as { prototype: Record<string, (...args: unknown[]) => Promise<unknown>> };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { KafkaJSNoBrokerAvailableError } = require('kafkajs/src/errors') as { KafkaJSNoBrokerAvailableError: new () => Error };
 
 /**

@@ -12,7 +12,7 @@ import { buildOpenApiDocument } from '../http/openapi.document';
 import { StreamfoldHostModule, StreamfoldIngestModule } from '../host/streamfold-host.module';
 import { INGEST_MAX_BYTES } from '../lake/ingest.controller';
 import { lakeSetup } from '../lake/lake-setup';
-import { ReactionErrorFilter, ReactionsTransport } from '../reactions/reactions.transport';
+import { connectReactions, ReactionsTransport } from '../reactions/reactions.transport';
 import { httpMetrics } from '../runtime/http-metrics';
 import { MetricsService } from '../runtime/metrics';
 import { TelemetryShipping } from '../runtime/telemetry-shipping';
@@ -77,9 +77,8 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationExceptionFactory }));
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, contexts, { title: options.title }));
     if (config.workers) {
-      // Its own application config: a global filter added here must not reach the HTTP routes.
-      const reactions = app.connectMicroservice({ strategy: new ReactionsTransport(infra.log, infra.database) });
-      reactions.useGlobalFilters(new ReactionErrorFilter());
+      // Its own application config: its global filter must not reach the HTTP routes.
+      connectReactions(app, new ReactionsTransport(infra.log, infra.database));
       await app.startAllMicroservices();
     }
     // Idle keep-alive connections stay open longer than a load balancer's idle timeout (60 s on

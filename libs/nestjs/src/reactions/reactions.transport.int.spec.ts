@@ -4,7 +4,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventEnvelope, toWire } from '@streamfold/core';
 import { EmbeddedMessageLog } from '@streamfold/messaging';
 import type { Database } from '@streamfold/runtime';
-import { ReactionContext, ReactionErrorFilter, ReactionsTransport } from './reactions.transport';
+import { connectReactions, ReactionContext, ReactionErrorFilter, ReactionsTransport } from './reactions.transport';
 
 const seen: Array<{ id: string; offset: number }> = [];
 const failures = new Map<string, number>();
@@ -77,5 +77,28 @@ describe('ReactionsTransport (@EventPattern over the MessageLog port)', () => {
     expect(failures.get('evt-3')).toBe(3);
     expect(deadLetters).toHaveLength(1);
     expect(deadLetters[0].flat()).toEqual(expect.arrayContaining(['reactions:orders', 'orders', 2, 'Error: notification service down for evt-3', 3]));
+  });
+});
+
+describe('ReactionsTransport connected to an HTTP application, as startServer does', () => {
+  it("dead-letters a failing event with the handler's own error, not Nest's \"Internal server error\"", async () => {
+    const log = new EmbeddedMessageLog();
+    await log.ensureTopics([{ name: 'orders', partitions: 1 }]);
+    const deadLetters: unknown[][] = [];
+    const db = { pool: { query: async (_sql: string, params: unknown[]) => void deadLetters.push(params) } } as unknown as Database;
+    const app = await NestFactory.create(NotifierModule, { logger: false });
+    connectReactions(app, new ReactionsTransport(log, db, { retry: { maxAttempts: 2, initialBackoffMs: 1, maxBackoffMs: 5 } }));
+    await app.startAllMicroservices();
+    try {
+      const wire = toWire(envelope(21, { failTimes: 10 }), 'customer-2', null);
+      await log.send('orders', [{ key: wire.key, value: wire.value, headers: wire.headers, timestamp: wire.timestamp }]);
+      const deadline = Date.now() + 10_000;
+      while (deadLetters.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(deadLetters).toHaveLength(1);
+      expect(deadLetters[0].flat()).toEqual(expect.arrayContaining(['Error: notification service down for evt-21']));
+    } finally {
+      await app.close();
+      await log.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { ArgumentsHost, Catch, Logger, RpcExceptionFilter } from '@nestjs/common';
-import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { ArgumentsHost, Catch, INestApplication, INestMicroservice, Logger, RpcExceptionFilter } from '@nestjs/common';
+import { BaseRpcContext, CustomTransportStrategy, NestMicroservice, Server } from '@nestjs/microservices';
 import { EventEnvelope, fromWire } from '@streamfold/core';
 import type { BatchContext, ConsumerHandle, LogBatch, LogMessage, MessageLog } from '@streamfold/messaging';
 import { backoffMs, DeadLetterWriter, describeError, retryPolicy, RetryPolicy, sleep } from '@streamfold/projections';
@@ -17,14 +17,32 @@ export class ReactionContext extends BaseRpcContext<[LogMessage]> {
 /**
  * Hands a reaction's error back to the transport as it is (Nest's default RPC filter would turn
  * it into "Internal server error"), so retries see it and the dead letter records it.
- * `startServer` needs none: its reactions share the HTTP app's filters (inheritAppConfig), which rethrow
- * for rpc. Install it yourself on a microservice you create by hand with its own config.
+ * `connectReactions` (and so `startServer`) installs it; install it yourself on a microservice you
+ * create by hand, before `listen()`.
  */
 @Catch()
 export class ReactionErrorFilter implements RpcExceptionFilter {
   catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
     return throwError(() => exception);
   }
+}
+
+/**
+ * Connects the reactions transport to an HTTP application (a hybrid app), with ReactionErrorFilter
+ * as its own global filter (never the HTTP routes'). Nest's `connectMicroservice` binds the pattern
+ * handlers, and with them their exception filters, at once: a filter added afterwards is ignored
+ * (Nest only warns), so the handlers are bound here after the filter. Start it with
+ * `app.startAllMicroservices()`.
+ */
+export function connectReactions(app: INestApplication, strategy: ReactionsTransport): INestMicroservice {
+  const reactions = app.connectMicroservice({ strategy }, { deferInitialization: true }) as NestMicroservice;
+  reactions.useGlobalFilters(new ReactionErrorFilter());
+  // What connectMicroservice does itself without deferInitialization, now after the filter; the
+  // application's init hooks have run (or will) for the shared container, so not again here.
+  reactions.registerListeners();
+  reactions.setIsInitialized(true);
+  reactions.setIsInitHookCalled(true);
+  return reactions;
 }
 
 /** Options of the reactions transport. */
