@@ -1,6 +1,6 @@
 import { ChildProcess, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ROOT, say, spawnChild, waitForLine } from '../lib/child';
+import { lines, ROOT, say, spawnChild, waitForLine } from '../lib/child';
 import { percentile, request, sleep } from '../lib/http';
 
 const run = promisify(execFile);
@@ -24,22 +24,12 @@ export interface LogsApp {
 export async function startLogsApp(label: string, env: Record<string, string>): Promise<LogsApp> {
   const child = spawnChild('ts', ['bench/ours/logs-app.ts'], { label, env });
   let latest: AppStats = { written: 0, shipped: 0, dropped: 0, buffered: 0 };
-  child.stdout!.setEncoding('utf8');
-  let buffer = '';
-  child.stdout!.on('data', (chunk: string) => {
-    buffer += chunk;
-    const lines = buffer.split('\n');
-    buffer = lines.pop()!;
-    for (const l of lines) {
-      if (l.startsWith('STATS ')) latest = JSON.parse(l.slice(6));
-      // Warnings and errors of the process (a consumer restarted, a send retried) explain a bad run.
-      else if (/"level":(40|50|60)/.test(l)) say(`    [${label}] ${l.slice(0, 400)}`);
-    }
+  lines(child.stdout!, (l) => {
+    if (l.startsWith('STATS ')) latest = JSON.parse(l.slice(6));
+    // Warnings and errors of the process (a consumer restarted, a send retried) explain a bad run.
+    else if (/"level":(40|50|60)/.test(l)) say(`    [${label}] ${l.slice(0, 400)}`);
   });
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    for (const l of chunk.split('\n')) if (l.trim()) say(`    [${label} stderr] ${l.slice(0, 400)}`);
-  });
+  lines(child.stderr!, (l) => l.trim() && say(`    [${label} stderr] ${l.slice(0, 400)}`));
   const url = await waitForLine(child, 'READY', label, 180_000);
   return {
     child,

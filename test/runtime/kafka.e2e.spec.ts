@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaMessageLog, LogMessage, partitionForKey } from '@streamfold/messaging';
-import { eventually, KAFKA_BROKERS, topicPrefix } from '../e2e-env';
+import { deleteTopics, eventually, KAFKA_BROKERS, topicPrefix } from '../e2e-env';
 
 describe('Kafka broker started by scripts/kafka.sh', () => {
   const prefix = topicPrefix('kafka');
@@ -8,11 +8,7 @@ describe('Kafka broker started by scripts/kafka.sh', () => {
   const kafka = new Kafka({ brokers: KAFKA_BROKERS, clientId: 'e2e-raw', logLevel: logLevel.NOTHING });
 
   afterAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
-    await admin.disconnect();
+    await deleteTopics(prefix);
     await log.close();
   });
 

@@ -282,13 +282,15 @@ export class KafkaMessageLog implements MessageLog {
     // fetches for nobody. Such a member kept its partitions and heartbeats, and re-fetched them
     // without end because a stopped handle's batches resolve nothing: 100 % of a core, and the
     // replacement consumer got no partitions (the logs outage scenario's stall). A member that joins
-    // or hands over a batch after stop() is stopped again, once.
+    // or hands over a batch once stop() has disconnected it, or that joined while stop() ran, is
+    // disconnected again.
     let stopped = false;
+    let joinedWhileStopping = false;
     let stoppingZombie = false;
     const stopZombie = () => {
       if (stoppingZombie) return;
       stoppingZombie = true;
-      this.options.log?.('warn', `kafka consumer of ${groupId} still ran after it was stopped (a restart that raced the stop); stopping it again`, {});
+      this.options.log?.('warn', `kafka consumer of ${groupId} joined or fetched after it was stopped (a restart or rejoin that raced the stop); stopping it again`, {});
       // Not awaited: disconnect() waits for the batch in flight, which may be the caller.
       setImmediate(() => void consumer.disconnect().catch(() => undefined).finally(() => (stoppingZombie = false)));
     };
@@ -298,13 +300,14 @@ export class KafkaMessageLog implements MessageLog {
     // Counts joins: a deferred batch commits only within the generation that fetched it.
     let generation = 0;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      if (stopped) return stopZombie();
       generation++;
       assignment = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic: this.logicalName(topic), partition })),
       );
       offsets.retain(event.payload.memberAssignment);
-      options.onAssignment?.(assignment);
+      if (stopped) return stopZombie();
+      if (!running) joinedWhileStopping = true;
+      else options.onAssignment?.(assignment);
     });
     // kafkajs restarts a member after a retriable error by itself; after any other it stops for
     // good while keeping its last assignment, and the owner must replace it.
@@ -341,9 +344,9 @@ export class KafkaMessageLog implements MessageLog {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.concurrency ?? 4,
       eachBatch: ({ batch, resolveOffset, heartbeat: rawHeartbeat, isRunning, isStale }) => offsets.track(async () => {
+        if (stopped) return stopZombie();
         const topic = this.logicalName(batch.topic);
         const heartbeat = heartbeatOrCommit(rawHeartbeat);
-        if (stopped) return stopZombie();
         const all = batch.messages;
         for (let start = 0; start < all.length; start += maxBatch) {
           if (!isRunning() || isStale() || !running) return;
@@ -386,8 +389,10 @@ export class KafkaMessageLog implements MessageLog {
         // broker restart) would block a stalled consumer's restart forever. An abandoned member
         // processes nothing more (running is false), and is stopped again if it still fetches or joins.
         const left = await Promise.race([consumer.disconnect().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), STOP_WAIT_MS).unref())]);
-        // From here on a batch or a join of this member means kafkajs restarted it behind the stop.
+        // From here on a batch or a join of this member means kafkajs restarted it behind the stop;
+        // a join during the stop may have come after the disconnect had found nothing to stop.
         stopped = true;
+        if (joinedWhileStopping) stopZombie();
         if (!left) this.options.log?.('warn', `kafka consumer of ${groupId} did not disconnect in ${STOP_WAIT_MS} ms; abandoning it`, {});
       },
     };
