@@ -11,6 +11,7 @@ import type {
 } from './message-log.port';
 import { partitionForKey } from './message-log.port';
 import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix';
+import { fixKafkajsFetchPath } from './kafkajs-fetch-path';
 
 /** How to reach Kafka, and how this environment's names are kept apart on a shared broker. */
 export interface KafkaLogOptions {
@@ -54,6 +55,7 @@ export class KafkaMessageLog implements MessageLog {
 
   constructor(private readonly options: KafkaLogOptions) {
     fixKafkajsIdleLoop();
+    fixKafkajsFetchPath();
     this.prefix = options.prefix ?? '';
     this.kafka = new Kafka({
       clientId: options.clientId,
