@@ -35,6 +35,19 @@ export async function runFoldAndRebuild(ctx: Context): Promise<void> {
   say(`  ours: ${Math.round(ours.eventsPerSecond)} events/s (read model holds ${ours.likes} likes = N)`);
   const bare = await runChild<Rate>('ts', ['bench/peers/bare-consumer.ts'], { label: 'bare consumer', env: { ...env, TOPIC: likes, GROUP: `${ctx.prefix}bare-count` } });
   say(`  bare kafkajs consumer: ${Math.round(bare.eventsPerSecond)} events/s`);
+  // The same ceiling with another client, for the MessageLog port's question (bench/README.md).
+  let platformatic: Rate | null = null;
+  let platformaticError = '';
+  try {
+    platformatic = await runChild<Rate>('ts', ['bench/peers/platformatic-consumer.ts'], { label: 'platformatic consumer', env: { ...env, TOPIC: likes, GROUP: `${ctx.prefix}platformatic-count` } });
+    say(`  bare @platformatic/kafka consumer: ${Math.round(platformatic.eventsPerSecond)} events/s (${(platformatic.eventsPerSecond / bare.eventsPerSecond).toFixed(2)}× kafkajs)`);
+  } catch (error) {
+    platformaticError = (error as Error).message.split('\n')[0];
+    say(`  @platformatic/kafka consumer failed: ${platformaticError}`);
+  }
+  const otherClient = platformatic
+    ? `; a bare @platformatic/kafka 1.35 consumer on the same topic: ${Math.round(platformatic.eventsPerSecond).toLocaleString('en-US')} events/s (${(platformatic.eventsPerSecond / bare.eventsPerSecond).toFixed(2)}× the kafkajs one; ${platformatic.cpuSeconds?.toFixed(1)} CPU s against ${bare.cpuSeconds?.toFixed(1)})`
+    : `; the @platformatic/kafka consumer failed: ${platformaticError}`;
   let streams: Rate | null = null;
   let streamsError = '';
   try {
@@ -58,7 +71,7 @@ export async function runFoldAndRebuild(ctx: Context): Promise<void> {
   };
   const ceiling = row(ours.eventsPerSecond, bare.eventsPerSecond, 'events/s', 'bare kafkajs consumer (counts only)', true);
   ctx.rows['fold-ceiling'] = ceiling;
-  ctx.details['fold-ceiling'] = { target: '≥ 0.5× bare consumer', meetsTarget: (ceiling.ratio ?? 0) >= 0.5, ...common, note: 'same fold figure against the consume ceiling on the same topic', extra: { bare } };
+  ctx.details['fold-ceiling'] = { target: '≥ 0.5× bare consumer', meetsTarget: (ceiling.ratio ?? 0) >= 0.5, ...common, note: `same fold figure against the consume ceiling on the same topic${otherClient}`, extra: { bare, platformatic } };
 
   const rebuilt = await runChild<Rate & { cpuSeconds: number; peakRssMb: number; events: number }>('ts', ['bench/ours/rebuild.ts'], { label: 'ours rebuild', profile: ctx.profile, env: { ...env, DB_URL: dbUrl } });
   say(`  rebuild: ${Math.round(rebuilt.eventsPerSecond)} events/s`);
@@ -66,7 +79,7 @@ export async function runFoldAndRebuild(ctx: Context): Promise<void> {
   ctx.rows.rebuild = rebuild;
   ctx.details.rebuild = {
     target: '≥ 100,000 events/s', meetsTarget: rebuilt.eventsPerSecond >= 100_000, cpuSeconds: rebuilt.cpuSeconds, peakRssMb: rebuilt.peakRssMb,
-    note: `rebuildProjection({from: 'kafka'}) over the same ${n.toLocaleString('en-US')} events into v2 beside the live v1, swap included; no replay peer exists, so the limit is the consume ceiling`,
+    note: `rebuildProjection({from: 'kafka'}) over the same ${n.toLocaleString('en-US')} events into v2 beside the live v1, swap included; no replay peer exists, so the limit is the consume ceiling${otherClient}`,
     extra: { rebuilt },
   };
 }
