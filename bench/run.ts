@@ -8,6 +8,7 @@ import { ROOT, RESULTS, say } from './lib/child';
 import { Details, plan, Row, SCENARIOS, ScenarioKey } from './lib/scenarios';
 import { runAppend } from './scenarios/append';
 import { runBankBench } from './bank';
+import { runHttpAdapter } from './scenarios/http';
 import { runE2e } from './scenarios/e2e';
 import { runFoldAndRebuild } from './scenarios/fold';
 import { runIngest } from './scenarios/ingest';
@@ -79,6 +80,7 @@ async function main() {
     if (wanted('taxi')) await stage('taxi', () => runTaxi(ctx));
     if (wanted('movieflix')) await stage('movieflix', () => runMovieflix(ctx));
     if (wanted('logs')) await stage('logs: shipping, aggregation, broker outage', () => runLogs(ctx));
+    if (wanted('http')) await stage('http adapter', () => runHttpAdapter(ctx));
   } finally {
     await cleanup();
   }

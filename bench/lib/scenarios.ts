@@ -20,7 +20,7 @@ export interface Details {
   error?: string;
 }
 
-export const SCENARIOS = ['append', 'fold', 'fold-ceiling', 'e2e-p99-1k', 'e2e-p99-1k-split', 'e2e-max-rate', 'ingest-http', 'ingest-producer', 'rebuild', 'sink', 'taxi-positions', 'taxi-match-p99', 'taxi-surge-p99', 'movieflix-heartbeats', 'movieflix-recs-p99', 'logs-shipped', 'logs-aggregated', 'logs-outage-p99'] as const;
+export const SCENARIOS = ['append', 'fold', 'fold-ceiling', 'e2e-p99-1k', 'e2e-p99-1k-split', 'e2e-max-rate', 'ingest-http', 'ingest-producer', 'rebuild', 'sink', 'taxi-positions', 'taxi-match-p99', 'taxi-surge-p99', 'movieflix-heartbeats', 'movieflix-recs-p99', 'logs-shipped', 'logs-aggregated', 'logs-outage-p99', 'http-adapter'] as const;
 export type ScenarioKey = (typeof SCENARIOS)[number];
 
 /** ratio is ours/peer when higher is better and peer/ours when lower is better: above 1 means we win. */

@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import { Controller, Get, HttpCode, Module, Param, Put, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { CommandHandler, CqrsModule, CommandBus, type ICommandHandler } from '@nestjs/cqrs';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { BearerAuthGuard, CurrentUser, type Principal } from '@streamfold/auth';
+import { uuidParam } from '@streamfold/nestjs';
+import { STREAMFOLD_CONFIG } from '@streamfold/runtime';
+import { env } from '../lib/self';
+
+/**
+ * The like command's HTTP layer alone, on Express (our default) or Fastify (ADAPTER): the same
+ * route, bearer-token guard (HS256 verified per request), UUID pipe, global ValidationPipe and
+ * CommandBus dispatch as `PUT /social/posts/:postId/like` in the host, with a handler that does no
+ * I/O, and 60 other routes registered before it (Express matches routes one after another; the
+ * host has about 70). What differs between the two runs is the adapter only. Prints READY <url>.
+ */
+class LikePost {
+  constructor(
+    readonly userId: string,
+    readonly postId: string,
+  ) {}
+}
+
+@CommandHandler(LikePost)
+class LikePostHandler implements ICommandHandler<LikePost> {
+  async execute(): Promise<void> {
+    await Promise.resolve();
+  }
+}
+
+@Controller('social')
+class LikeController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Put('posts/:postId/like')
+  @HttpCode(204)
+  like(@CurrentUser() user: Principal, @Param('postId', uuidParam('postId')) postId: string): Promise<void> {
+    return this.commands.execute(new LikePost(user.userId, postId));
+  }
+}
+
+/** 60 routes the like request is matched past, as in a host with several contexts. */
+class OtherRoutes {}
+for (let i = 0; i < 60; i++) {
+  const key = `route${i}`;
+  Object.defineProperty(OtherRoutes.prototype, key, { value: (id: string) => ({ i, id }), writable: true, configurable: true });
+  const descriptor = Object.getOwnPropertyDescriptor(OtherRoutes.prototype, key)!;
+  Get(`other${i}/:id`)(OtherRoutes.prototype, key, descriptor);
+  Param('id')(OtherRoutes.prototype, key, 0);
+}
+Controller('ctx')(OtherRoutes);
+
+@Module({
+  imports: [CqrsModule.forRoot()],
+  controllers: [OtherRoutes, LikeController],
+  providers: [LikePostHandler, { provide: STREAMFOLD_CONFIG, useValue: { jwtSecret: env('JWT_SECRET') } }, { provide: APP_GUARD, useClass: BearerAuthGuard }],
+})
+class HttpLayerModule {}
+
+async function main() {
+  const adapter = env('ADAPTER');
+  let app: INestApplication;
+  if (adapter === 'fastify') {
+    // A development dependency, loaded only for this run.
+    const { FastifyAdapter } = require('@nestjs/platform-fastify') as typeof import('@nestjs/platform-fastify');
+    app = await NestFactory.create(HttpLayerModule, new FastifyAdapter(), { logger: false });
+  } else if (adapter === 'express') {
+    const express = await NestFactory.create<NestExpressApplication>(HttpLayerModule, { logger: false });
+    express.useBodyParser('json', { limit: '64kb' });
+    app = express;
+  } else {
+    throw new Error(`ADAPTER must be express or fastify, not ${adapter}`);
+  }
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  process.stdout.write(`READY http://127.0.0.1:${address.port}\n`);
+  process.on('SIGTERM', () => void app.close().finally(() => process.exit(0)));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
