@@ -12,7 +12,7 @@ import { env } from '../lib/self';
  * The like command's HTTP layer alone, on Express (our default) or Fastify (ADAPTER): the same
  * route, bearer-token guard (HS256 verified per request), UUID pipe, global ValidationPipe and
  * CommandBus dispatch as `PUT /social/posts/:postId/like` in the host, with a handler that does no
- * I/O, and 60 other routes registered before it (Express matches routes one after another; the
+ * I/O, and 60 other routes registered before it (OTHER_ROUTES) (Express matches routes one after another; the
  * host has about 70). What differs between the two runs is the adapter only. Prints READY <url>.
  */
 class LikePost {
@@ -40,9 +40,9 @@ class LikeController {
   }
 }
 
-/** 60 routes the like request is matched past, as in a host with several contexts. */
+/** Routes the like request is matched past, as in a host with several contexts (OTHER_ROUTES, default 60). */
 class OtherRoutes {}
-for (let i = 0; i < 60; i++) {
+for (let i = 0; i < Number(process.env.OTHER_ROUTES ?? 60); i++) {
   const key = `route${i}`;
   Object.defineProperty(OtherRoutes.prototype, key, { value: (id: string) => ({ i, id }), writable: true, configurable: true });
   const descriptor = Object.getOwnPropertyDescriptor(OtherRoutes.prototype, key)!;
