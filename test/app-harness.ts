@@ -50,6 +50,8 @@ export async function startTestApp(label = 'app', options: { sink?: boolean; env
     LOG_LEVEL: 'warn',
     DB_POOL_SIZE: '20',
     PROCESS_ROLES: options.sink ? 'api,relay,projections,sink' : 'api,relay,projections',
+    // The suite runs on either HTTP adapter: HTTP_ADAPTER=fastify npm run test:e2e.
+    ...(process.env.HTTP_ADAPTER ? { HTTP_ADAPTER: process.env.HTTP_ADAPTER } : {}),
     ...options.env,
   });
   // A lake of its own, so tests never write into the repository's .data/lake nor read each other's.

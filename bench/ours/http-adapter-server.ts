@@ -73,6 +73,10 @@ async function main() {
     throw new Error(`ADAPTER must be express or fastify, not ${adapter}`);
   }
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  // As the host: idle keep-alive sockets outlive the client's pool (Node's 5 s default races a reused socket: ECONNRESET).
+  const server = app.getHttpServer();
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   process.stdout.write(`READY http://127.0.0.1:${address.port}\n`);

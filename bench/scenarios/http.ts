@@ -68,9 +68,11 @@ async function measure(adapter: Adapter, seconds: number, tokens: string[], post
     const like = async (): Promise<number> => {
       const i = n++;
       const sentAt = performance.now();
-      const reply = await request(`${url}/social/posts/${posts[i % posts.length]}/like`, 'PUT', { authorization: tokens[i % tokens.length] });
-      if (reply.status !== 204) {
-        if (++errors <= 3) say(`    ${adapter}: answered ${reply.status}: ${reply.body.slice(0, 200)}`);
+      try {
+        const reply = await request(`${url}/social/posts/${posts[i % posts.length]}/like`, 'PUT', { authorization: tokens[i % tokens.length] });
+        if (reply.status !== 204 && ++errors <= 3) say(`    ${adapter}: answered ${reply.status}: ${reply.body.slice(0, 200)}`);
+      } catch (error) {
+        if (++errors <= 3) say(`    ${adapter}: ${(error as Error).message}`);
       }
       return performance.now() - sentAt;
     };

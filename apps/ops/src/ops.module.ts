@@ -1,4 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { StreamfoldModule } from '@streamfold/nestjs';
 import { IngestLogsHandler } from './application/ingest-logs.command';
@@ -15,7 +16,11 @@ import { opsContext } from './ops.context';
   providers: [SearchLogsHandler, GetServicesHandler, GetOpsMetricsHandler, IngestLogsHandler],
 })
 export class OpsModule implements NestModule {
+  constructor(private readonly http: HttpAdapterHost) {}
+
   configure(consumer: MiddlewareConsumer): void {
+    // On Fastify (HTTP_ADAPTER) the host's own parsers read text and JSON lines with the /ingest/ limit.
+    if (this.http.httpAdapter?.getType() === 'fastify') return;
     consumer.apply(ingestBodyParser()).forRoutes({ path: 'ingest/logs', method: RequestMethod.POST });
   }
 }

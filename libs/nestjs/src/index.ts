@@ -15,6 +15,7 @@ export * from './http/admin.controller';
 export * from './http/api-error';
 export * from './http/api-role.guard';
 export * from './http/domain-exception.filter';
+export * from './http/http-reply';
 export * from './http/idempotency-key';
 export * from './http/openapi.decorators';
 export * from './http/openapi.document';

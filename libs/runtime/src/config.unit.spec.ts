@@ -9,7 +9,11 @@ describe('loadConfig', () => {
     expect(config.topicPrefix).toBe('');
     expect(config.jwtSecret).toBe(DEV_JWT_SECRET);
     expect(config.processRoles).toEqual(['api', 'relay', 'projections', 'sink']);
-    expect(config).toMatchObject({ serviceName: 'streamfold', logShipping: true, metricsShipIntervalSeconds: 10 });
+    expect(config).toMatchObject({ serviceName: 'streamfold', logShipping: true, metricsShipIntervalSeconds: 10, httpAdapter: 'express' });
+  });
+
+  it('runs HTTP on Fastify when HTTP_ADAPTER says so', () => {
+    expect(loadConfig({ HTTP_ADAPTER: 'fastify' }).httpAdapter).toBe('fastify');
   });
 
   it('reads log and metric shipping settings', () => {
@@ -60,6 +64,7 @@ describe('loadConfig', () => {
     [{ KAFKA_TOPIC_PREFIX: 'a b' }, /KAFKA_TOPIC_PREFIX may hold only/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 16/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ HTTP_ADAPTER: 'koa' }, /HTTP_ADAPTER must be one of express, fastify/],
     [{ PROCESS_ROLES: 'api,cook' }, /PROCESS_ROLES must be a comma-separated list of api, relay, projections, sink/],
     [{ SERVICE_NAME: 'my service' }, /SERVICE_NAME may hold/],
     [{ LOG_SHIPPING: 'maybe' }, /LOG_SHIPPING must be true or false/],

@@ -1,9 +1,8 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiConsumes, ApiTags } from '@nestjs/swagger';
-import { ApiCommand } from '@streamfold/nestjs';
+import { ApiCommand, HttpReply, setReplyHeader } from '@streamfold/nestjs';
 import { CurrentUser, Principal } from '@streamfold/auth';
-import type { Response } from 'express';
 import { IngestLogs, IngestResult } from '../application/ingest-logs.command';
 
 /** Lines from services that are not Streamfold processes, with the same path to app_logs as ours. */
@@ -17,12 +16,13 @@ export class IngestController {
   @ApiConsumes('application/x-ndjson', 'text/plain')
   @Post('logs')
   @HttpCode(202)
-  async logs(@Body() body: unknown, @CurrentUser() user: Principal, @Res({ passthrough: true }) res: Response) {
+  async logs(@Body() body: unknown, @CurrentUser() user: Principal, @Res({ passthrough: true }) res: HttpReply) {
     // A JSON array (application/json, within the global 64 kB) is taken as the same lines.
     const text = typeof body === 'string' ? body : Array.isArray(body) ? body.map((l) => JSON.stringify(l)).join('\n') : '';
     const result: IngestResult = await this.commands.execute(new IngestLogs(text, user.userId));
     if (result.kind === 'busy') {
-      res.status(429).setHeader('Retry-After', String(result.retryAfterSeconds));
+      res.status(429);
+      setReplyHeader(res, 'Retry-After', String(result.retryAfterSeconds));
       return { error: 'busy', message: 'the log buffer is full: retry after the pause', retryAfterSeconds: result.retryAfterSeconds };
     }
     return { accepted: result.accepted };

@@ -1,9 +1,10 @@
 import { Controller, Get, Header, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '@streamfold/auth';
-import type { Response } from 'express';
+import { HttpReply, sendJson, setReplyHeader } from '@streamfold/nestjs';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 
 /**
  * apps/streamfold/dashboard, found from the sources (ts-jest) or the build output
@@ -23,8 +24,8 @@ const GRAPHQL_WS_DIR = dirname(require.resolve('graphql-ws'));
 /**
  * The reference host's live dashboard at `/`: plain ES modules, no build step. The page reads the
  * framework's `/dashboard/config` and `/dashboard/pipeline` and each context's GraphQL fields; it
- * is the host's, since it knows the contexts it shows. Files are sent with `root`, so a path
- * cannot climb out of its folder. Not part of the API: left out of the OpenAPI document.
+ * is the host's, since it knows the contexts it shows. A path cannot climb out of its folder nor
+ * name a dotfile; the same code serves on Express and Fastify (HTTP_ADAPTER). Not part of the API: left out of the OpenAPI document.
  */
 @ApiExcludeController()
 @Controller()
@@ -34,27 +35,42 @@ export class DashboardPageController {
   @Get()
   @Public()
   @Header('Cache-Control', 'no-cache')
-  page(@Res() res: Response): void {
-    send(res, this.root, 'index.html');
+  page(@Res() res: HttpReply): Promise<void> {
+    return send(res, this.root, 'index.html');
   }
 
-  @Get('dashboard/assets/*path')
+  @Get('dashboard/assets/:file')
   @Public()
   @Header('Cache-Control', 'no-cache')
-  asset(@Param('path') path: string | string[], @Res() res: Response): void {
-    send(res, this.root, path);
+  asset(@Param('file') file: string, @Res() res: HttpReply): Promise<void> {
+    return send(res, this.root, file);
   }
 
-  @Get('dashboard/vendor/graphql-ws/*path')
+  @Get('dashboard/vendor/graphql-ws/:file')
   @Public()
-  vendor(@Param('path') path: string | string[], @Res() res: Response): void {
-    send(res, GRAPHQL_WS_DIR, path);
+  vendor(@Param('file') file: string, @Res() res: HttpReply): Promise<void> {
+    return send(res, GRAPHQL_WS_DIR, file);
   }
 }
 
-function send(res: Response, root: string, path: string | string[]): void {
-  const file = Array.isArray(path) ? path.join('/') : path;
-  res.sendFile(file, { root, dotfiles: 'deny' }, (error) => {
-    if (error && !res.headersSent) res.status(404).json({ statusCode: 404, error: 'not_found', message: `no dashboard file ${file}` });
-  });
+/** The folders are flat: one path segment names a file (an encoded `/` in it cannot climb out: see send). */
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+async function send(res: HttpReply, root: string, file: string): Promise<void> {
+  const full = resolve(root, file);
+  const inside = full.startsWith(root + sep) && !file.split('/').some((segment) => segment.startsWith('.'));
+  const body = inside ? await readFile(full).catch(() => null) : null;
+  if (!body) return sendJson(res, 404, { statusCode: 404, error: 'not_found', message: `no dashboard file ${file}` });
+  setReplyHeader(res, 'Content-Type', TYPES[extname(full)] ?? 'application/octet-stream');
+  res.status(200).send(body);
 }

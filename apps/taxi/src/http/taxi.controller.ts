@@ -2,8 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpException, MessageEvent, Param, Po
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Principal } from '@streamfold/auth';
-import { ApiCommand, ApiRead, IdempotencyKey, uuidParam } from '@streamfold/nestjs';
-import type { Response } from 'express';
+import { ApiCommand, ApiRead, HttpReply, IdempotencyKey, setReplyHeader, uuidParam } from '@streamfold/nestjs';
 import { Observable } from 'rxjs';
 import { PositionsAccepted, ReportPositions } from '../application/report-positions.command';
 import { RequestRide, RideRequestAnswer } from '../application/request-ride.command';
@@ -29,7 +28,7 @@ export class TaxiController {
   @HttpCode(202)
   @ApiCommand({ operationId: 'reportDriverPositions', summary: 'Report a batch of the driver’s GPS fixes', description: 'Telemetry: produced straight to `taxi_position`. On 429 only the first `accepted` fixes were taken; resend the rest after Retry-After.', body: PositionsBody })
   @ApiAcceptedResponse({ type: PositionsAcceptedResponse })
-  driverPositions(@CurrentUser() user: Principal, @Body() body: PositionsBody, @Res({ passthrough: true }) res: Response): Promise<PositionsAccepted> {
+  driverPositions(@CurrentUser() user: Principal, @Body() body: PositionsBody, @Res({ passthrough: true }) res: HttpReply): Promise<PositionsAccepted> {
     return this.report(new ReportPositions('driver', user.userId, body.positions), res);
   }
 
@@ -37,14 +36,14 @@ export class TaxiController {
   @HttpCode(202)
   @ApiCommand({ operationId: 'reportRiderPositions', summary: 'Report a batch of the rider’s GPS fixes', description: 'Telemetry: produced straight to `user_position`. On 429 resend the fixes after the first `accepted`.', body: PositionsBody })
   @ApiAcceptedResponse({ type: PositionsAcceptedResponse })
-  riderPositions(@CurrentUser() user: Principal, @Body() body: PositionsBody, @Res({ passthrough: true }) res: Response): Promise<PositionsAccepted> {
+  riderPositions(@CurrentUser() user: Principal, @Body() body: PositionsBody, @Res({ passthrough: true }) res: HttpReply): Promise<PositionsAccepted> {
     return this.report(new ReportPositions('rider', user.userId, body.positions), res);
   }
 
-  private async report(command: ReportPositions, res: Response): Promise<PositionsAccepted> {
+  private async report(command: ReportPositions, res: HttpReply): Promise<PositionsAccepted> {
     const answer: PositionsAccepted = await this.commands.execute(command);
     if (answer.accepted < answer.total) {
-      res.setHeader('Retry-After', '1');
+      setReplyHeader(res, 'Retry-After', '1');
       throw new HttpException({ statusCode: 429, error: 'back_pressure', message: 'the position buffer is full: resend the positions after the first `accepted`', ...answer }, 429);
     }
     return answer;

@@ -1,6 +1,4 @@
-import { DynamicModule, Module, Type, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { DynamicModule, INestApplication, Module, Type, ValidationPipe } from '@nestjs/common';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Infrastructure, StreamfoldConfig } from '@streamfold/runtime';
 import type { LakeConfig } from '@streamfold/sink';
@@ -10,20 +8,17 @@ import { collectContexts } from '../context/streamfold.module';
 import { validationExceptionFactory } from '../http/api-error';
 import { buildOpenApiDocument } from '../http/openapi.document';
 import { StreamfoldHostModule, StreamfoldIngestModule } from '../host/streamfold-host.module';
-import { INGEST_MAX_BYTES } from '../lake/ingest.controller';
 import { lakeSetup } from '../lake/lake-setup';
 import { connectReactions, ReactionsTransport } from '../reactions/reactions.transport';
-import { httpMetrics } from '../runtime/http-metrics';
 import { MetricsService } from '../runtime/metrics';
 import { TelemetryShipping } from '../runtime/telemetry-shipping';
 import { HostOptions, readConfig, startInfrastructure } from './boot';
-
-/** How long an idle keep-alive connection stays open. */
-const KEEP_ALIVE_MS = 65_000;
+import { createHttpApp } from './http-app';
 
 /** A running Streamfold HTTP server. */
 export interface Server {
-  app: NestExpressApplication;
+  /** On Express or Fastify (HTTP_ADAPTER). */
+  app: INestApplication;
   infra: Infrastructure;
   /** Loopback URL of the bound port. */
   url: string;
@@ -63,17 +58,12 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
   try {
     @Module({ imports: [StreamfoldHostModule.forRoot(infra, contexts, lake, shipping), appModule, StreamfoldIngestModule] })
     class StreamfoldRoot {}
-    const app = await NestFactory.create<NestExpressApplication>(StreamfoldRoot, {
+    const app = await createHttpApp(StreamfoldRoot, config.httpAdapter, (created) => created.get(MetricsService).registry, {
       bufferLogs: true,
       abortOnError: false,
       logger: options.logger === false ? false : undefined,
     });
     if (options.logger !== false) app.useLogger(app.get(Logger));
-    // Before any route is registered (Nest registers them in listen), so every request is timed.
-    app.use(httpMetrics(app.get(MetricsService).registry));
-    // Ingestion batches are larger than commands: their parser runs first, the 64 kB one then skips the parsed body.
-    app.useBodyParser('json', { limit: INGEST_MAX_BYTES, type: isIngestJson });
-    app.useBodyParser('json', { limit: '64kb' });
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationExceptionFactory }));
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, contexts, { title: options.title }));
     if (config.workers) {
@@ -81,12 +71,6 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
       connectReactions(app, new ReactionsTransport(infra.log, infra.database));
       await app.startAllMicroservices();
     }
-    // Idle keep-alive connections stay open longer than a load balancer's idle timeout (60 s on
-    // common ones) and a client pool's: when the server closes first (Node's default is 5 s), a
-    // request sent on the closing socket fails with ECONNRESET (3 of 6,000 likes in a bench run).
-    const http = app.getHttpServer();
-    http.keepAliveTimeout = KEEP_ALIVE_MS;
-    http.headersTimeout = KEEP_ALIVE_MS + 1000;
     await app.listen(config.port, '0.0.0.0');
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -105,8 +89,4 @@ export async function startServer(appModule: Type<unknown> | DynamicModule, opti
     await infra.close();
     throw error;
   }
-}
-
-function isIngestJson(req: { url?: string; headers: Record<string, string | string[] | undefined> }): boolean {
-  return (req.url ?? '').startsWith('/ingest/') && /^application\/(.+\+)?json/i.test(String(req.headers['content-type'] ?? ''));
 }

@@ -17,9 +17,13 @@ interface SocketExtra {
   principal?: Principal;
 }
 
-/** Builds the context of an HTTP operation (Apollo: `{ req, res }`) or of a subscription (graphql-ws: `{ connectionParams, extra }`). */
-export function graphqlContext(input: { req?: any; res?: unknown; extra?: SocketExtra }): StreamfoldGraphQLContext {
+/**
+ * Builds the context of an HTTP operation (Apollo on Express: `{ req, res }`; on Fastify: the
+ * request and the reply) or of a subscription (graphql-ws: `{ connectionParams, extra }`).
+ */
+export function graphqlContext(input: { req?: any; res?: unknown; extra?: SocketExtra }, reply?: unknown): StreamfoldGraphQLContext {
   if (input.extra) return { req: { principal: input.extra.principal, headers: {} }, loaders: new Map() };
+  if (input.req === undefined && reply !== undefined) return { req: input as StreamfoldGraphQLContext['req'], res: reply, loaders: new Map() };
   return { req: input.req, res: input.res, loaders: new Map() };
 }
 

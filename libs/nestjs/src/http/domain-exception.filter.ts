@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import { DomainError, InvalidEventPayload, ValidationFailed } from '@streamfold/core';
 import { throwError } from 'rxjs';
 import { ApiError } from './api-error';
+import { HttpReply, sendJson } from './http-reply';
 
 /** The JSON body of every domain error response: the one `ApiError` shape (`field` on ValidationFailed). */
 export type DomainErrorBody = ApiError;
@@ -20,7 +21,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
     // Other transports (GraphQL) turn a returned exception into their own error shape.
     if (host.getType() !== 'http') return exception;
     const body = toDomainErrorBody(exception);
-    host.switchToHttp().getResponse().status(body.statusCode).json(body);
+    sendJson(host.switchToHttp().getResponse<HttpReply>(), body.statusCode, body);
     return undefined;
   }
 }

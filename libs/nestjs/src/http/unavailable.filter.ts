@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { BaseExceptionFilter } from '@nestjs/core';
 import { Observable, throwError } from 'rxjs';
 import { ApiError, errorCodeOf, toApiError } from './api-error';
+import { HttpReply, replySent, sendJson, setReplyHeader } from './http-reply';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 // PostgreSQL SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (operator intervention: shutdown).
@@ -33,17 +34,17 @@ export class UnavailableFilter extends BaseExceptionFilter implements ExceptionF
     // GraphQL shapes its own errors (formatGraphQLError, with the same codes as below).
     if (host.getType<string>() === 'graphql') throw exception;
     if (host.getType() !== 'http') return super.catch(exception, host);
-    const res = host.switchToHttp().getResponse();
-    if (res.headersSent) return;
+    const res = host.switchToHttp().getResponse<HttpReply>();
+    if (replySent(res)) return;
     if (!(exception instanceof HttpException) && isUnavailable(exception)) {
       this.logger.warn(`dependency unavailable: ${(exception as Error).message}`);
-      res.setHeader('Retry-After', '2');
-      res.status(503).json({ statusCode: 503, error: 'unavailable', message: 'storage is unavailable; nothing was stored, retry later' } satisfies ApiError);
+      setReplyHeader(res, 'Retry-After', '2');
+      sendJson(res, 503, { statusCode: 503, error: 'unavailable', message: 'storage is unavailable; nothing was stored, retry later' } satisfies ApiError);
       return;
     }
     const body = bodyOf(exception);
     if (body.statusCode >= 500 && !(exception instanceof HttpException)) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    res.status(body.statusCode).json(body);
+    sendJson(res, body.statusCode, body);
   }
 }
 

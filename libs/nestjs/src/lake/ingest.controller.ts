@@ -8,14 +8,11 @@ import { TelemetryPublisher } from '../host/telemetry.publisher';
 import { ApiError, errorCodeOf, invalidField } from '../http/api-error';
 import { ApiErrors } from '../http/openapi.decorators';
 import { IngestAcceptedResponse, IngestBody } from './lake.dto';
+import { HttpReply, setReplyHeader } from '../http/http-reply';
 
 /** Largest ingestion body; the host's body parser for /ingest uses the same limit. @default 1 MiB */
 export const INGEST_MAX_BYTES = 1024 * 1024;
 
-/** The part of the HTTP response a handler touches: Retry-After on 429 and 503. */
-interface HeaderSink {
-  setHeader(name: string, value: string): void;
-}
 
 /**
  * `POST /ingest/:stream`: batches of JSON records from devices and services, validated against
@@ -46,7 +43,7 @@ export class IngestController {
     { status: 503, description: 'The log did not acknowledge in time; the records may still land. Retry after the Retry-After delay.' },
   )
   @ApiAcceptedResponse({ type: IngestAcceptedResponse, description: 'every record acknowledged by the log' })
-  async ingest(@Param('stream') stream: string, @Body() body: unknown, @Headers('content-length') length: string | undefined, @Res({ passthrough: true }) res: HeaderSink) {
+  async ingest(@Param('stream') stream: string, @Body() body: unknown, @Headers('content-length') length: string | undefined, @Res({ passthrough: true }) res: HttpReply) {
     const outcome = await this.ingestor.ingest(stream, body, length === undefined ? undefined : Number(length));
     switch (outcome.status) {
       case 202:
@@ -61,7 +58,7 @@ export class IngestController {
         throw new HttpException({ statusCode: outcome.status, error: errorCodeOf(outcome.status), message: outcome.error } satisfies ApiError, outcome.status);
       case 429:
       case 503:
-        res.setHeader('Retry-After', String(outcome.retryAfterSeconds));
+        setReplyHeader(res, 'Retry-After', String(outcome.retryAfterSeconds));
         throw new HttpException({ statusCode: outcome.status, error: outcome.status === 429 ? 'ingest_saturated' : 'ingest_unacknowledged', message: outcome.error } satisfies ApiError, outcome.status);
       default: {
         const never: never = outcome;

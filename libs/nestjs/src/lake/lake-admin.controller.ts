@@ -6,14 +6,11 @@ import { ApiError, invalidField } from '../http/api-error';
 import { ApiCommand, ApiRead } from '../http/openapi.decorators';
 import { LakeQueryInfoResponse, LakeQueryResultResponse } from './lake.dto';
 import { LakeSetup } from './lake-setup';
+import { HttpReply, setReplyHeader } from '../http/http-reply';
 
 const ADMIN_ONLY = { status: 403, description: 'The token lacks the `admin` role.' } as const;
 const TIMED_OUT = { status: 503, description: 'The query ran past its time limit and was interrupted; retry after the Retry-After delay or narrow it.' } as const;
 
-/** The part of the HTTP response a handler touches: Retry-After on 429 and 503. */
-interface HeaderSink {
-  setHeader(name: string, value: string): void;
-}
 
 /**
  * Named, parameterised SQL over the lake for admins (invariant 9). No free SQL over HTTP: the
@@ -42,7 +39,7 @@ export class LakeAdminController {
   })
   @ApiBody({ required: false, schema: { type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } } })
   @ApiOkResponse({ type: LakeQueryResultResponse })
-  async run(@Param('name') name: string, @Body() params: unknown, @Res({ passthrough: true }) res: HeaderSink) {
+  async run(@Param('name') name: string, @Body() params: unknown, @Res({ passthrough: true }) res: HttpReply) {
     const values = params && typeof params === 'object' && !Array.isArray(params) ? (params as Record<string, unknown>) : {};
     try {
       return await this.lake.queries.run(name, values);
@@ -50,7 +47,7 @@ export class LakeAdminController {
       if (error instanceof UnknownLakeQuery) throw new NotFoundException({ statusCode: 404, error: 'unknown_lake_query', message: error.message } satisfies ApiError);
       if (error instanceof InvalidLakeQueryParams) throw invalidField('body', error.message);
       if (error instanceof LakeQueryTimeout) {
-        res.setHeader('Retry-After', '5');
+        setReplyHeader(res, 'Retry-After', '5');
         throw new HttpException({ statusCode: 503, error: 'lake_query_timeout', message: error.message } satisfies ApiError, 503);
       }
       throw error;

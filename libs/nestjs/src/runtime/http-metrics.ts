@@ -24,6 +24,40 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * answered 2xx is also the first stage of the real-time path (`streamfold_stage_latency_seconds{stage="acknowledged"}`).
  */
 export function httpMetrics(registry: Registry) {
+  const observe = requestObserver(registry);
+  return (req: TimedRequest, res: TimedResponse, next: () => void): void => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => observe(req.method, req.route?.path ? `${req.baseUrl ?? ''}${String(req.route.path)}` : undefined, res.statusCode, started));
+    next();
+  };
+}
+
+/** The parts of a Fastify instance the hooks below use (typed here: libs/nestjs does not depend on fastify). */
+interface FastifyHooks {
+  addHook(name: 'onRequest' | 'onResponse', hook: (request: FastifyTimedRequest, reply: { statusCode: number }, done: () => void) => void): unknown;
+}
+interface FastifyTimedRequest {
+  method: string;
+  routeOptions?: { url?: string };
+  [STARTED]?: bigint;
+}
+const STARTED = Symbol('streamfold.httpStarted');
+
+/** The same metric as `httpMetrics`, from Fastify's request hooks (HTTP_ADAPTER=fastify); the route is Fastify's matched pattern. */
+export function httpMetricsHooks(fastify: FastifyHooks, registry: Registry): void {
+  const observe = requestObserver(registry);
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    request[STARTED] = process.hrtime.bigint();
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const started = request[STARTED];
+    if (started !== undefined) observe(request.method, request.routeOptions?.url, reply.statusCode, started);
+    done();
+  });
+}
+
+function requestObserver(registry: Registry): (method: string, route: string | undefined, status: number, started: bigint) => void {
   const histogram =
     (registry.getSingleMetric('streamfold_http_request_duration_seconds') as Histogram<'method' | 'route' | 'status'> | undefined) ??
     new Histogram({
@@ -34,14 +68,9 @@ export function httpMetrics(registry: Registry) {
       registers: [registry],
     });
   const stages = stageLatency(registry);
-  return (req: TimedRequest, res: TimedResponse, next: () => void): void => {
-    const started = process.hrtime.bigint();
-    res.once('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl ?? ''}${String(req.route.path)}` : 'unmatched';
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      histogram.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      if (res.statusCode < 300 && !READS.has(req.method)) stages.observe('acknowledged', seconds);
-    });
-    next();
+  return (method, route, status, started) => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    histogram.observe({ method, route: route || 'unmatched', status: String(status) }, seconds);
+    if (status < 300 && !READS.has(method)) stages.observe('acknowledged', seconds);
   };
 }
