@@ -14,10 +14,10 @@ export const COMMAND_BODY_BYTES = 64 * 1024;
 /**
  * The Nest application on the adapter HTTP_ADAPTER names, with what the host needs on either: a
  * request metric on every route (registered before any route), bodies up to 64 kB except under
- * /ingest/ (INGEST_MAX_BYTES), keep-alive longer than a load balancer's idle timeout. Idle
- * keep-alive connections stay open longer than a load balancer's (60 s on common ones) and a
- * client pool's: when the server closes first (Node's default is 5 s), a request sent on the
- * closing socket fails with ECONNRESET (3 of 6,000 likes in a bench run).
+ * /ingest/ (INGEST_MAX_BYTES), and idle keep-alive connections that stay open longer than a load
+ * balancer's idle timeout (60 s on common ones) and a client pool's: when the server closes first
+ * (Node's default is 5 s), a request sent on the closing socket fails with ECONNRESET (3 of 6,000
+ * likes in a bench run).
  */
 export async function createHttpApp(root: Type<unknown> | DynamicModule, adapter: HttpAdapterName, metrics: (app: INestApplication) => Registry, options: NestApplicationOptions): Promise<INestApplication> {
   if (adapter === 'fastify') return createFastifyApp(root, metrics, options);
@@ -68,11 +68,11 @@ async function createFastifyApp(root: Type<unknown> | DynamicModule, metrics: (a
   });
   // JSON as Express's body parser reads it: an empty body is `{}` (so a command without a body
   // still meets the bearer guard, 401, not a parse error), `+json` types too; Fastify's own parser
-  // (prototype-poisoning checks included) does the parsing.
-  // Through Nest's useBodyParser, so Nest does not add its own JSON parser over it at init.
+  // (prototype-poisoning checks included) does the parsing. Registered through Nest's
+  // useBodyParser, so Nest does not put its own JSON parser over it at init.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  app.useBodyParser(/^application\/(.+\+)?json$/i as unknown as string, {}, (request, body, done) => (body.length === 0 ? done(null, {}) : parseJson(request, body, done)));
+  app.useBodyParser(/^application\/(.+\+)?json$/i, {}, (request, body, done) => (body.length === 0 ? done(null, {}) : parseJson(request, body, done)));
   // JSON lines (log ingestion) arrive as text, as Fastify already reads text/plain.
   if (!fastify.hasContentTypeParser('application/x-ndjson')) fastify.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   return app;
