@@ -1,19 +1,21 @@
 import 'reflect-metadata';
-import { Controller, Get, HttpCode, Module, Param, Put, ValidationPipe, type INestApplication } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { Controller, Get, HttpCode, Module, Param, Put, ValidationPipe } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { CommandHandler, CqrsModule, CommandBus, type ICommandHandler } from '@nestjs/cqrs';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { BearerAuthGuard, CurrentUser, type Principal } from '@streamfold/auth';
 import { uuidParam } from '@streamfold/nestjs';
 import { STREAMFOLD_CONFIG } from '@streamfold/runtime';
+import { Registry } from 'prom-client';
+import { createHttpApp } from '../../libs/nestjs/src/bootstrap/http-app';
 import { env } from '../lib/self';
 
 /**
  * The like command's HTTP layer alone, on Express (our default) or Fastify (ADAPTER): the same
  * route, bearer-token guard (HS256 verified per request), UUID pipe, global ValidationPipe and
  * CommandBus dispatch as `PUT /social/posts/:postId/like` in the host, with a handler that does no
- * I/O, and 60 other routes registered before it (OTHER_ROUTES) (Express matches routes one after another; the
- * host has about 70). What differs between the two runs is the adapter only. Prints READY <url>.
+ * I/O, and 60 other routes registered before it (OTHER_ROUTES; Express matches routes one after
+ * another, the host has about 70), on the host's own HTTP setup (`createHttpApp`: request metric,
+ * body parsers, keep-alive). What differs between the two runs is the adapter only. Prints READY <url>.
  */
 class LikePost {
   constructor(
@@ -60,23 +62,10 @@ class HttpLayerModule {}
 
 async function main() {
   const adapter = env('ADAPTER');
-  let app: INestApplication;
-  if (adapter === 'fastify') {
-    // A development dependency, loaded only for this run.
-    const { FastifyAdapter } = require('@nestjs/platform-fastify') as typeof import('@nestjs/platform-fastify');
-    app = await NestFactory.create(HttpLayerModule, new FastifyAdapter(), { logger: false });
-  } else if (adapter === 'express') {
-    const express = await NestFactory.create<NestExpressApplication>(HttpLayerModule, { logger: false });
-    express.useBodyParser('json', { limit: '64kb' });
-    app = express;
-  } else {
-    throw new Error(`ADAPTER must be express or fastify, not ${adapter}`);
-  }
+  if (adapter !== 'express' && adapter !== 'fastify') throw new Error(`ADAPTER must be express or fastify, not ${adapter}`);
+  // The host's own HTTP setup (request metric, body parsers and limits, keep-alive) on either adapter.
+  const app = await createHttpApp(HttpLayerModule, adapter, () => new Registry(), { logger: false });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  // As the host: idle keep-alive sockets outlive the client's pool (Node's 5 s default races a reused socket: ECONNRESET).
-  const server = app.getHttpServer();
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   process.stdout.write(`READY http://127.0.0.1:${address.port}\n`);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, Server as NetServer, Socket } from 'node:net';
 import { signToken } from '@streamfold/auth';
 import { loadConfig } from '@streamfold/runtime';
@@ -30,6 +31,14 @@ describe('authorization', () => {
     expect(status.body.map((p: any) => p.name)).toEqual(expect.arrayContaining(['social.post_counts', 'social.trending']));
     expect((await app.request('GET', '/admin/dead-letters', { user: 'root', admin: true })).body).toEqual([]);
     expect((await app.request('POST', '/admin/dead-letters/999/replay', { user: 'root', admin: true })).status).toBe(400);
+  });
+
+  it('runs on the adapter HTTP_ADAPTER names, where a body-less JSON command without a token is a 401, not a parse error', async () => {
+    // npm test runs this file on Express, then again with HTTP_ADAPTER=fastify.
+    expect(app.server.app.getHttpAdapter().getType()).toBe(process.env.HTTP_ADAPTER ?? 'express');
+    const res = await fetch(`${app.url}/social/posts/${randomUUID()}/like`, { method: 'PUT', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ statusCode: 401, error: 'unauthorized' });
   });
 
   it('refuses request bodies over 64 kB with 413 before any work', async () => {

@@ -23,8 +23,11 @@ export async function createHttpApp(root: Type<unknown> | DynamicModule, adapter
   if (adapter === 'fastify') return createFastifyApp(root, metrics, options);
   const app = await NestFactory.create<NestExpressApplication>(root, options);
   app.use(httpMetrics(metrics(app)));
-  // Ingestion batches are larger than commands: their parser runs first, the 64 kB one then skips the parsed body.
-  app.useBodyParser('json', { limit: INGEST_MAX_BYTES, type: isIngestJson });
+  // Ingestion batches are larger than commands: their parsers run first, the 64 kB one then skips
+  // the parsed body. JSON lines (log ingestion) are text. body-parser's errors (413, 415) carry
+  // their status and reach the host's filter, which answers them in the ApiError shape.
+  app.useBodyParser('json', { limit: INGEST_MAX_BYTES, type: (req) => isIngest(req, JSON_TYPE) });
+  app.useBodyParser('text', { limit: INGEST_MAX_BYTES, type: (req) => isIngest(req, TEXT_TYPE) });
   app.useBodyParser('json', { limit: COMMAND_BODY_BYTES });
   const http = app.getHttpServer();
   http.keepAliveTimeout = KEEP_ALIVE_MS;
@@ -32,8 +35,12 @@ export async function createHttpApp(root: Type<unknown> | DynamicModule, adapter
   return app;
 }
 
-function isIngestJson(req: { url?: string; headers: Record<string, string | string[] | undefined> }): boolean {
-  return (req.url ?? '').startsWith('/ingest/') && /^application\/(.+\+)?json/i.test(String(req.headers['content-type'] ?? ''));
+const JSON_TYPE = /^application\/(.+\+)?json/i;
+/** JSON lines and plain text: what log shippers send to /ingest/logs. */
+const TEXT_TYPE = /^(application\/x-ndjson|text\/plain)/i;
+
+function isIngest(req: { url?: string; headers: Record<string, string | string[] | undefined> }, type: RegExp): boolean {
+  return (req.url ?? '').startsWith('/ingest/') && type.test(String(req.headers['content-type'] ?? ''));
 }
 
 /** The parts of Fastify this module uses (typed here: the package is an optional peer). */
@@ -73,7 +80,8 @@ async function createFastifyApp(root: Type<unknown> | DynamicModule, metrics: (a
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   app.useBodyParser(/^application\/(.+\+)?json$/i, {}, (request, body, done) => (body.length === 0 ? done(null, {}) : parseJson(request, body, done)));
-  // JSON lines (log ingestion) arrive as text, as Fastify already reads text/plain.
+  // JSON lines (log ingestion) are text, as Fastify already reads text/plain; a route's own limit
+  // (above) bounds both.
   if (!fastify.hasContentTypeParser('application/x-ndjson')) fastify.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   return app;
 }
