@@ -42,6 +42,7 @@ export interface KafkaLogOptions {
  */
 export class KafkaMessageLog implements MessageLog {
   readonly kind = 'kafka' as const;
+  readonly gathersFetches = true;
   private readonly kafka: Kafka;
   private readonly prefix: string;
   private admin: Admin | null = null;
@@ -271,8 +272,10 @@ export class KafkaMessageLog implements MessageLog {
       maxBytesPerPartition: 4 * 1024 * 1024,
       // How long the broker holds a fetch that finds nothing (it answers at once when data
       // arrives: minBytes is 1), so this costs no latency. Kafka's own default: at 100 ms every
-      // idle group cost ten empty fetches a second, and a host runs a few dozen groups.
-      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+      // idle group cost ten empty fetches a second, and a host runs a few dozen groups. A member
+      // that gathers a window (fetchGather) has the broker hold its fetch for the window instead.
+      maxWaitTimeInMs: options.fetchGather?.waitMs ?? FETCH_MAX_WAIT_MS,
+      ...(options.fetchGather ? { minBytes: options.fetchGather.bytes } : {}),
       retry: { retries: 10 },
     });
     let assignment: Array<{ topic: string; partition: number }> = [];

@@ -93,6 +93,15 @@ export interface ConsumeOptions {
    */
   concurrency?: number;
   /**
+   * Lets the log hold a fetch until `bytes` have arrived or `waitMs` passed (Kafka's
+   * fetch.min.bytes and fetch.max.wait.ms), so a consumer that gathers records for a window anyway
+   * gets the window's records in one fetch and can apply them at once, instead of fetching on the
+   * first record and holding it while the window runs. Costs `waitMs` of latency, and an idle
+   * member fetches every `waitMs`. Honoured only where `MessageLog.gathersFetches` is true.
+   * @default none (a fetch answers as soon as one record is there)
+   */
+  fetchGather?: { waitMs: number; bytes: number };
+  /**
    * The headers this consumer reads: a log may leave the others out of `LogMessage.headers` (the
    * Kafka log then decodes only these per message; the lake sink reads one of four). @default all
    */
@@ -130,6 +139,8 @@ export interface PartitionOffsets {
  */
 export interface MessageLog {
   readonly kind: 'kafka' | 'embedded';
+  /** True when consume honours `ConsumeOptions.fetchGather`. @default false */
+  readonly gathersFetches?: boolean;
   /** Full name on the broker (prefix applied). */
   physicalName(logicalName: string): string;
   /** Creates missing topics; existing ones are left as they are. */

@@ -114,6 +114,26 @@ describe('ProjectionRunner on the in-process log and PGlite', () => {
     expect(await rows('swapped_tally_v1')).toEqual(expected);
   });
 
+  it("gathers a definition's window at the log when the log can, and in the runner when it cannot", async () => {
+    const asked: ConsumeOptions[] = [];
+    const consume = log.consume.bind(log);
+    log.consume = async (options: ConsumeOptions) => {
+      asked.push(options);
+      return consume(options);
+    };
+    // A window of a minute: caught up within 10 s only if the runner holds nothing for it.
+    Object.defineProperty(log, 'gathersFetches', { value: true, configurable: true });
+    await publish(events);
+    await run({ ...tally('gathered_at_log'), gatherMs: 60_000 });
+    expect(asked[0].fetchGather).toEqual({ waitMs: 60_000, bytes: 4 * 1024 * 1024 });
+    expect(await rows('gathered_at_log_tally')).toEqual(expected);
+    // The in-process log cannot hold a fetch: the runner's own window gathers, as before.
+    Object.defineProperty(log, 'gathersFetches', { value: false, configurable: true });
+    const windowed = await run({ ...tally('gathered_in_runner'), gatherMs: 300 });
+    expect(asked[1].fetchGather).toBeUndefined();
+    expect(windowed.stats()).toMatchObject({ applied: 15 });
+  });
+
   it('replaces a consumer the client stopped for good, and the new one applies what it missed', async () => {
     const definition = tally('replaced');
     // The first member dies as kafkajs' does after an error it does not retry: it stops fetching,

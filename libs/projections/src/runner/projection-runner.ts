@@ -17,6 +17,12 @@ import { activeVersion, ensureVersion } from './versions';
 const STALL_CHECK_MS = 10_000;
 /** No batch for this long while partitions have lag: the consumer is restarted. */
 const STALL_AFTER_MS = 30_000;
+/**
+ * What a window gathered at the broker may reach before the fetch answers early: far above a
+ * window's worth at the rates a live projection sees (1,000 likes/s for 1 s is about 400 kB), so
+ * the window holds; a backlog (catching up, a rebuild) fills it at once and is not held.
+ */
+const GATHER_BYTES = 4 * 1024 * 1024;
 /** Tuning of a ProjectionRunner: which version, batch size, retries, metrics and logging. */
 export interface ProjectionRunnerOptions {
   /** Version to build. @default the active version (1 when the projection has none yet) */
@@ -190,11 +196,16 @@ export class ProjectionRunner {
     const maxBatchSize = this.options.maxBatchSize ?? 2000;
     const gather = this.options.fetchWindow;
     const window: FetchWindow = { windowMs: this.definition.gatherMs ?? 0, maxEvents: maxBatchSize, ...gather };
-    const batcher = gather === false ? null : new FetchBatcher((group) => processor.processMany(group), window);
+    // A definition's window gathers at the broker where the log can: one fetch per window, applied
+    // as it arrives, instead of a fetch on the window's first record held in memory until the
+    // window ends (every record of it surviving the collections meanwhile).
+    const atBroker = gather === undefined && window.windowMs > 0 && this.log.gathersFetches === true;
+    const batcher = gather === false ? null : new FetchBatcher((group) => processor.processMany(group), atBroker ? { ...window, windowMs: 0 } : window);
     this.handle = await this.log.consume({
       groupId: this.options.groupId?.(consumer) ?? consumer,
       topics: this.definition.topics,
       fromBeginning: this.options.fromBeginning ?? true,
+      ...(atBroker ? { fetchGather: { waitMs: window.windowMs, bytes: GATHER_BYTES } } : {}),
       maxBatchSize,
       // Gathering wants every partition of a fetch at once; alone, four at a time as before.
       concurrency: batcher ? 64 : 4,
