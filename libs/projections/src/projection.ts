@@ -82,9 +82,10 @@ export interface ProjectionDefinition<E extends DomainEvent = DomainEvent> {
    * How long the runner gathers partition batches into one transaction, ms (a runner's explicit
    * fetchWindow wins). Longer means fewer, larger transactions and later results; a processor
    * that emits once per key per transaction emits once per key per this window. 0 gathers one
-   * fetch's partition batches (handed over together) with no wait. On Kafka the broker holds
-   * each fetch for the window (`ConsumeOptions.fetchGather`) and the runner applies what it hands
-   * over at once; on a log that cannot, the runner holds the fetch's records for the window. @default 0
+   * fetch's partition batches (handed over together) with no wait. On Kafka a window up to 5 s
+   * is gathered by the broker, which holds each fetch for it (`ConsumeOptions.fetchGather`), and the
+   * runner applies what it hands over at once; a longer window, or a log that cannot hold a fetch,
+   * is held in the runner. @default 0
    */
   gatherMs?: number;
 }

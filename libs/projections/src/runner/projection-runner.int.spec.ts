@@ -114,25 +114,31 @@ describe('ProjectionRunner on the in-process log and PGlite', () => {
     expect(await rows('swapped_tally_v1')).toEqual(expected);
   });
 
-  it("gathers a definition's window at the log when the log can, and in the runner when it cannot", async () => {
+  it("gathers a definition's window at the log when the log can, and in the runner when it cannot or the window is too long", async () => {
     const asked: ConsumeOptions[] = [];
     const consume = log.consume.bind(log);
     log.consume = async (options: ConsumeOptions) => {
       asked.push(options);
       return consume(options);
     };
-    // A window of a minute: caught up within 10 s only if the runner holds nothing for it.
-    Object.defineProperty(log, 'gathersFetches', { value: true, configurable: true });
     await publish(events);
-    await run({ ...tally('gathered_at_log'), gatherMs: 60_000 });
-    expect(asked[0].fetchGather).toEqual({ waitMs: 60_000, bytes: 4 * 1024 * 1024 });
+    Object.defineProperty(log, 'gathersFetches', { value: true, configurable: true });
+    // The longest window the broker holds (5 s): caught up within 4 s only if the runner holds nothing for it.
+    const atLog = new ProjectionRunner(db, log, { ...tally('gathered_at_log'), gatherMs: 5_000 }, { version: 1, followActive: false, logger: quiet });
+    runners.push(atLog);
+    await atLog.start();
+    await atLog.waitUntilCaughtUp(4_000);
+    expect(asked[0].fetchGather).toEqual({ waitMs: 5_000, bytes: 4 * 1024 * 1024 });
     expect(await rows('gathered_at_log_tally')).toEqual(expected);
-    // The in-process log cannot hold a fetch: the runner's own window gathers, as before.
+    // A longer window would hold a fetch past kafkajs' heartbeats: the runner holds it, as before.
+    await run({ ...tally('gathered_long'), gatherMs: 5_001 });
+    expect(asked[1].fetchGather).toBeUndefined();
+    // The in-process log cannot hold a fetch: the runner's own window gathers.
     Object.defineProperty(log, 'gathersFetches', { value: false, configurable: true });
     const windowed = await run({ ...tally('gathered_in_runner'), gatherMs: 300 });
-    expect(asked[1].fetchGather).toBeUndefined();
+    expect(asked[2].fetchGather).toBeUndefined();
     expect(windowed.stats()).toMatchObject({ applied: 15 });
-  });
+  }, 30_000);
 
   it('replaces a consumer the client stopped for good, and the new one applies what it missed', async () => {
     const definition = tally('replaced');

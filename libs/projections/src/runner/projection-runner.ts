@@ -23,6 +23,12 @@ const STALL_AFTER_MS = 30_000;
  * the window holds; a backlog (catching up, a rebuild) fills it at once and is not held.
  */
 const GATHER_BYTES = 4 * 1024 * 1024;
+/**
+ * The longest window gathered at the broker. kafkajs heartbeats only between fetches, and the
+ * group drops a member silent for its session timeout (10 s): a fetch held longer would cost a
+ * rebalance. Longer windows are held in the runner, as before.
+ */
+const MAX_BROKER_GATHER_MS = 5_000;
 /** Tuning of a ProjectionRunner: which version, batch size, retries, metrics and logging. */
 export interface ProjectionRunnerOptions {
   /** Version to build. @default the active version (1 when the projection has none yet) */
@@ -199,7 +205,7 @@ export class ProjectionRunner {
     // A definition's window gathers at the broker where the log can: one fetch per window, applied
     // as it arrives, instead of a fetch on the window's first record held in memory until the
     // window ends (every record of it surviving the collections meanwhile).
-    const atBroker = gather === undefined && window.windowMs > 0 && this.log.gathersFetches === true;
+    const atBroker = gather !== false && window.windowMs > 0 && window.windowMs <= MAX_BROKER_GATHER_MS && this.log.gathersFetches === true;
     const batcher = gather === false ? null : new FetchBatcher((group) => processor.processMany(group), atBroker ? { ...window, windowMs: 0 } : window);
     this.handle = await this.log.consume({
       groupId: this.options.groupId?.(consumer) ?? consumer,
