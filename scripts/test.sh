@@ -53,7 +53,8 @@ else
   # --forceExit: a few end-to-end files leave a socket or timer behind after their last test (see
   # Known limits); every assertion has run by then, and a hung runner must not hold CI until its limit.
   npx jest --selectProjects e2e --runInBand --forceExit
-  # The host also runs on Fastify (HTTP_ADAPTER=fastify): the files that exercise the HTTP layer
-  # (limits, errors, headers, auth, GraphQL, SSE, ingestion, the dashboard) run again on it.
-  HTTP_ADAPTER=fastify npx jest --selectProjects e2e --runInBand --forceExit test/social test/graphql test/dashboard test/ops/logs-aggregation.e2e.spec.ts test/taxi test/sink/speed-batch.e2e.spec.ts test/runtime/server.e2e.spec.ts
+  # The reference host serves on Fastify; the framework's default adapter is Express
+  # (HTTP_ADAPTER=express): the files that exercise the HTTP layer (limits, errors, headers, auth,
+  # GraphQL, SSE, ingestion, the dashboard) run again on it.
+  HTTP_ADAPTER=express npx jest --selectProjects e2e --runInBand --forceExit test/social test/graphql test/dashboard test/ops/logs-aggregation.e2e.spec.ts test/taxi test/sink/speed-batch.e2e.spec.ts test/runtime/server.e2e.spec.ts
 fi

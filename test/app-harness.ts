@@ -7,6 +7,7 @@ import { EVENT_STORE, EventStore, PostgresEventStore } from '@streamfold/eventst
 import { ProjectionRegistry, RelayWorker, Server, startServer } from '@streamfold/nestjs';
 import { loadConfig } from '@streamfold/runtime';
 import { AppModule } from '../apps/streamfold/src/app.module';
+import { HOST_DEFAULTS } from '../apps/streamfold/src/host-defaults';
 import { createTestDatabase, deleteTopics, eventually, KAFKA_BROKERS, TestDatabase, topicPrefix } from './e2e-env';
 import { compareSequence } from '@streamfold/core';
 
@@ -50,8 +51,8 @@ export async function startTestApp(label = 'app', options: { sink?: boolean; env
     LOG_LEVEL: 'warn',
     DB_POOL_SIZE: '20',
     PROCESS_ROLES: options.sink ? 'api,relay,projections,sink' : 'api,relay,projections',
-    // The suite runs on either HTTP adapter: HTTP_ADAPTER=fastify npm run test:e2e.
-    ...(process.env.HTTP_ADAPTER ? { HTTP_ADAPTER: process.env.HTTP_ADAPTER } : {}),
+    // The reference host's adapter (Fastify) unless HTTP_ADAPTER names one: HTTP_ADAPTER=express npm run test:e2e.
+    HTTP_ADAPTER: process.env.HTTP_ADAPTER || HOST_DEFAULTS.HTTP_ADAPTER,
     ...options.env,
   });
   // A lake of its own, so tests never write into the repository's .data/lake nor read each other's.

@@ -4,6 +4,7 @@ import { startServer, TELEMETRY_SHIPPING, TelemetryShipping } from '@streamfold/
 import { loadConfig } from '@streamfold/runtime';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../../apps/streamfold/src/app.module';
+import { HOST_DEFAULTS } from '../../apps/streamfold/src/host-defaults';
 
 /**
  * The whole host as the logs scenario's API under test: its pino lines go only to app_logs (stdout
@@ -14,7 +15,7 @@ import { AppModule } from '../../apps/streamfold/src/app.module';
  * SIGUSR2, and stops (flushing the shipping buffer) on SIGTERM.
  */
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig({ ...HOST_DEFAULTS, ...process.env });
   // BENCH_PRINT_WARNINGS=1: warnings and errors also go to stdout, where the scenario prints them.
   const printWarnings = process.env.BENCH_PRINT_WARNINGS === '1';
   const sink = new Writable({

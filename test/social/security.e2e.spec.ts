@@ -4,6 +4,7 @@ import { signToken } from '@streamfold/auth';
 import { loadConfig } from '@streamfold/runtime';
 import { startServer } from '@streamfold/nestjs';
 import { AppModule } from '../../apps/streamfold/src/app.module';
+import { HOST_DEFAULTS } from '../../apps/streamfold/src/host-defaults';
 import { startTestApp, TestApp } from '../app-harness';
 import { createTestDatabase, deleteTopics, KAFKA_BROKERS, topicPrefix } from '../e2e-env';
 
@@ -34,8 +35,8 @@ describe('authorization', () => {
   });
 
   it('runs on the adapter HTTP_ADAPTER names, where a body-less JSON command without a token is a 401, not a parse error', async () => {
-    // npm test runs this file on Express, then again with HTTP_ADAPTER=fastify.
-    expect(app.server.app.getHttpAdapter().getType()).toBe(process.env.HTTP_ADAPTER ?? 'express');
+    // npm test runs this file on the host's Fastify, then again with HTTP_ADAPTER=express.
+    expect(app.server.app.getHttpAdapter().getType()).toBe(process.env.HTTP_ADAPTER || HOST_DEFAULTS.HTTP_ADAPTER);
     const res = await fetch(`${app.url}/social/posts/${randomUUID()}/like`, { method: 'PUT', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ statusCode: 401, error: 'unauthorized' });
@@ -107,7 +108,7 @@ describe('back-pressure when PostgreSQL is unreachable', () => {
     const secret = 'e2e-secret-0123456789abcdef';
     // No lake sink: it is not what this test is about, and it would write into the repository's .data.
     const server = await startServer(AppModule, {
-      config: loadConfig({ DATABASE_URL: url.toString(), KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPIC_PREFIX: prefix, PORT: '0', JWT_SECRET: secret, LOG_LEVEL: 'silent', PROCESS_ROLES: 'api,relay,projections' }),
+      config: loadConfig({ HTTP_ADAPTER: process.env.HTTP_ADAPTER || HOST_DEFAULTS.HTTP_ADAPTER, DATABASE_URL: url.toString(), KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPIC_PREFIX: prefix, PORT: '0', JWT_SECRET: secret, LOG_LEVEL: 'silent', PROCESS_ROLES: 'api,relay,projections' }),
       logger: false,
       schema: 'apply',
     });

@@ -18,10 +18,13 @@ export function exitOnStartupError(error: unknown): never {
   process.exit(1);
 }
 
-/** The environment's configuration, or a one-line error and exit 1. */
-export function readConfig(): StreamfoldConfig {
+/**
+ * The environment's configuration, or a one-line error and exit 1. `defaults` are settings the
+ * application chooses for itself (its own HTTP adapter, say); a variable set in the environment wins.
+ */
+export function readConfig(defaults: Readonly<Record<string, string>> = {}): StreamfoldConfig {
   try {
-    return loadConfig();
+    return loadConfig({ ...defaults, ...process.env });
   } catch (error) {
     exitOnStartupError(error);
   }

@@ -28,8 +28,13 @@ export interface Server {
 
 /** Options of `startServer`. */
 export interface ServerOptions extends HostOptions {
-  /** @default the environment (`loadConfig()`) */
+  /** @default the environment (`loadConfig()`) over `defaults` */
   config?: StreamfoldConfig;
+  /**
+   * Settings by their variable names that this application uses unless the environment sets them,
+   * e.g. `{ HTTP_ADAPTER: 'fastify' }`; ignored when `config` is given. @default {}
+   */
+  defaults?: Readonly<Record<string, string>>;
   /** Nest and request logs. @default true */
   logger?: boolean;
   /** Pending migrations: apply, check (refuse to start) or skip. @default apply on embedded or MIGRATE_ON_START=true, else check */
@@ -49,7 +54,7 @@ export interface ServerOptions extends HostOptions {
  * reactions and the lake sink per PROCESS_ROLES.
  */
 export async function startServer(appModule: Type<unknown> | DynamicModule, options: ServerOptions = {}): Promise<Server> {
-  const config = options.config ?? readConfig();
+  const config = options.config ?? readConfig(options.defaults);
   const contexts = collectContexts(appModule);
   const lake = lakeSetup(config, contexts, options.lake);
   const infra = await startInfrastructure(config, contexts, { schema: options.schema, host: options });
