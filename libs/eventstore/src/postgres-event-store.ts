@@ -353,7 +353,7 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
     // one simple-protocol query (values inlined: digits checked above), the horizon passed on in a
     // transaction-local setting. Two round trips before; the relay runs this every round.
     const results = (await this.db.pool.query(
-      `SELECT set_config('streamfold.horizon', (${DATABASE_HORIZON}), true); ${read(`tx_id < current_setting('streamfold.horizon')::xid8`)}`,
+      `SELECT set_config('streamfold.horizon', sf_database_horizon(), true); ${read(`tx_id < current_setting('streamfold.horizon')::xid8`)}`,
     )) as unknown as [unknown, { rows: EventRow[] }];
     return this.stored(results[1].rows);
   }
