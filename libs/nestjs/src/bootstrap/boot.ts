@@ -20,14 +20,22 @@ export function exitOnStartupError(error: unknown): never {
 
 /**
  * The environment's configuration, or a one-line error and exit 1. `defaults` are settings the
- * application chooses for itself (its own HTTP adapter, say); a variable set in the environment wins.
+ * application chooses for itself (its own HTTP adapter, say); a variable set to a non-empty value
+ * in the environment wins (an empty one counts as unset, as everywhere in `loadConfig`).
  */
 export function readConfig(defaults: Readonly<Record<string, string>> = {}): StreamfoldConfig {
   try {
-    return loadConfig({ ...defaults, ...process.env });
+    return loadConfig(withDefaults(process.env, defaults));
   } catch (error) {
     exitOnStartupError(error);
   }
+}
+
+/** `env` with `defaults` filled in where a variable is unset or empty. */
+export function withDefaults(env: NodeJS.ProcessEnv, defaults: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  const merged = { ...env };
+  for (const [name, value] of Object.entries(defaults)) if (!merged[name]) merged[name] = value;
+  return merged;
 }
 
 /** What a host runs besides its contexts' own: host-level migrations. */
