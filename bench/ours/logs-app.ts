@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Writable } from 'node:stream';
-import { startServer, TELEMETRY_SHIPPING, TelemetryShipping } from '@streamfold/nestjs';
+import { startServer, TELEMETRY_SHIPPING, TelemetryShipping, withDefaults } from '@streamfold/nestjs';
 import { loadConfig } from '@streamfold/runtime';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../../apps/streamfold/src/app.module';
@@ -15,7 +15,7 @@ import { HOST_DEFAULTS } from '../../apps/streamfold/src/host-defaults';
  * SIGUSR2, and stops (flushing the shipping buffer) on SIGTERM.
  */
 async function main() {
-  const config = loadConfig({ ...HOST_DEFAULTS, ...process.env });
+  const config = loadConfig(withDefaults(process.env, HOST_DEFAULTS));
   // BENCH_PRINT_WARNINGS=1: warnings and errors also go to stdout, where the scenario prints them.
   const printWarnings = process.env.BENCH_PRINT_WARNINGS === '1';
   const sink = new Writable({
