@@ -160,6 +160,44 @@ describe('Relay', () => {
     expect(reads).toHaveBeenCalledTimes(2);
   });
 
+  it('with lingerMs, appends woken in quick succession share one round; a wake after a quiet spell starts one at once', async () => {
+    const store = new InMemoryEventStore();
+    const fake = recordingLog();
+    const r = relay({ store, log: fake.log, leases: new InMemoryRelayLeases(), pollIntervalMs: 60_000, lingerMs: 3000 });
+    const n = (i: number) => (fromWire(fake.sent[i].message.value as string).envelope.data as { n: number }).n;
+    await store.append('post-1', [{ type: 'test.Happened', data: { n: 0 } }], { expectedVersion: 'any' });
+    r.start();
+    await until(() => fake.sent.length === 1, 'the first round');
+    const reads = jest.spyOn(store, 'readAll');
+    // Three appends, each waking the relay, within the linger of the round that just ran: one round for all three.
+    for (const i of [1, 2, 3]) {
+      await store.append(`post-${i}`, [{ type: 'test.Happened', data: { n: i } }], { expectedVersion: 'any' });
+      r.wake();
+    }
+    for (const deadline = Date.now() + 10_000; fake.sent.length < 4; await new Promise((done) => setTimeout(done, 5))) {
+      if (Date.now() > deadline) throw new Error(`waited 10 s for the lingered round (${fake.sent.length} sent)`);
+    }
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(fake.sends()).toBe(2);
+    expect([1, 2, 3].map(n)).toEqual([1, 2, 3]);
+    // Once the last round began longer ago than the linger (the clock moved on), a wake starts a
+    // round at once: `until` gives up after 2 s, before a 3 s linger would have ended.
+    const realNow = Date.now.bind(Date);
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 10_000);
+    try {
+      await store.append('post-4', [{ type: 'test.Happened', data: { n: 4 } }], { expectedVersion: 'any' });
+      r.wake();
+      await until(() => fake.sent.length === 5, 'the round after a quiet spell');
+    } finally {
+      clock.mockRestore();
+    }
+    expect(n(4)).toBe(4);
+  });
+
+  it('refuses a negative lingerMs', () => {
+    expect(() => new Relay({ route, store: new InMemoryEventStore(), log: recordingLog().log, leases: new InMemoryRelayLeases(), lingerMs: -1 })).toThrow('lingerMs must be 0 or more');
+  });
+
   it('keeps a second instance on standby and lets it take over from the checkpoint', async () => {
     const store = new InMemoryEventStore();
     const log = new EmbeddedMessageLog();

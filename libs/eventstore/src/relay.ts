@@ -26,6 +26,15 @@ export interface RelayOptions {
   /** Pause between reads once caught up (wake() cuts it short). @default 25 */
   pollIntervalMs?: number;
   /**
+   * After a wake, the next round starts no sooner than this long after the previous round began,
+   * as a producer's linger.ms: while appends come more often than that, several share a round,
+   * and with it the produce request, the consumers' fetches, the read models' transactions and
+   * the live pushes downstream. A wake after a quiet spell (the previous round began longer ago)
+   * starts a round at once, and a full batch never waits, so this caps rounds per second under a
+   * trickle of appends without delaying sparse ones or a backlog. 0: a wake starts a round at once. @default 0
+   */
+  lingerMs?: number;
+  /**
    * Longest time between checkpoint saves while events keep coming: rounds in between leave it to
    * the next save (a caught-up relay, a waitUntilIdle() and stop() save at once). A crash re-sends
    * at most this much, which consumers drop by relay sequence. 0 saves after every round. @default 250
@@ -79,11 +88,15 @@ export class Relay {
   /** A wake() that came while a round ran: the next idle() returns at once. */
   private wakePending = false;
   private lastLagAt = 0;
+  private readonly lingerMs: number;
+  /** When the current (or last) round's read began. */
+  private roundAt = 0;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'default';
     this.batchSize = options.batchSize ?? 500;
     this.pollMs = options.pollIntervalMs ?? 25;
+    this.lingerMs = options.lingerMs ?? 0;
     this.checkpointMs = options.checkpointIntervalMs ?? 250;
     this.initialBackoffMs = options.initialBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
@@ -92,6 +105,7 @@ export class Relay {
     this.metrics = options.metrics ? relayMetrics(options.metrics) : null;
     this.stages = options.metrics ? stageLatency(options.metrics) : null;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${this.batchSize}`);
+    if (!(this.lingerMs >= 0)) throw new RangeError(`lingerMs must be 0 or more, got ${this.lingerMs}`);
     if (!(this.checkpointMs >= 0)) throw new RangeError(`checkpointIntervalMs must be 0 or more, got ${this.checkpointMs}`);
   }
 
@@ -192,6 +206,7 @@ export class Relay {
     try {
       while (!signal.aborted && lease.held) {
         const read = ++this.reads;
+        this.roundAt = Date.now();
         // Appends that woke us before this read are in it.
         this.wakePending = false;
         const batch = await this.options.store.readAll(cursor, this.batchSize);
@@ -268,7 +283,14 @@ export class Relay {
     for (const w of ready) w.resolve();
   }
 
-  private idle(signal: AbortSignal): Promise<void> {
+  /** Until a wake, the poll interval or stop; after a wake, no sooner than lingerMs after the last round began. */
+  private async idle(signal: AbortSignal): Promise<void> {
+    await this.pause(signal);
+    const linger = this.roundAt + this.lingerMs - Date.now();
+    if (linger > 0 && !signal.aborted) await sleep(linger, signal);
+  }
+
+  private pause(signal: AbortSignal): Promise<void> {
     if (this.wakePending || signal.aborted) {
       this.wakePending = false;
       return Promise.resolve();

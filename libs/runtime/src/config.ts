@@ -40,6 +40,13 @@ export interface StreamfoldConfig {
    */
   dbProjectionsPoolSize: number;
   /**
+   * The relay's linger (RELAY_LINGER_MS): after an append wakes it, its next round starts no
+   * sooner than this long after the previous one began, so appends that come faster than that
+   * share a round, a produce request and the read models' transactions downstream. Sparse appends
+   * and a backlog never wait. 0 relays every wake at once. @default 10
+   */
+  relayLingerMs: number;
+  /**
    * What this process does, from PROCESS_ROLES (comma-separated `api`, `relay`, `projections`,
    * `sink`). Every process serves /health and /metrics; `api` serves the contexts' HTTP API,
    * `relay` publishes the event store to the log, `projections` runs projections and processors,
@@ -202,6 +209,7 @@ export function loadConfig(env: Env = process.env): StreamfoldConfig {
     dbPoolSize: intVar(env, 'DB_POOL_SIZE', 10, 1, 500),
     dbRelayPoolSize: intVar(env, 'DB_RELAY_POOL_SIZE', 2, 1, 100),
     dbProjectionsPoolSize: intVar(env, 'DB_PROJECTIONS_POOL_SIZE', 8, 1, 500),
+    relayLingerMs: intVar(env, 'RELAY_LINGER_MS', 10, 0, 1000),
     ...rolesOf(parseRoles(env.PROCESS_ROLES)),
     rateLimitWrites: intVar(env, 'RATE_LIMIT_WRITES', 300, 0, 1_000_000),
     rateLimitWindowSeconds: intVar(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),

@@ -51,6 +51,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DB_PROJECTIONS_POOL_SIZE: '0' })).toThrow(/DB_PROJECTIONS_POOL_SIZE must be between 1 and 500/);
   });
 
+  it("reads the relay's linger, 10 ms unless set, 0 turning it off", () => {
+    expect(loadConfig({}).relayLingerMs).toBe(10);
+    expect(loadConfig({ RELAY_LINGER_MS: '0' }).relayLingerMs).toBe(0);
+    expect(loadConfig({ RELAY_LINGER_MS: '' }).relayLingerMs).toBe(10);
+    expect(() => loadConfig({ RELAY_LINGER_MS: '-5' })).toThrow(/RELAY_LINGER_MS must be an integer/);
+  });
+
   it('reads topic replication when set, leaving it to the cluster size otherwise', () => {
     expect(loadConfig({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' })).toMatchObject({ kafkaReplicationFactor: 3, kafkaMinInsyncReplicas: 2 });
   });

@@ -32,6 +32,7 @@ export class RelayWorker implements OnApplicationBootstrap, BeforeApplicationShu
       log,
       route: contextRouter(contexts),
       leases: new PostgresRelayLeases(db),
+      lingerMs: config.relayLingerMs,
       metrics: metrics.registry,
       logger: (level, message) => this.logger[level === 'info' ? 'log' : level](message),
     });
