@@ -4,6 +4,7 @@ import { lines, procSample, say, HOST_NODE_FLAGS, spawnChild, waitForLine } from
 import { LatencyRun, likeLoad, LiveCounts } from '../lib/e2e-load';
 import { request, sleep } from '../lib/http';
 import { cpuSample, cpuSplit, formatCpu } from '../lib/cpu-split';
+import { DiskFigure, DiskProbe, formatDisk } from '../lib/disk-probe';
 import { formatBreakdown, mergeStages, scrapeStages, stageBreakdown, StageFigure } from '../lib/stage-breakdown';
 import { row } from '../lib/scenarios';
 import { loadavg } from 'node:os';
@@ -26,7 +27,7 @@ interface Deployment {
 const ONE_PROCESS: Deployment = { name: 'one host process (api,relay,projections)', key: 'e2e', processes: ['api,relay,projections'] };
 const SPLIT: Deployment = { name: 'two processes (api,relay | projections)', key: 'e2es', processes: ['api,relay', 'projections'] };
 
-type Run = LatencyRun & { cpuSeconds: number; peakRssMb: number; stages: StageFigure[]; cpu: ReturnType<typeof cpuSplit> | null };
+type Run = LatencyRun & { cpuSeconds: number; peakRssMb: number; stages: StageFigure[]; cpu: ReturnType<typeof cpuSplit> | null; disk: DiskFigure | null };
 
 /**
  * e2e latency: the unchanged host process (HTTP API, relay, projection workers) on a fresh database
@@ -47,13 +48,13 @@ export async function runE2e(ctx: Context): Promise<void> {
   ctx.rows['e2e-p99-1k'] = row(low.p99, null, 'ms', 'none: Emmett has no Kafka path (see note)', false);
   ctx.details['e2e-p99-1k'] = {
     target: '≤ 50 ms', meetsTarget: low.p99 <= 50, cpuSeconds: low.cpuSeconds, peakRssMb: low.peakRssMb,
-    note: `PUT like → its post's live count (SSE) shows it, one host process; p50 ${low.p50} / p95 ${low.p95} / p99 ${low.p99} ms at 1,000/s for ${s.low} s (achieved ${Math.round(low.achievedRate)}/s); at 200/s p50 ${gentle.p50} / p99 ${gentle.p99} ms; at 5,000/s: p50 ${high.p50} / p95 ${high.p95} / p99 ${high.p99} ms, achieved ${Math.round(high.achievedRate)}/s. No peer: Emmett's command handler appends to PostgreSQL and has no relay/Kafka/consumer-group projection, so the same path does not exist there (an inline projection would measure a different consistency model)`,
+    note: `PUT like → its post's live count (SSE) shows it, one host process; p50 ${low.p50} / p95 ${low.p95} / p99 ${low.p99} ms at 1,000/s for ${s.low} s (achieved ${Math.round(low.achievedRate)}/s); at 200/s p50 ${gentle.p50} / p99 ${gentle.p99} ms; at 5,000/s: p50 ${high.p50} / p95 ${high.p95} / p99 ${high.p99} ms, achieved ${Math.round(high.achievedRate)}/s; the disk's fdatasync at 200/s and 1,000/s: ${diskNote(gentle)} and ${diskNote(low)}. No peer: Emmett's command handler appends to PostgreSQL and has no relay/Kafka/consumer-group projection, so the same path does not exist there (an inline projection would measure a different consistency model)`,
     extra: { runs: tested },
   };
   ctx.rows['e2e-p99-1k-split'] = row(split.low.p99, null, 'ms', 'none (see e2e-p99-1k)', false);
   ctx.details['e2e-p99-1k-split'] = {
     target: '≤ 150 ms at ≥ 95 % of 1,000/s', meetsTarget: split.low.p99 <= 150 && split.low.achievedRate >= 950, cpuSeconds: split.low.cpuSeconds, peakRssMb: split.low.peakRssMb,
-    note: `the same path with API and relay in one process and projections in another: p50 ${split.low.p50} / p99 ${split.low.p99} ms at 1,000/s (achieved ${Math.round(split.low.achievedRate)}/s); at 200/s p50 ${split.gentle.p50} / p99 ${split.gentle.p99} ms`,
+    note: `the same path with API and relay in one process and projections in another: p50 ${split.low.p50} / p99 ${split.low.p99} ms at 1,000/s (achieved ${Math.round(split.low.achievedRate)}/s); at 200/s p50 ${split.gentle.p50} / p99 ${split.gentle.p99} ms; the disk's fdatasync: ${diskNote(split.gentle)} and ${diskNote(split.low)}`,
     extra: { runs: [split.gentle, split.low] },
   };
   ctx.rows['e2e-max-rate'] = row(ok, null, 'likes/s', 'none (see e2e-p99-1k)', true);
@@ -70,6 +71,7 @@ async function measure(ctx: Context, deployment: Deployment, search: boolean) {
   const env = { KAFKA_BROKERS: ctx.brokers.join(','), DATABASE_URL: dbUrl, KAFKA_TOPIC_PREFIX: ownPrefix(ctx, deployment.key), JWT_SECRET: SECRET, KAFKA_CLIENT_ID: `bench-${deployment.key}` };
   const children: ChildProcess[] = [];
   const exits: Array<Promise<void>> = [];
+  let probe: DiskProbe | null = null;
   try {
     const urls: string[] = [];
     for (const roles of deployment.processes) {
@@ -106,23 +108,26 @@ async function measure(ctx: Context, deployment: Deployment, search: boolean) {
     const ours = () => pids.map(procSample).reduce((a, b) => ({ cpuSeconds: a.cpuSeconds + b.cpuSeconds, peakRssMb: Math.max(a.peakRssMb, b.peakRssMb) }));
     const stagesNow = async () => mergeStages(await Promise.all(urls.map((u) => scrapeStages(u))));
     let userOffset = 0;
+    probe = await DiskProbe.start();
     const run = async (rate: number, seconds: number, breakdown = false): Promise<Run> => {
       const before = ours();
       const stagesBefore = breakdown ? await stagesNow() : null;
       const cpuBefore = breakdown ? cpuSample(pids, database, kafkaPort) : null;
+      probe!.take();
       const r = await likeLoad({ url, posts, tokens, rate, seconds, userOffset, live });
       const after = ours();
       userOffset += Math.ceil((rate * seconds) / POSTS) + 1;
       say(`  ${rate}/s: achieved ${Math.round(r.achievedRate)}/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms, command ack p50 ${r.ackP50} / p99 ${r.ackP99} ms, errors ${r.errors}, visible ${r.visible}/${r.sent} (seen live) → ${r.sustainable ? 'sustainable' : 'NOT sustainable'}`);
       let stages: StageFigure[] = [];
       let cpu: ReturnType<typeof cpuSplit> | null = null;
+      const disk = breakdown ? probe!.take() : null;
       if (stagesBefore && cpuBefore) {
         cpu = cpuSplit(cpuBefore, cpuSample(pids, database, kafkaPort));
         stages = stageBreakdown(stagesBefore, await stagesNow());
         say(`    stages at ${rate}/s: ${formatBreakdown(stages)}`);
-        say(`    ${formatCpu(cpu)} (load average ${loadAverage()})`);
+        say(`    ${formatCpu(cpu)} (load average ${loadAverage()}); ${formatDisk(disk!)}`);
       }
-      return { ...r, cpuSeconds: after.cpuSeconds - before.cpuSeconds, peakRssMb: after.peakRssMb, stages, cpu };
+      return { ...r, cpuSeconds: after.cpuSeconds - before.cpuSeconds, peakRssMb: after.peakRssMb, stages, cpu, disk };
     };
     // Warm-up: JIT (ours and the broker's: a broker started minutes ago spends twice the CPU per
     // message), pools, consumer groups settled, and the target rate long enough to reach a steady state.
@@ -152,10 +157,15 @@ async function measure(ctx: Context, deployment: Deployment, search: boolean) {
     live.close();
     return { gentle, low, high, tested, ok, bad };
   } finally {
+    await probe?.stop();
     for (const child of children) child.kill('SIGTERM');
     await Promise.race([Promise.all(exits), sleep(15000)]);
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+function diskNote(r: Run): string {
+  return r.disk ? `p99 ${r.disk.p99} / max ${r.disk.max} ms (${r.disk.stalls} of ${r.disk.count} ≥ 50 ms)` : 'not measured';
 }
 
 function loadAverage(): string {
