@@ -154,22 +154,26 @@ describe('gap-safe global log on real PostgreSQL', () => {
     expect(reader.seen[start].eventId).toBe(held.envelopes[0].eventId);
   });
 
-  it('under concurrent writers holding transactions open, a tailing reader and the relay each get every event exactly once', async () => {
+  // Without a linger, and with the host's (10 ms, longer than the poll here, so every round waits for it).
+  it.each([
+    [0, 'gap'],
+    [10, 'gap-linger'],
+  ])('under concurrent writers holding transactions open, a tailing reader and the relay (linger %i ms) each get every event exactly once', async (lingerMs, name) => {
     const reader = new TailingReader(store, 5);
     await reader.catchUp();
     const log = new EmbeddedMessageLog();
     await log.ensureTopics([{ name: 'all', partitions: 4 }]);
-    const relay = new Relay({ name: 'gap', store, log, route: (e) => ({ topic: 'all', key: e.streamId }), leases: new PostgresRelayLeases(db, { standbyPollMs: 20 }), batchSize: 7, pollIntervalMs: 5 });
+    const relay = new Relay({ name, store, log, route: (e) => ({ topic: 'all', key: e.streamId }), leases: new PostgresRelayLeases(db, { standbyPollMs: 20 }), batchSize: 7, pollIntervalMs: 5, lingerMs });
     relay.start();
     try {
-      await concurrentWritersScenario(reader, relay, log);
+      await concurrentWritersScenario(reader, relay, log, name);
     } finally {
       await relay.stop();
       await log.close();
     }
   });
 
-  async function concurrentWritersScenario(reader: TailingReader, relay: Relay, log: EmbeddedMessageLog): Promise<void> {
+  async function concurrentWritersScenario(reader: TailingReader, relay: Relay, log: EmbeddedMessageLog, name: string): Promise<void> {
     let writing = true;
     const tail = (async () => {
       while (writing) if ((await reader.poll()) === 0) await sleep(2);
@@ -202,7 +206,7 @@ describe('gap-safe global log on real PostgreSQL', () => {
     const publishedIds = published.map((m) => m.headers[HEADER.eventId]);
     expect(publishedIds).toHaveLength(ids.length);
     expect([...publishedIds].sort()).toEqual(await tableIds());
-    const checkpoint = await db.query(`SELECT tx_id::text AS "txId", position::text AS position FROM sf_relay_checkpoints WHERE name = 'gap'`);
+    const checkpoint = await db.query(`SELECT tx_id::text AS "txId", position::text AS position FROM sf_relay_checkpoints WHERE name = $1`, [name]);
     expect(checkpoint.rows[0]).toEqual(await store.head());
   }
 });

@@ -5,7 +5,7 @@ import { checkExpectedVersion, describeExpected, expectedHolds, PreparedEvent, p
 import { CommandLookup, LagAware, StoredCommandResult } from './event-store.capabilities';
 import { AppendOptions, AppendResult, EventStore, ExpectedVersion, ManyStreamAppender, StoredEvent, StreamAppend } from './event-store.port';
 import { GroupBatcher, GroupResult } from './group-batcher';
-import { DATABASE_HORIZON, EVENT_COLUMNS, EventRow, FINISHED_TRANSACTIONS, rowToEnvelope, rowToStoredEvent } from './postgres-rows';
+import { DATABASE_HORIZON, EVENT_COLUMNS, EventRow, FINISHED_TRANSACTIONS, HORIZON_CALL, rowToEnvelope, rowToStoredEvent } from './postgres-rows';
 import { readAllFrom, ReadAllFromOptions } from './read-all-from';
 import { StreamOrderConflict } from './stream-order-conflict';
 
@@ -353,7 +353,7 @@ export class PostgresEventStore implements EventStore, ManyStreamAppender, Comma
     // one simple-protocol query (values inlined: digits checked above), the horizon passed on in a
     // transaction-local setting. Two round trips before; the relay runs this every round.
     const results = (await this.db.pool.query(
-      `SELECT set_config('streamfold.horizon', sf_database_horizon(), true); ${read(`tx_id < current_setting('streamfold.horizon')::xid8`)}`,
+      `SELECT set_config('streamfold.horizon', ${HORIZON_CALL}, true); ${read(`tx_id < current_setting('streamfold.horizon')::xid8`)}`,
     )) as unknown as [unknown, { rows: EventRow[] }];
     return this.stored(results[1].rows);
   }

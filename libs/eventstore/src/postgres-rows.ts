@@ -50,7 +50,9 @@ export const FINISHED_TRANSACTIONS = `tx_id < pg_snapshot_xmin(pg_current_snapsh
  * the PL/pgSQL function `sf_database_horizon()` (framework migration DatabaseHorizon1764500000000),
  * so a session plans it once instead of every round (0.69 against 0.19–0.22 ms of PostgreSQL CPU).
  */
-export const DATABASE_HORIZON = `SELECT sf_database_horizon() AS horizon`;
+export const HORIZON_CALL = 'sf_database_horizon()';
+/** The horizon as a statement of its own (one row, `horizon`). */
+export const DATABASE_HORIZON = `SELECT ${HORIZON_CALL} AS horizon`;
 
 export function rowToStoredEvent(row: EventRow): StoredEvent {
   return { ...rowToEnvelope(row), sequence: { txId: row.tx_id, position: row.global_position } };
