@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { compareSequence, HEADER, LogSequence } from '@streamfold/core';
 import { PostgresEventStore, PostgresRelayLeases, Relay, StoredEvent } from '@streamfold/eventstore';
 import { EmbeddedMessageLog, LogMessage } from '@streamfold/messaging';
-import { Database, migrateUp } from '@streamfold/runtime';
+import { Database, migrateUp, NO_EVENTS_MARK, NO_EVENTS_REFUSED, TransactionOptions } from '@streamfold/runtime';
 import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { createTestDatabase, eventually, TestDatabase } from '../e2e-env';
 
@@ -134,6 +134,57 @@ describe('gap-safe global log on real PostgreSQL', () => {
       await next.end();
       await other.drop();
     }
+  });
+
+  it('a transaction that appends no events (a read model\'s) does not hold the reader back, and cannot append', async () => {
+    await db.query(`CREATE TABLE IF NOT EXISTS gap_read_model (n int)`);
+    /** A transaction that wrote a row (so it holds an xid) and stays open until released. */
+    async function openWriter(options: TransactionOptions) {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let wrote!: () => void;
+      const written = new Promise<void>((r) => (wrote = r));
+      const done = db.transaction(async (sql) => {
+        await sql.query(`INSERT INTO gap_read_model VALUES (1)`);
+        wrote();
+        await gate;
+      }, options);
+      await Promise.race([written, done]);
+      return { release, done };
+    }
+    const reader = new TailingReader(store, 100);
+    await reader.catchUp();
+
+    // A read model's batch, open: an append committed meanwhile is read at once.
+    const readModel = await openWriter({ appendsEvents: false });
+    // Marked, and still named after its pool for whoever looks at the server's sessions.
+    const names = (await db.query<{ name: string }>(`SELECT application_name AS name FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL`)).rows.map((r) => r.name);
+    expect(names).toContain(`streamfold${NO_EVENTS_MARK}`);
+    const passed = await store.append('past-read-model', ev('P'), { expectedVersion: 'no_stream' });
+    await eventually(async () => (await reader.drain(), reader.seen.some((e) => e.streamId === 'past-read-model') ? true : undefined), 20000, 'the append beside the open read-model transaction');
+    expect(reader.seen.slice(-2).map((e) => e.eventId)).toEqual(passed.envelopes.map((e) => e.eventId));
+    readModel.release();
+    await readModel.done;
+
+    // The same transaction without the mark (a processor's, which appends what it emits) holds it back.
+    const processor = await openWriter({});
+    const behind = await store.append('behind-processor', ev('B', 1), { expectedVersion: 'no_stream' });
+    await sleep(300);
+    await reader.drain();
+    expect(reader.seen.some((e) => e.streamId === 'behind-processor')).toBe(false);
+    processor.release();
+    await processor.done;
+    await reader.catchUp();
+    expect(reader.seen.slice(-1).map((e) => e.eventId)).toEqual(behind.envelopes.map((e) => e.eventId));
+
+    // An append in a no-events transaction is refused, with what to do, and nothing is written.
+    const refused = await db.transaction((sql) => store.append('from-read-model', ev('R', 1), { expectedVersion: 'any', sql }), { appendsEvents: false }).then(
+      () => null,
+      (error: Error & { code?: string }) => error,
+    );
+    expect(refused?.code).toBe(NO_EVENTS_REFUSED);
+    expect(refused?.message).toMatch(/appends no events.*processor/);
+    expect((await db.query(`SELECT count(*)::int AS n FROM sf_events WHERE stream_id = 'from-read-model'`)).rows[0].n).toBe(0);
   });
 
   it('a transaction that took its xid first but its position last is still read, in xid order', async () => {

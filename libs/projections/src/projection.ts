@@ -29,9 +29,11 @@ export interface ProjectionContext {
 }
 
 /**
- * 'projection' folds events into read-model tables (rebuildable beside the live version);
- * 'processor' folds them into state and new events (its output is already in the log, so it is
- * never rebuilt: a rebuild would emit everything again).
+ * 'projection' folds events into read-model tables (rebuildable beside the live version); its
+ * transactions append no events (`TransactionOptions.appendsEvents: false`), so the relay does
+ * not wait for them, and an append in its `apply` is refused (SQLSTATE `SF001`, the batch is
+ * handed back, nothing dead-lettered). 'processor' folds them into state and new events (its
+ * output is already in the log, so it is never rebuilt: a rebuild would emit everything again).
  */
 export type ProjectionKind = 'projection' | 'processor';
 

@@ -56,9 +56,9 @@ export class Database {
   }
 
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (sql: PoolClient) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (sql: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.inTransaction(async (client, tx) => {
-      await client.query('BEGIN');
+      await client.query(begin(options).join('; '));
       tx.state = 'open';
       return fn(client);
     });
@@ -72,13 +72,14 @@ export class Database {
    * transaction still open, it is committed; when fn throws, it is rolled back. For the projection
    * runner's batches, whose first and last statements (lock, save checkpoints) are the framework's.
    */
-  compactTransaction<T>(fn: (sql: PoolClient, ends: TransactionEnds) => Promise<T>): Promise<T> {
+  compactTransaction<T>(fn: (sql: PoolClient, ends: TransactionEnds) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const opening = begin(options);
     return this.inTransaction((client, tx) =>
       fn(client, {
         open: async (text) => {
           if (tx.state !== 'before') throw new Error('open() starts the transaction: call it once, first');
           tx.state = 'open';
-          return statementResult(await client.query(`BEGIN; ${text}`), 1);
+          return statementResult(await client.query([...opening, text].join('; ')), opening.length);
         },
         commit: async (text) => {
           if (tx.state !== 'open') throw new Error('commit() ends an open transaction: call open() first, and commit() once');
@@ -117,6 +118,37 @@ export class Database {
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined);
   }
+}
+
+/**
+ * Added to the session's `application_name` for the length of a transaction that appends no
+ * events (`TransactionOptions.appendsEvents: false`), so pg_stat_activity still names the pool or
+ * instance ("streamfold-projections [no events]"). The gap-safe horizon (`sf_database_horizon()`)
+ * leaves such transactions out, so a read model's transaction does not hold back the relay; a
+ * trigger on `sf_events` refuses an append in one (SQLSTATE NO_EVENTS_REFUSED), so leaving it out
+ * cannot skip an event. Set transaction-locally before the transaction's first write; a name too
+ * long to take the mark whole (over 50 characters) keeps its transactions in the horizon, as before.
+ */
+export const NO_EVENTS_MARK = ' [no events]';
+/** SQLSTATE of an append refused in a transaction that declared it appends no events. */
+export const NO_EVENTS_REFUSED = 'SF001';
+
+/** How a transaction begins. */
+export interface TransactionOptions {
+  /**
+   * false: the transaction appends no events (a read model's batch), so it does not hold back
+   * the relay while it runs; an append in it fails (SQLSTATE NO_EVENTS_REFUSED) and it rolls
+   * back. Costs nothing: the setting rides on BEGIN's round trip. @default true
+   */
+  appendsEvents?: boolean;
+}
+
+/** Marks the transaction (set_config's `true`: until it ends); SET cannot append to the current value. */
+export const NO_EVENTS_BEGIN = `SELECT set_config('application_name', current_setting('application_name') || '${NO_EVENTS_MARK}', true)`;
+
+/** The statements that begin a transaction: BEGIN, and the no-events mark when it appends none. */
+function begin(options: TransactionOptions): string[] {
+  return options.appendsEvents === false ? ['BEGIN', NO_EVENTS_BEGIN] : ['BEGIN'];
 }
 
 /** The two ends of a compactTransaction, each riding on one statement of the caller's. */

@@ -1,4 +1,4 @@
-import type { Database, Sql, TransactionEnds } from '@streamfold/runtime';
+import { type Database, NO_EVENTS_BEGIN, type Sql, type TransactionEnds, type TransactionOptions } from '@streamfold/runtime';
 import { PgliteLike, pgliteSql } from './pglite-sql';
 
 /** A Database on PGlite for int tests, with a switch to simulate a crash before COMMIT. */
@@ -36,9 +36,11 @@ export function pgliteDatabase(db: PgliteLike): PgliteDatabase {
 
   const query = ((text: string, params?: unknown[]) => inTurn(() => sql.query(text, params))) as Sql['query'];
 
-  async function transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+  async function transaction<T>(fn: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return inTurn(async () => {
       await sql.query('BEGIN');
+      // As on PostgreSQL: the mark that makes the sf_events trigger refuse an append.
+      if (options.appendsEvents === false) await sql.query(NO_EVENTS_BEGIN);
       try {
         const result = await fn(sql);
         if (planned > 0) {
@@ -56,8 +58,8 @@ export function pgliteDatabase(db: PgliteLike): PgliteDatabase {
   }
 
   /** PGlite runs BEGIN and COMMIT apart from the ends' statements: the same transaction, crash simulation included. */
-  function compactTransaction<T>(fn: (tx: Sql, ends: TransactionEnds) => Promise<T>): Promise<T> {
-    return transaction((tx) => fn(tx, { open: (text) => tx.query(text), commit: (text) => tx.query(text) }));
+  function compactTransaction<T>(fn: (tx: Sql, ends: TransactionEnds) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return transaction((tx) => fn(tx, { open: (text) => tx.query(text), commit: (text) => tx.query(text) }), options);
   }
 
   const adapter = {

@@ -1,6 +1,6 @@
 import { toWire } from '@streamfold/core';
 import { EmbeddedMessageLog, type LogMessage } from '@streamfold/messaging';
-import type { Sql } from '@streamfold/runtime';
+import { NO_EVENTS_REFUSED, type Sql } from '@streamfold/runtime';
 import { deliveries, pgliteDatabase, PgliteDatabase, PgliteWorker, pgliteSql, startPglite } from '@streamfold/testing';
 import type { QueryRunner } from 'typeorm';
 import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
@@ -261,5 +261,36 @@ describe('PartitionProcessor.processMany: the partitions of a fetch in one trans
     expect(results[0]).toMatchObject({ status: 'rejected', reason: { name: 'PartitionReleased' } });
     expect(results[1]).toMatchObject({ status: 'fulfilled', value: { applied: 1 } });
     expect(await applied()).toEqual(ids(4));
+  });
+});
+
+describe('PartitionProcessor: a read model\'s transactions append no events', () => {
+  /** A projection whose apply writes its row and then tries to append an event (zero rows: the refusal is per statement). */
+  const appending = (kind: ProjectionDefinition['kind']): ProjectionDefinition => ({
+    ...counter,
+    kind,
+    async apply(batch, ctx) {
+      await counter.apply(batch, ctx);
+      await ctx.sql.query(`INSERT INTO sf_events SELECT * FROM sf_events WHERE false`);
+    },
+  });
+  const batch = (messages: LogMessage[]) => ({ topic: TOPIC, partition: 0, messages, highWatermark: 100 });
+
+  it('refuses an append in a projection\'s transaction, alone or gathered: nothing committed, nothing dead-lettered', async () => {
+    const list = feed();
+    await expect(processor(appending('projection')).process(batch(at(list, [0, 1])), context)).rejects.toMatchObject({ code: NO_EVENTS_REFUSED });
+    const [gathered] = await processor(appending('projection')).processMany([{ batch: batch(at(list, [0, 1])), context }]);
+    expect(gathered).toMatchObject({ status: 'rejected', reason: { code: NO_EVENTS_REFUSED, message: expect.stringMatching(/appends no events/) } });
+    expect(await applied()).toEqual([]);
+    expect(await checkpoint()).toBeNull();
+    expect((await sql.query('SELECT count(*)::int AS n FROM sf_dead_letters')).rows[0].n).toBe(0);
+  });
+
+  it('lets a processor\'s transaction append (what it emits)', async () => {
+    const list = feed();
+    expect(await processor(appending('processor')).process(batch(at(list, [0, 1])), context)).toMatchObject({ applied: 2 });
+    const [gathered] = await processor(appending('processor')).processMany([{ batch: batch(at(list, [2, 3])), context }]);
+    expect(gathered).toMatchObject({ status: 'fulfilled', value: { applied: 2 } });
+    expect(await applied()).toEqual(ids(1, 2, 3, 4));
   });
 });

@@ -1,6 +1,6 @@
 import { HEADER, LogSequence, parseSequence } from '@streamfold/core';
 import type { BatchContext, LogBatch, LogMessage } from '@streamfold/messaging';
-import type { Database } from '@streamfold/runtime';
+import { type Database, NO_EVENTS_REFUSED, type TransactionOptions } from '@streamfold/runtime';
 import { DeadLetterWriter, describeError } from '../dead-letters/dead-letter-writer';
 import type { Delivery, ProjectionDefinition } from '../projection';
 import { type Checkpoint, isAbove, lockCheckpoint, saveCheckpoint } from './checkpoints';
@@ -61,9 +61,15 @@ const HEARTBEAT_SLICE_MS = 1000;
  */
 export class PartitionProcessor {
   private readonly handles: Set<string> | null;
+  /**
+   * A read model's transactions append no events, so the relay does not wait for them (see
+   * TransactionOptions.appendsEvents); a processor's append what they emit.
+   */
+  private readonly transactionOptions: TransactionOptions;
 
   constructor(private readonly deps: PartitionProcessorDeps) {
     this.handles = deps.definition.handles ? new Set(deps.definition.handles) : null;
+    this.transactionOptions = { appendsEvents: deps.definition.kind !== 'projection' };
   }
 
   /**
@@ -189,7 +195,7 @@ export class PartitionProcessor {
         try {
           await definition.apply(items.map((i) => i.delivery!), ctx);
         } catch (error) {
-          if (isInfrastructureError(error)) throw error;
+          if (isInfrastructureError(error) || isRefusedAppend(error)) throw error;
           for (const item of items) item.attempts++;
           throw Object.assign(new ApplyFailed(error), { group });
         }
@@ -202,7 +208,7 @@ export class PartitionProcessor {
       });
       await saveCheckpoints(consumer, moved, ends.commit);
       return results;
-    });
+    }, this.transactionOptions);
   }
 
   /** True when the batch committed; false when its attempts ran out. */
@@ -294,7 +300,7 @@ export class PartitionProcessor {
         try {
           await definition.apply(toApply.map((i) => i.delivery!), projectionContext(sql, version));
         } catch (error) {
-          if (isInfrastructureError(error)) throw error;
+          if (isInfrastructureError(error) || isRefusedAppend(error)) throw error;
           for (const item of toApply) item.attempts++;
           throw new ApplyFailed(error);
         }
@@ -306,7 +312,7 @@ export class PartitionProcessor {
         await saveCheckpoint(sql, consumer, topic, partition, { nextOffset, sequence }, lastEventAt === null ? null : new Date(lastEventAt));
       }
       return result;
-    });
+    }, this.transactionOptions);
   }
 
   /** Waits before a retry, heartbeating so the group does not evict a member that is only backing off. */
@@ -351,6 +357,15 @@ export function admit(checkpoint: Checkpoint, offset: number, sequence: LogSeque
   const nextOffset = offset + 1;
   if (sequence && !isAbove(sequence, checkpoint.sequence)) return { duplicate: true, checkpoint: { nextOffset, sequence: checkpoint.sequence } };
   return { duplicate: false, checkpoint: { nextOffset, sequence: sequence ?? checkpoint.sequence } };
+}
+
+/**
+ * A projection (kind 'projection') whose apply appended an event: the database refused it. That is
+ * the definition's fault, not the event's, so the batch is handed back (nothing dead-lettered)
+ * and the error, which says what to change, repeats until the definition is fixed.
+ */
+function isRefusedAppend(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === NO_EVENTS_REFUSED;
 }
 
 function add(total: BatchOutcome, part: BatchOutcome): void {

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { NO_EVENTS_MARK } from '../database';
 
 /**
  * `sf_database_horizon()`: the gap-safe reader's horizon (DATABASE_HORIZON in
@@ -13,13 +14,29 @@ export class DatabaseHorizon1764500000000 implements MigrationInterface {
   name = 'DatabaseHorizon1764500000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE FUNCTION sf_database_horizon() RETURNS text LANGUAGE plpgsql VOLATILE AS $body$
+    await q.query(horizonFunction({ skipNoEvents: false }));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION sf_database_horizon()`);
+  }
+}
+
+/**
+ * The CREATE OR REPLACE statement of `sf_database_horizon()`. With `skipNoEvents`
+ * (NoEventsTransactions1764600000000) sessions whose application_name ends with NO_EVENTS_MARK
+ * are left out: their transactions append no events (a trigger on sf_events refuses it), so they
+ * cannot leave a gap behind the horizon.
+ */
+export function horizonFunction(options: { skipNoEvents: boolean }): string {
+  const skip = options.skipNoEvents ? ` AND coalesce(a.application_name, '') NOT LIKE '%${NO_EVENTS_MARK}'` : '';
+  return `
+      CREATE OR REPLACE FUNCTION sf_database_horizon() RETURNS text LANGUAGE plpgsql VOLATILE AS $body$
       BEGIN
         RETURN (
           WITH snap AS (SELECT pg_current_snapshot() AS s),
           db AS (SELECT oid FROM pg_database WHERE datname = current_database()),
-          here AS MATERIALIZED (SELECT a.backend_xid, a.query FROM pg_stat_get_activity(NULL) AS a WHERE a.datid = (SELECT oid FROM db)),
+          here AS MATERIALIZED (SELECT a.backend_xid, a.query FROM pg_stat_get_activity(NULL) AS a WHERE a.datid = (SELECT oid FROM db)${skip}),
           mine AS (
             SELECT backend_xid::text::bigint AS xid FROM here WHERE backend_xid IS NOT NULL
             UNION ALL
@@ -32,10 +49,5 @@ export class DatabaseHorizon1764500000000 implements MigrationInterface {
           FROM snap
         );
       END
-      $body$`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION sf_database_horizon()`);
-  }
+      $body$`;
 }
