@@ -127,7 +127,7 @@ export class Database {
  * leaves such transactions out, so a read model's transaction does not hold back the relay; a
  * trigger on `sf_events` refuses an append in one (SQLSTATE NO_EVENTS_REFUSED), so leaving it out
  * cannot skip an event. Set transaction-locally before the transaction's first write; a name too
- * long to take the mark whole (over 50 characters) keeps its transactions in the horizon, as before.
+ * long to take the mark whole (over 51 characters) keeps its transactions in the horizon, as before.
  */
 export const NO_EVENTS_MARK = ' [no events]';
 /** SQLSTATE of an append refused in a transaction that declared it appends no events. */
