@@ -177,6 +177,15 @@ describe('gap-safe global log on real PostgreSQL', () => {
     await reader.catchUp();
     expect(reader.seen.slice(-1).map((e) => e.eventId)).toEqual(behind.envelopes.map((e) => e.eventId));
 
+    // The runner's form (compactTransaction): the mark rides on BEGIN's round trip, and open()
+    // still answers with its own statement's result.
+    const opened = await db.compactTransaction(async (sql, ends) => {
+      const first = await ends.open(`SELECT current_setting('application_name') AS name`);
+      await ends.commit(`INSERT INTO gap_read_model VALUES (3)`);
+      return first.rows[0].name as string;
+    }, { appendsEvents: false });
+    expect(opened).toBe(`streamfold${NO_EVENTS_MARK}`);
+
     // An append in a no-events transaction is refused, with what to do, and nothing is written.
     const refused = await db.transaction((sql) => store.append('from-read-model', ev('R', 1), { expectedVersion: 'any', sql }), { appendsEvents: false }).then(
       () => null,
