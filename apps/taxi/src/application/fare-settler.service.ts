@@ -8,6 +8,8 @@ import { TAXI_CONFIG } from '../taxi.config';
 
 /** How long a first fare waits for the history to hold a fix at or after drop-off. */
 const HISTORY_WAIT_MS = 5_000;
+/** SQLSTATE undefined_table: the rides read model has no view yet. */
+const UNDEFINED_TABLE = '42P01';
 
 /**
  * Settles fares from stored positions. For every completed ride without a fare, and every ride
@@ -24,6 +26,11 @@ export class FareSettlerService implements OnApplicationBootstrap, OnApplication
   private readonly log = new Logger('FareSettler');
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /**
+   * The rides read model (`taxi_rides_view`) did not exist at the last tick: with the roles split,
+   * the projections process creates it, and this one may start first. Said once, not every tick.
+   */
+  private waitingForReadModel = false;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -50,9 +57,16 @@ export class FareSettlerService implements OnApplicationBootstrap, OnApplication
          ORDER BY completed_at LIMIT 500`,
         [nowMs - TAXI_CONFIG.fareGraceMs],
       );
+      if (this.waitingForReadModel) this.log.log('the taxi.rides read model is there: settling fares');
+      this.waitingForReadModel = false;
       for (const r of rows) await this.settle(r as SettleRow, nowMs);
       return rows.length;
     } catch (error) {
+      if ((error as { code?: unknown }).code === UNDEFINED_TABLE) {
+        if (!this.waitingForReadModel) this.log.log(`waiting for the taxi.rides read model (its projection creates taxi_rides_view): ${(error as Error).message}`);
+        this.waitingForReadModel = true;
+        return 0;
+      }
       this.log.warn(`settling fares failed (retried next tick): ${(error as Error).message}`);
       return 0;
     } finally {
