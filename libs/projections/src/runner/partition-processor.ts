@@ -1,6 +1,6 @@
 import { HEADER, LogSequence, parseSequence } from '@streamfold/core';
 import type { BatchContext, LogBatch, LogMessage } from '@streamfold/messaging';
-import { type Database, NO_EVENTS_REFUSED, type TransactionOptions } from '@streamfold/runtime';
+import type { Database, TransactionOptions } from '@streamfold/runtime';
 import { DeadLetterWriter, describeError } from '../dead-letters/dead-letter-writer';
 import type { Delivery, ProjectionDefinition } from '../projection';
 import { type Checkpoint, isAbove, lockCheckpoint, saveCheckpoint } from './checkpoints';
@@ -8,7 +8,7 @@ import { lockCheckpoints, partitionKey, saveCheckpoints } from './checkpoint-row
 import type { Gathered } from './fetch-batcher';
 import { decodeFor } from './decode';
 import { projectionContext } from './consumer-id';
-import { ApplyFailed, backoffMs, isInfrastructureError, PartitionReleased, RetryPolicy, sleep } from './retry-policy';
+import { ApplyFailed, backoffMs, handsBatchBack, PartitionReleased, RetryPolicy, sleep } from './retry-policy';
 
 /** Where runners report retries, dead letters and restarts (the Nest module passes its Logger). */
 export interface RunnerLogger {
@@ -195,7 +195,7 @@ export class PartitionProcessor {
         try {
           await definition.apply(items.map((i) => i.delivery!), ctx);
         } catch (error) {
-          if (isInfrastructureError(error) || isRefusedAppend(error)) throw error;
+          if (handsBatchBack(error)) throw error;
           for (const item of items) item.attempts++;
           throw Object.assign(new ApplyFailed(error), { group });
         }
@@ -300,7 +300,7 @@ export class PartitionProcessor {
         try {
           await definition.apply(toApply.map((i) => i.delivery!), projectionContext(sql, version));
         } catch (error) {
-          if (isInfrastructureError(error) || isRefusedAppend(error)) throw error;
+          if (handsBatchBack(error)) throw error;
           for (const item of toApply) item.attempts++;
           throw new ApplyFailed(error);
         }
@@ -357,15 +357,6 @@ export function admit(checkpoint: Checkpoint, offset: number, sequence: LogSeque
   const nextOffset = offset + 1;
   if (sequence && !isAbove(sequence, checkpoint.sequence)) return { duplicate: true, checkpoint: { nextOffset, sequence: checkpoint.sequence } };
   return { duplicate: false, checkpoint: { nextOffset, sequence: sequence ?? checkpoint.sequence } };
-}
-
-/**
- * A projection (kind 'projection') whose apply appended an event: the database refused it. That is
- * the definition's fault, not the event's, so the batch is handed back (nothing dead-lettered)
- * and the error, which says what to change, repeats until the definition is fixed.
- */
-function isRefusedAppend(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === NO_EVENTS_REFUSED;
 }
 
 function add(total: BatchOutcome, part: BatchOutcome): void {

@@ -1,3 +1,5 @@
+import { NO_EVENTS_REFUSED } from '@streamfold/runtime';
+
 /** How a runner treats an `apply` that throws (invariant 7 of docs/architecture.md: never stall a partition forever). */
 export interface RetryPolicy {
   /** Attempts of a whole batch in one transaction before falling back to one event per transaction. @default 3 */
@@ -64,4 +66,15 @@ export function isInfrastructureError(error: unknown): boolean {
   if (!e || typeof e !== 'object') return false;
   if (typeof e.code === 'string' && (TRANSIENT_SQLSTATE.test(e.code) || TRANSIENT_SOCKET.has(e.code))) return true;
   return typeof e.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message);
+}
+
+/**
+ * Whether a batch whose `apply` threw goes back to the log as it is, without counting an attempt
+ * towards dead-lettering: the database or the network failed (isInfrastructureError), or the
+ * database refused an append in a read model's transaction (SQLSTATE NO_EVENTS_REFUSED, see
+ * `ProjectionKind`): the definition is at fault, not the event, and the error, which says what to
+ * change, repeats until the definition is fixed.
+ */
+export function handsBatchBack(error: unknown): boolean {
+  return isInfrastructureError(error) || (error as { code?: unknown } | null)?.code === NO_EVENTS_REFUSED;
 }
