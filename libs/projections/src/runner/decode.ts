@@ -16,7 +16,8 @@ export type Decoded = { delivery: Delivery } | { skip: string } | { malformed: M
 export function decodeFor(definition: Pick<ProjectionDefinition, 'decode'>, message: LogMessage): Decoded {
   const sequence = parseSequence(message.headers[HEADER.sequence]);
   try {
-    const envelope = definition.decode ? definition.decode(message) : fromWire(message.value, message.headers).envelope;
+    // The sequence is read once, above: fromWire without headers does not parse it again.
+    const envelope = definition.decode ? definition.decode(message) : fromWire(message.value).envelope;
     if (envelope === null) return { skip: 'decoder skipped it' };
     return { delivery: { envelope, topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, sequence } };
   } catch (error) {

@@ -327,13 +327,13 @@ export class PartitionProcessor {
     }
   }
 
+  /** Per message on the hot path: the delivery's sequence is the item's, read from the header once. */
   private decode(message: LogMessage): Item {
-    const sequence = parseSequence(message.headers[HEADER.sequence]);
     const decoded = decodeFor(this.deps.definition, message);
-    const base = { message, sequence, attempts: 0, delivery: null, malformed: null, skip: false };
-    if ('delivery' in decoded) return { ...base, delivery: decoded.delivery };
-    if ('skip' in decoded) return { ...base, skip: true };
-    return { ...base, malformed: describeError(decoded.malformed) };
+    if ('delivery' in decoded) return { message, sequence: decoded.delivery.sequence, attempts: 0, delivery: decoded.delivery, malformed: null, skip: false };
+    const sequence = parseSequence(message.headers[HEADER.sequence]);
+    if ('skip' in decoded) return { message, sequence, attempts: 0, delivery: null, malformed: null, skip: true };
+    return { message, sequence, attempts: 0, delivery: null, malformed: describeError(decoded.malformed), skip: false };
   }
 
   /** Stopping or revoked: leave without committing, so the log delivers this batch again. */
