@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
@@ -30,6 +31,19 @@ export function spawnNode(script: string, env: Record<string, string>, args: str
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-export function freePort(): number {
-  return 20000 + Math.floor(Math.random() * 20000);
+/**
+ * A port the OS says is free right now (listen on 0, read it, close). A random number in a range
+ * collided now and then with a port in use, such as an ephemeral port of one of the suite's
+ * Kafka or PostgreSQL connections, and the server under test then never answered.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolvePort(port));
+    });
+  });
 }

@@ -14,7 +14,7 @@ import { openSse } from './sse';
 describe('MyBank on the embedded default (polling source, no Java)', () => {
   it('an INSERT into the embedded core transactions table reaches its user live, once, above the threshold only', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sf-bank-embedded-'));
-    const port = freePort();
+    const port = await freePort();
     const app = spawnNode(MAIN, { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', BANK_POLL_INTERVAL_MS: '50' });
     const url = `http://127.0.0.1:${port}`;
     const token = (user: string) => signToken(DEV_JWT_SECRET, user);

@@ -112,7 +112,7 @@ describe('the dashboard in a real browser', () => {
   it('works on the embedded default, signed in with a development token', async () => {
     // A process of its own: PGlite's dynamic imports do not load inside Jest's VM.
     const dataDir = mkdtempSync(join(tmpdir(), 'sf-dashboard-embedded-'));
-    const port = freePort();
+    const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const server = spawnNode(MAIN, { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
     try {

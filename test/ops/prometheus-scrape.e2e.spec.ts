@@ -1,26 +1,16 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricsShipper, TELEMETRY_SHIPPING, TelemetryShipping } from '@streamfold/nestjs';
 import { startTestApp, TestApp } from '../app-harness';
 import { eventually, uniqueName } from '../e2e-env';
+import { freePort } from '../process';
 
 /** Debian's package puts it here; CI installs it (.ci/run). */
 const PROMETHEUS = process.env.PROMETHEUS_BIN || '/usr/bin/prometheus';
 const present = existsSync(PROMETHEUS);
 if (!present) process.stderr.write(`SKIPPED prometheus-scrape: no Prometheus binary at ${PROMETHEUS} (apt-get install prometheus, or set PROMETHEUS_BIN)\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 (present ? describe : describe.skip)('a real Prometheus scrapes the aggregated metrics', () => {
   let app: TestApp;

@@ -19,7 +19,7 @@ async function health(port: number): Promise<{ status: number; body: any } | und
 describe('the server process', () => {
   it('serves /health with nothing configured (embedded default) and exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'streamfold-'));
-    const port = freePort();
+    const port = await freePort();
     const server = spawnNode(MAIN, { PORT: String(port), DATA_DIR: dataDir });
     try {
       const res = await eventually(() => health(port), 90000, 'embedded /health');
@@ -67,7 +67,7 @@ describe('the server process', () => {
     afterAll(async () => db.drop());
 
     it('uses KAFKA_BROKERS and DATABASE_URL and reports both in /health', async () => {
-      const port = freePort();
+      const port = await freePort();
       const server = spawnNode(MAIN, {
         PORT: String(port),
         DATABASE_URL: db.url,
@@ -95,7 +95,7 @@ describe('the server process', () => {
     });
 
     it('fails with one clear line when DATABASE_URL points nowhere', async () => {
-      const server = spawnNode(MAIN, { PORT: String(freePort()), DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+      const server = spawnNode(MAIN, { PORT: String(await freePort()), DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
       const { code } = await server.exited;
       expect(code).toBe(1);
       const lines = server.stderr().trim().split('\n');
