@@ -32,6 +32,18 @@ export function spawnNode(script: string, env: Record<string, string>, args: str
 }
 
 /**
+ * Awaits what a test waits for from a spawned server; on failure the error carries the end of the
+ * server's output, the only trace of why it never answered (read when it fails, not before).
+ */
+export async function withServerOutput<T>(server: Spawned, waiting: Promise<T>): Promise<T> {
+  try {
+    return await waiting;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- server stderr (end) ---\n${server.stderr().slice(-2000)}\n--- server stdout (end) ---\n${server.stdout().slice(-1000)}`);
+  }
+}
+
+/**
  * A port the OS says is free right now (listen on 0, read it, close). A random number in a range
  * collided now and then with a port in use, such as an ephemeral port of one of the suite's
  * Kafka or PostgreSQL connections, and the server under test then never answered.

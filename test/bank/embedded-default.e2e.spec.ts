@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { eventually } from '../e2e-env';
-import { freePort, MAIN, spawnNode } from '../process';
+import { freePort, MAIN, spawnNode, withServerOutput } from '../process';
 import { openSse } from './sse';
 
 // `npm start` with nothing configured: no Kafka, no PostgreSQL, no Java. The embedded database
@@ -23,8 +23,8 @@ describe('MyBank on the embedded default (polling source, no Java)', () => {
     const urlFile = join(dataDir, 'corebank-embedded.url');
     let core: Client | null = null;
     try {
-      await eventually(async () => (existsSync(urlFile) ? true : undefined), 90_000, `the embedded app to start (${app.stderr().slice(-500)})`);
-      await eventually(async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : undefined), 60_000, 'embedded /health');
+      await withServerOutput(app, eventually(async () => (existsSync(urlFile) ? true : undefined), 90_000, 'the embedded app to start'));
+      await withServerOutput(app, eventually(async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : undefined), 60_000, 'embedded /health'));
       core = new Client({ connectionString: readFileSync(urlFile, 'utf8').trim() });
       await core.connect();
 

@@ -7,7 +7,7 @@ import { Browser, chromium } from 'playwright-core';
 import { LiveAlertsService } from '../../apps/bank/src/http/live-alerts.service';
 import { startTestApp, TestApp } from '../app-harness';
 import { eventually } from '../e2e-env';
-import { freePort, MAIN, spawnNode } from '../process';
+import { freePort, MAIN, spawnNode, withServerOutput } from '../process';
 
 const ROOT = resolve(__dirname, '../..');
 const OUTPUT = join(ROOT, 'test-output');
@@ -117,7 +117,7 @@ describe('the dashboard in a real browser', () => {
     const server = spawnNode(MAIN, { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
     try {
       // PGlite's start, migrations and every context's setup: 60-90 s on 2 cores shared at load 30+.
-      await eventually(async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : undefined), 150_000, 'embedded /health');
+      await withServerOutput(server, eventually(async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : undefined), 150_000, 'embedded /health'));
       const page = await browser.newPage();
       await page.goto(url, { waitUntil: 'domcontentloaded' });
       await page.locator('#dev-user').fill('newcomer');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { signToken } from '@streamfold/auth';
 import { DEV_JWT_SECRET } from '@streamfold/runtime';
 import { createTestDatabase, eventually, KAFKA_BROKERS, TestDatabase, topicPrefix } from '../e2e-env';
-import { freePort, MAIN, spawnNode } from '../process';
+import { freePort, MAIN, spawnNode, withServerOutput } from '../process';
 
 async function health(port: number): Promise<{ status: number; body: any } | undefined> {
   try {
@@ -22,7 +22,7 @@ describe('the server process', () => {
     const port = await freePort();
     const server = spawnNode(MAIN, { PORT: String(port), DATA_DIR: dataDir });
     try {
-      const res = await eventually(() => health(port), 90000, 'embedded /health');
+      const res = await withServerOutput(server, eventually(() => health(port), 90000, 'embedded /health'));
       expect(res.status).toBe(200);
       expect(res.body.details.database.target).toMatch(/embedded PGlite/);
       expect(res.body.details.log.target).toMatch(/embedded log/);
@@ -76,7 +76,7 @@ describe('the server process', () => {
         MIGRATE_ON_START: 'true',
       });
       try {
-        const res = await eventually(() => health(port), 60000, 'real /health');
+        const res = await withServerOutput(server, eventually(() => health(port), 60000, 'real /health'));
         expect(res.status).toBe(200);
         expect(res.body.details.database).toEqual({ status: 'up', target: expect.stringContaining(`/${db.name}`) });
         expect(res.body.details.log).toEqual({ status: 'up', target: `Kafka ${KAFKA_BROKERS.join(',')}` });

@@ -118,7 +118,7 @@ export class ReactionsTransport extends Server implements CustomTransportStrateg
       if (!context.isRunning()) throw new Error('reactions: partition released; the rest of the batch comes again');
       let envelope: EventEnvelope;
       try {
-        envelope = fromWire(message.value, message.headers).envelope;
+        envelope = fromWire(message.value).envelope; // without headers: the sequence is not needed here
       } catch (error) {
         await this.deadLetter(message, describeError(error), 1);
         continue;
