@@ -12,6 +12,7 @@ import type {
 import { partitionForKey } from './message-log.port';
 import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix';
 import { fixKafkajsFetchPath } from './kafkajs-fetch-path';
+import { fixKafkajsRecordDecoder } from './kafkajs-record-decoder';
 
 /** How to reach Kafka, and how this environment's names are kept apart on a shared broker. */
 export interface KafkaLogOptions {
@@ -57,6 +58,7 @@ export class KafkaMessageLog implements MessageLog {
   constructor(private readonly options: KafkaLogOptions) {
     fixKafkajsIdleLoop();
     fixKafkajsFetchPath();
+    fixKafkajsRecordDecoder();
     this.prefix = options.prefix ?? '';
     this.kafka = new Kafka({
       clientId: options.clientId,
