@@ -13,6 +13,7 @@ import { partitionForKey } from './message-log.port';
 import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix';
 import { fixKafkajsFetchPath } from './kafkajs-fetch-path';
 import { fixKafkajsRecordDecoder } from './kafkajs-record-decoder';
+import { fixKafkajsRecordEncoder } from './kafkajs-record-encoder';
 
 /** How to reach Kafka, and how this environment's names are kept apart on a shared broker. */
 export interface KafkaLogOptions {
@@ -59,6 +60,7 @@ export class KafkaMessageLog implements MessageLog {
     fixKafkajsIdleLoop();
     fixKafkajsFetchPath();
     fixKafkajsRecordDecoder();
+    fixKafkajsRecordEncoder();
     this.prefix = options.prefix ?? '';
     this.kafka = new Kafka({
       clientId: options.clientId,
