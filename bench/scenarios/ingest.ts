@@ -37,7 +37,7 @@ export async function runIngest(ctx: Context): Promise<void> {
   ctx.rows['ingest-producer'] = p;
   ctx.details['ingest-producer'] = {
     target: '≥ 0.5× producer tool', meetsTarget: (p.ratio ?? 0) >= 0.5, cpuSeconds: producer.cpuSeconds, peakRssMb: producer.peakRssMb,
-    note: `${n.toLocaleString('en-US')} heartbeats from one process through TelemetryProducer (batch 500, linger 10 ms, idempotent kafkajs producer, one request in flight), timed until flushed`,
+    note: `${n.toLocaleString('en-US')} heartbeats from one process through TelemetryProducer (batch up to 2,000 or 512 KiB, linger 10 ms, idempotent kafkajs producer, one request in flight), timed until flushed`,
     extra: { producer },
   };
   const h = row(http.perSecond, limit, 'heartbeats/s', limitName, true);

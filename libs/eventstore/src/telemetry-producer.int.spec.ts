@@ -59,6 +59,23 @@ describe('TelemetryProducer', () => {
     await producer.close();
   });
 
+  it('bounds a send by bytes as well as by count, and a message larger than the bound still goes alone', async () => {
+    const fake = fakeLog();
+    const producer = new TelemetryProducer(fake.log, { batchSize: 100, maxBatchBytes: 4000, lingerMs: 1000 });
+    const pad = 'x'.repeat(500);
+    for (let i = 0; i < 20; i++) await producer.publish('positions', 'u', 'video.PositionReported', { i, pad });
+    producer.tryPublish('positions', 'u', 'video.PositionReported', { i: 20, pad: 'y'.repeat(10_000) });
+    await producer.flush();
+    const sizes = fake.sent.map((s) => s.messages.reduce((n, m) => n + Buffer.byteLength(m.value as string), 0));
+    // Each envelope is about 800 bytes: a full send holds four of them, none goes over the bound
+    // except the one message that alone exceeds it.
+    expect(fake.sent.map((s) => s.messages.length).slice(0, 5)).toEqual([4, 4, 4, 4, 4]);
+    expect(sizes.slice(0, 5).every((n) => n < 4000)).toBe(true);
+    expect(fake.sent[fake.sent.length - 1].messages).toHaveLength(1);
+    expect(values(fake.sent)).toEqual(Array.from({ length: 21 }, (_, i) => i));
+    await producer.close();
+  });
+
   it('pushes back once maxBuffered messages wait: publish() waits, tryPublish() refuses', async () => {
     const fake = fakeLog();
     const producer = new TelemetryProducer(fake.log, { batchSize: 2, lingerMs: 0, maxBuffered: 5 });

@@ -5,8 +5,13 @@ import { backoff, sleep } from './sleep';
 
 /** Batching, back-pressure and retry bounds of a TelemetryProducer. */
 export interface TelemetryProducerOptions {
-  /** Messages per send. @default 500 */
+  /** Most messages per send. @default 2000 */
   batchSize?: number;
+  /**
+   * Most bytes per send (keys, values and headers), so that no partition's record batch nears the
+   * broker's 1 MB `message.max.bytes`. @default 524288
+   */
+  maxBatchBytes?: number;
   /** Longest a message waits for its batch to fill. @default 10 */
   lingerMs?: number;
   /** Messages queued or in flight above which publish() waits and tryPublish() refuses. @default 10_000 */
@@ -21,7 +26,7 @@ export interface TelemetryProducerOptions {
   onSendError?: (error: Error, topic: string, count: number) => void;
 }
 
-type Entry = { topic: string; message: OutgoingMessage; at: number };
+type Entry = { topic: string; message: OutgoingMessage; at: number; bytes: number };
 
 /**
  * Produces high-volume telemetry (positions) straight to the log in batches: these are not
@@ -32,6 +37,8 @@ type Entry = { topic: string; message: OutgoingMessage; at: number };
  */
 export class TelemetryProducer {
   private readonly batchSize: number;
+  private readonly maxBatchBytes: number;
+  private queuedBytes = 0;
   private readonly lingerMs: number;
   private readonly maxBuffered: number;
   private readonly options: TelemetryProducerOptions;
@@ -49,10 +56,11 @@ export class TelemetryProducer {
 
   constructor(private readonly log: MessageLog, options: TelemetryProducerOptions = {}) {
     this.options = options;
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 2000;
+    this.maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
     this.lingerMs = options.lingerMs ?? 10;
     this.maxBuffered = options.maxBuffered ?? 10_000;
-    for (const [name, value] of Object.entries({ batchSize: this.batchSize, maxBuffered: this.maxBuffered })) {
+    for (const [name, value] of Object.entries({ batchSize: this.batchSize, maxBatchBytes: this.maxBatchBytes, maxBuffered: this.maxBuffered })) {
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
     }
   }
@@ -70,7 +78,7 @@ export class TelemetryProducer {
   /** Enqueues one event; resolves at once while there is room, otherwise once room frees up. */
   publish(topic: string, key: string, type: string, data: unknown, occurredAt: Date | string = new Date()): Promise<void> {
     if (this.closed) return Promise.reject(new Error('TelemetryProducer is closed'));
-    const entry = { topic, message: telemetryMessage(key, type, data, occurredAt), at: 0 };
+    const entry = { topic, message: telemetryMessage(key, type, data, occurredAt), at: 0, bytes: 0 };
     if (this.hasRoom()) return Promise.resolve(this.enqueue(entry));
     // Waiters are served first come, first served, so one caller's events keep their order.
     return new Promise((resolve) => this.spaceWaiters.push(() => (this.enqueue(entry), resolve())));
@@ -79,7 +87,7 @@ export class TelemetryProducer {
   /** Enqueues only when there is room now; false tells the caller to slow down (or drop, its choice). */
   tryPublish(topic: string, key: string, type: string, data: unknown, occurredAt: Date | string = new Date()): boolean {
     if (this.closed || !this.hasRoom()) return false;
-    this.enqueue({ topic, message: telemetryMessage(key, type, data, occurredAt), at: 0 });
+    this.enqueue({ topic, message: telemetryMessage(key, type, data, occurredAt), at: 0, bytes: 0 });
     return true;
   }
 
@@ -115,9 +123,11 @@ export class TelemetryProducer {
 
   private enqueue(entry: Entry): void {
     entry.at = Date.now();
+    entry.bytes = messageBytes(entry.message);
     this.queue.push(entry);
+    this.queuedBytes += entry.bytes;
     this.enqueued++;
-    if (this.queue.length >= this.batchSize) this.kick();
+    if (this.full()) this.kick();
     else this.scheduleLinger(this.lingerMs);
   }
 
@@ -127,7 +137,7 @@ export class TelemetryProducer {
 
   /** A partial batch goes out only once its oldest message lingered enough, or someone flushes. */
   private ready(): boolean {
-    if (this.queue.length >= this.batchSize || this.closed || this.flushWaiters.length > 0) return true;
+    if (this.full() || this.closed || this.flushWaiters.length > 0) return true;
     return Date.now() - this.queue[0].at >= this.lingerMs;
   }
 
@@ -147,7 +157,8 @@ export class TelemetryProducer {
           this.scheduleLinger(this.queue[0].at + this.lingerMs - Date.now());
           break;
         }
-        const batch = this.queue.splice(0, this.batchSize);
+        const batch = this.queue.splice(0, this.nextBatchLength());
+        for (const entry of batch) this.queuedBytes -= entry.bytes;
         this.inFlight += batch.length;
         try {
           await this.sendBatch(batch);
@@ -162,6 +173,19 @@ export class TelemetryProducer {
       // Cleared synchronously after the last emptiness check, so a concurrent enqueue always starts a new drain.
       this.draining = false;
     }
+  }
+
+  /** A whole batch is queued: by count or by bytes. */
+  private full(): boolean {
+    return this.queue.length >= this.batchSize || this.queuedBytes >= this.maxBatchBytes;
+  }
+
+  /** How many queued messages the next send takes: at least one, then up to either bound. */
+  private nextBatchLength(): number {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.queue.length && n < this.batchSize && (n === 0 || bytes + this.queue[n].bytes <= this.maxBatchBytes)) bytes += this.queue[n++].bytes;
+    return n;
   }
 
   private admitWaiters(): void {
@@ -189,6 +213,17 @@ export class TelemetryProducer {
       }
     }
   }
+}
+
+function byteLength(value: string | Buffer | null | undefined): number {
+  return value == null ? 0 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+}
+
+/** What a message adds to a record batch, near enough: key, value and headers. */
+function messageBytes(message: OutgoingMessage): number {
+  let bytes = byteLength(message.key) + byteLength(message.value);
+  if (message.headers) for (const name in message.headers) bytes += name.length + byteLength(message.headers[name]);
+  return bytes;
 }
 
 function defaultOnSendError(error: Error, topic: string, count: number): void {
