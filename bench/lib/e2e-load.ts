@@ -15,7 +15,44 @@ export interface LatencyRun {
   /** p50 / p99 of the PUT alone (command accepted: appended to the store), ms. */
   ackP50: number;
   ackP99: number;
+  /** Likes slower than 50 ms, and how they cluster by send time (see `slowBursts`). */
+  slow: SlowBursts;
   sustainable: boolean;
+}
+
+/**
+ * Likes over 50 ms grouped into bursts: slow likes sent within 100 ms of each other belong to one
+ * burst. Few large bursts mean stalls that held every like in flight (a collection, a disk sync, a
+ * busy CPU); many bursts of one mean a uniformly slow path.
+ */
+export interface SlowBursts {
+  count: number;
+  bursts: number;
+  /** Likes in the largest burst and the slowest like of it, ms. */
+  largest: number;
+  largestMax: number;
+}
+
+export function slowBursts(samples: Array<{ sentAt: number; latency: number }>, over = 50, gapMs = 100): SlowBursts {
+  const slow = samples.filter((s) => s.latency > over).sort((a, b) => a.sentAt - b.sentAt);
+  let bursts = 0;
+  let largest = 0;
+  let largestMax = 0;
+  for (let i = 0; i < slow.length; ) {
+    let j = i + 1;
+    while (j < slow.length && slow[j].sentAt - slow[j - 1].sentAt <= gapMs) j++;
+    bursts++;
+    if (j - i > largest) {
+      largest = j - i;
+      largestMax = Math.max(...slow.slice(i, j).map((s) => s.latency));
+    }
+    i = j;
+  }
+  return { count: slow.length, bursts, largest, largestMax };
+}
+
+export function formatSlow(s: SlowBursts): string {
+  return s.count === 0 ? 'no like over 50 ms' : `${s.count} likes over 50 ms in ${s.bursts} burst(s), the largest ${s.largest} likes up to ${s.largestMax} ms`;
 }
 
 interface Pending {
@@ -97,6 +134,7 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
   const seen = new Map<string, number>();
   for (const p of posts) seen.set(p, Number(JSON.parse((await request(`${url}/social/posts/${p}`, 'GET')).body).likes));
   const latencies: number[] = [];
+  const samples: Array<{ sentAt: number; latency: number }> = [];
   const acks: number[] = [];
   let sent = 0;
   let errors = 0;
@@ -110,7 +148,9 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
     let fresh = likes - seen.get(p)!;
     if (fresh > 0) seen.set(p, likes);
     while (fresh-- > 0 && queue.length > 0) {
-      latencies.push(now - queue.shift()!.sentAt);
+      const { sentAt } = queue.shift()!;
+      latencies.push(now - sentAt);
+      samples.push({ sentAt, latency: now - sentAt });
       outstanding--;
     }
   };
@@ -173,7 +213,7 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
   const run: LatencyRun = {
     targetRate: rate, achievedRate, sent, errors, visible: latencies.length,
     p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99, max: latencies[latencies.length - 1] ?? NaN,
-    ackP50: percentile(acks, 50), ackP99: percentile(acks, 99),
+    ackP50: percentile(acks, 50), ackP99: percentile(acks, 99), slow: slowBursts(samples),
     sustainable: achievedRate >= 0.95 * rate && errors <= sent * 0.01 && latencies.length >= 0.99 * (sent - errors) && p99 <= 1000,
   };
   return run;

@@ -1,7 +1,7 @@
 import { signToken } from '@streamfold/auth';
 import type { ChildProcess } from 'node:child_process';
 import { lines, procSample, say, HOST_NODE_FLAGS, spawnChild, waitForLine } from '../lib/child';
-import { LatencyRun, likeLoad, LiveCounts } from '../lib/e2e-load';
+import { formatSlow, LatencyRun, likeLoad, LiveCounts } from '../lib/e2e-load';
 import { request, sleep } from '../lib/http';
 import { cpuSample, cpuSplit, formatCpu } from '../lib/cpu-split';
 import { DiskFigure, DiskProbe, formatDisk } from '../lib/disk-probe';
@@ -117,7 +117,7 @@ async function measure(ctx: Context, deployment: Deployment, search: boolean) {
       const r = await likeLoad({ url, posts, tokens, rate, seconds, userOffset, live });
       const after = ours();
       userOffset += Math.ceil((rate * seconds) / POSTS) + 1;
-      say(`  ${rate}/s: achieved ${Math.round(r.achievedRate)}/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms, command ack p50 ${r.ackP50} / p99 ${r.ackP99} ms, errors ${r.errors}, visible ${r.visible}/${r.sent} (seen live) → ${r.sustainable ? 'sustainable' : 'NOT sustainable'}`);
+      say(`  ${rate}/s: achieved ${Math.round(r.achievedRate)}/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms, command ack p50 ${r.ackP50} / p99 ${r.ackP99} ms, errors ${r.errors}, visible ${r.visible}/${r.sent} (seen live) → ${r.sustainable ? 'sustainable' : 'NOT sustainable'}; ${formatSlow(r.slow)}`);
       let stages: StageFigure[] = [];
       let cpu: ReturnType<typeof cpuSplit> | null = null;
       const disk = breakdown ? probe!.take() : null;
