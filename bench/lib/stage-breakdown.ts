@@ -88,3 +88,55 @@ export function formatBreakdown(figures: StageFigure[]): string {
   if (figures.length === 0) return 'no stage histograms (streamfold_stage_latency_seconds absent)';
   return figures.map((f) => `${f.stage} p50 ${f.p50.toFixed(1)} / p99 ${f.p99.toFixed(1)} ms (n=${f.count})`).join('; ');
 }
+
+/** Garbage collections of a process by kind (prom-client's `nodejs_gc_duration_seconds`): count, total ms, and those of 10 ms or more and 100 ms or more. */
+export type GcSnapshot = Map<string, { count: number; ms: number; over10: number; over100: number }>;
+
+export async function scrapeGc(url: string): Promise<GcSnapshot> {
+  const reply = await request(`${url}/metrics`, 'GET').catch(() => null);
+  const snapshot: GcSnapshot = new Map();
+  if (!reply || reply.status !== 200) return snapshot;
+  const entry = (kind: string) => snapshot.get(kind) ?? snapshot.set(kind, { count: 0, ms: 0, over10: 0, over100: 0 }).get(kind)!;
+  const le: Record<string, Record<string, number>> = {};
+  for (const text of reply.body.split('\n')) {
+    const m = /^streamfold_nodejs_gc_duration_seconds_(bucket|sum|count)\{(.*)\} (\S+)$/.exec(text);
+    if (!m) continue;
+    const labels = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    const e = entry(labels.kind);
+    if (m[1] === 'sum') e.ms = Number(m[3]) * 1000;
+    else if (m[1] === 'count') e.count = Number(m[3]);
+    else (le[labels.kind] ??= {})[labels.le] = Number(m[3]);
+  }
+  // prom-client's default GC buckets are 0.001, 0.01, 0.1, 1, 2, 5 s.
+  for (const [kind, e] of snapshot) {
+    const b = le[kind] ?? {};
+    e.over10 = e.count - (b['0.01'] ?? e.count);
+    e.over100 = e.count - (b['0.1'] ?? e.count);
+  }
+  return snapshot;
+}
+
+export function mergeGc(snapshots: GcSnapshot[]): GcSnapshot {
+  const merged: GcSnapshot = new Map();
+  for (const s of snapshots) {
+    for (const [kind, e] of s) {
+      const into = merged.get(kind) ?? { count: 0, ms: 0, over10: 0, over100: 0 };
+      merged.set(kind, { count: into.count + e.count, ms: into.ms + e.ms, over10: into.over10 + e.over10, over100: into.over100 + e.over100 });
+    }
+  }
+  return merged;
+}
+
+/** The collections between two scrapes, e.g. "minor 42 (310 ms, 8 ≥ 10 ms), major 1 (35 ms, 1 ≥ 10 ms)". */
+export function formatGc(before: GcSnapshot, after: GcSnapshot): string {
+  const parts: string[] = [];
+  for (const [kind, a] of after) {
+    const b = before.get(kind) ?? { count: 0, ms: 0, over10: 0, over100: 0 };
+    const count = a.count - b.count;
+    if (count <= 0) continue;
+    const over10 = a.over10 - b.over10;
+    const over100 = a.over100 - b.over100;
+    parts.push(`${kind} ${count} (${Math.round(a.ms - b.ms)} ms${over10 > 0 ? `, ${over10} ≥ 10 ms` : ''}${over100 > 0 ? `, ${over100} ≥ 100 ms` : ''})`);
+  }
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
