@@ -6,7 +6,7 @@ import { request, sleep } from '../lib/http';
 import { cpuSample, cpuSplit, formatCpu } from '../lib/cpu-split';
 import { DiskFigure, DiskProbe, formatDisk } from '../lib/disk-probe';
 import { formatBreakdown, formatGc, mergeGc, mergeStages, scrapeGc, scrapeStages, stageBreakdown, StageFigure } from '../lib/stage-breakdown';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { row } from '../lib/scenarios';
 import { loadavg } from 'node:os';
 import { ownPrefix, type Context } from './context';
@@ -123,9 +123,13 @@ async function measure(ctx: Context, deployment: Deployment, search: boolean) {
       // tail that came from it says so.
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
+      const ownGc: number[] = [];
+      const gcWatch = new PerformanceObserver((list) => list.getEntries().forEach((e) => ownGc.push(e.duration)));
+      gcWatch.observe({ entryTypes: ['gc'] });
       probe!.take();
       const r = await likeLoad({ url, posts, tokens, rate, seconds, userOffset, live });
       loop.disable();
+      gcWatch.disconnect();
       const after = ours();
       userOffset += Math.ceil((rate * seconds) / POSTS) + 1;
       say(`  ${rate}/s: achieved ${Math.round(r.achievedRate)}/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms, command ack p50 ${r.ackP50} / p99 ${r.ackP99} ms, errors ${r.errors}, visible ${r.visible}/${r.sent} (seen live) → ${r.sustainable ? 'sustainable' : 'NOT sustainable'}; ${formatSlow(r.slow)}`);
@@ -137,7 +141,7 @@ async function measure(ctx: Context, deployment: Deployment, search: boolean) {
         stages = stageBreakdown(stagesBefore, await stagesNow());
         say(`    stages at ${rate}/s: ${formatBreakdown(stages)}`);
         say(`    ${formatCpu(cpu)} (load average ${loadAverage()}); ${formatDisk(disk!)}`);
-        say(`    garbage collections in our processes: ${formatGc(gcBefore!, await gcNow())}; the load generator's event loop delay p99 ${lag(loop.percentile(99))} / max ${lag(loop.max)} ms`);
+        say(`    garbage collections in our processes: ${formatGc(gcBefore!, await gcNow())}; the load generator's event loop delay p99 ${lag(loop.percentile(99))} / max ${lag(loop.max)} ms, its own collections ${ownGc.length} (${Math.round(ownGc.reduce((a, b) => a + b, 0))} ms, the longest ${Math.round(Math.max(0, ...ownGc))} ms)`);
       }
       return { ...r, cpuSeconds: after.cpuSeconds - before.cpuSeconds, peakRssMb: after.peakRssMb, stages, cpu, disk };
     };
