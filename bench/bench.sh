@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 if [[ " $* " != *" --only=taxi "* && "$*" != *"--only=movieflix"* ]] && { [ ! -d bench/node_modules/@event-driven-io/emmett-postgresql ] || [ ! -d bench/node_modules/pureimage ]; }; then
   npm install --prefix bench --no-audit --no-fund
 fi
-exec node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/run.ts "$@"
+# --expose-gc: the e2e scenario collects the load generator's own heap before a measured phase.
+exec node --expose-gc -r ts-node/register/transpile-only -r tsconfig-paths/register bench/run.ts "$@"

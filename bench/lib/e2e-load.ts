@@ -40,11 +40,12 @@ export function slowBursts(samples: Array<{ sentAt: number; latency: number }>, 
   let largestMax = 0;
   for (let i = 0; i < slow.length; ) {
     let j = i + 1;
-    while (j < slow.length && slow[j].sentAt - slow[j - 1].sentAt <= gapMs) j++;
+    let max = slow[i].latency;
+    while (j < slow.length && slow[j].sentAt - slow[j - 1].sentAt <= gapMs) max = Math.max(max, slow[j++].latency);
     bursts++;
     if (j - i > largest) {
       largest = j - i;
-      largestMax = Math.max(...slow.slice(i, j).map((s) => s.latency));
+      largestMax = max;
     }
     i = j;
   }
@@ -133,7 +134,6 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
   const pending = new Map<string, Pending[]>(posts.map((p) => [p, []]));
   const seen = new Map<string, number>();
   for (const p of posts) seen.set(p, Number(JSON.parse((await request(`${url}/social/posts/${p}`, 'GET')).body).likes));
-  const latencies: number[] = [];
   const samples: Array<{ sentAt: number; latency: number }> = [];
   const acks: number[] = [];
   let sent = 0;
@@ -149,7 +149,6 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
     if (fresh > 0) seen.set(p, likes);
     while (fresh-- > 0 && queue.length > 0) {
       const { sentAt } = queue.shift()!;
-      latencies.push(now - sentAt);
       samples.push({ sentAt, latency: now - sentAt });
       outstanding--;
     }
@@ -198,7 +197,7 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
     }
     if (Date.now() - progressAt >= 3000) {
       progressAt = Date.now();
-      say(`    ${rate}/s: sent ${sent}/${total}, in flight ${inFlight}, visible ${latencies.length}`);
+      say(`    ${rate}/s: sent ${sent}/${total}, in flight ${inFlight}, visible ${samples.length}`);
     }
     await sleep(2);
   }
@@ -206,7 +205,7 @@ export async function likeLoad(opts: { url: string; posts: string[]; tokens: str
   sending = false;
   while (inFlight > 0) await sleep(5);
   await watched;
-  latencies.sort((a, b) => a - b);
+  const latencies = samples.map((s) => s.latency).sort((a, b) => a - b);
   acks.sort((a, b) => a - b);
   const achievedRate = sent / sendSeconds;
   const p99 = percentile(latencies, 99);

@@ -9,25 +9,37 @@ export type StageSnapshot = Map<string, Buckets>;
 /** The stages in path order (libs/eventstore/src/stage-latency.ts). */
 export const STAGE_ORDER = ['acknowledged', 'stored_to_relayed', 'relayed_to_delivered', 'delivered_to_committed', 'committed_to_pushed'];
 
-/**
- * The stage histograms of a process. Consumer stages are kept for `projection` only (the read
- * model the measured path ends in) and stored_to_relayed for `topic` only (the like's; processors'
- * derived events reach the relay another way); other series are left out.
- */
-export async function scrapeStages(url: string, projection = 'social.post_counts', topic = 'likes'): Promise<StageSnapshot> {
+/** A process's `/metrics` text, or '' when it does not answer (a phase then shows no figures). */
+export async function scrapeMetrics(url: string): Promise<string> {
   const reply = await request(`${url}/metrics`, 'GET').catch(() => null);
+  return reply && reply.status === 200 ? reply.body : '';
+}
+
+/** The samples of one metric family: labels and value per line (`name_suffix{labels} value`). */
+function samplesOf(text: string, name: string): Array<{ suffix: string; labels: Record<string, string>; value: number }> {
+  const line = new RegExp(`^${name}_(\\w+)\\{(.*)\\} (\\S+)$`);
+  const out: Array<{ suffix: string; labels: Record<string, string>; value: number }> = [];
+  for (const row of text.split('\n')) {
+    const m = line.exec(row);
+    if (m) out.push({ suffix: m[1], labels: Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]])), value: Number(m[3]) });
+  }
+  return out;
+}
+
+/**
+ * The stage histograms in a process's metrics. Consumer stages are kept for `projection` only (the
+ * read model the measured path ends in) and stored_to_relayed for `topic` only (the like's;
+ * processors' derived events reach the relay another way); other series are left out.
+ */
+export function parseStages(text: string, projection = 'social.post_counts', topic = 'likes'): StageSnapshot {
   const snapshot: StageSnapshot = new Map();
-  if (!reply || reply.status !== 200) return snapshot;
-  const line = /^streamfold_stage_latency_seconds_bucket\{(.*)\} (\S+)$/;
-  for (const text of reply.body.split('\n')) {
-    const m = line.exec(text);
-    if (!m) continue;
-    const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+  for (const { suffix, labels, value } of samplesOf(text, 'streamfold_stage_latency_seconds')) {
+    if (suffix !== 'bucket') continue;
     if (labels.projection !== undefined && labels.projection !== projection) continue;
     if (labels.topic !== undefined && labels.topic !== topic) continue;
     const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
     if (!snapshot.has(labels.stage)) snapshot.set(labels.stage, new Map());
-    snapshot.get(labels.stage)!.set(le, Number(m[2]));
+    snapshot.get(labels.stage)!.set(le, value);
   }
   return snapshot;
 }
@@ -89,29 +101,22 @@ export function formatBreakdown(figures: StageFigure[]): string {
   return figures.map((f) => `${f.stage} p50 ${f.p50.toFixed(1)} / p99 ${f.p99.toFixed(1)} ms (n=${f.count})`).join('; ');
 }
 
-/** Garbage collections of a process by kind (prom-client's `nodejs_gc_duration_seconds`): count, total ms, and those of 10 ms or more and 100 ms or more. */
+/** Garbage collections of a process by kind (prom-client's `nodejs_gc_duration_seconds`): count, total ms, and those over 10 ms and over 100 ms. */
 export type GcSnapshot = Map<string, { count: number; ms: number; over10: number; over100: number }>;
 
-export async function scrapeGc(url: string): Promise<GcSnapshot> {
-  const reply = await request(`${url}/metrics`, 'GET').catch(() => null);
+export function parseGc(text: string): GcSnapshot {
   const snapshot: GcSnapshot = new Map();
-  if (!reply || reply.status !== 200) return snapshot;
-  const entry = (kind: string) => snapshot.get(kind) ?? snapshot.set(kind, { count: 0, ms: 0, over10: 0, over100: 0 }).get(kind)!;
-  const le: Record<string, Record<string, number>> = {};
-  for (const text of reply.body.split('\n')) {
-    const m = /^streamfold_nodejs_gc_duration_seconds_(bucket|sum|count)\{(.*)\} (\S+)$/.exec(text);
-    if (!m) continue;
-    const labels = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    const e = entry(labels.kind);
-    if (m[1] === 'sum') e.ms = Number(m[3]) * 1000;
-    else if (m[1] === 'count') e.count = Number(m[3]);
-    else (le[labels.kind] ??= {})[labels.le] = Number(m[3]);
+  const upTo: Record<string, Record<string, number>> = {};
+  for (const { suffix, labels, value } of samplesOf(text, 'streamfold_nodejs_gc_duration_seconds')) {
+    const e = snapshot.get(labels.kind) ?? snapshot.set(labels.kind, { count: 0, ms: 0, over10: 0, over100: 0 }).get(labels.kind)!;
+    if (suffix === 'sum') e.ms = value * 1000;
+    else if (suffix === 'count') e.count = value;
+    else if (suffix === 'bucket') (upTo[labels.kind] ??= {})[labels.le] = value;
   }
-  // prom-client's default GC buckets are 0.001, 0.01, 0.1, 1, 2, 5 s.
+  // prom-client's default GC buckets are 0.001, 0.01, 0.1, 1, 2, 5 s (cumulative, le = at most).
   for (const [kind, e] of snapshot) {
-    const b = le[kind] ?? {};
-    e.over10 = e.count - (b['0.01'] ?? e.count);
-    e.over100 = e.count - (b['0.1'] ?? e.count);
+    e.over10 = e.count - (upTo[kind]?.['0.01'] ?? e.count);
+    e.over100 = e.count - (upTo[kind]?.['0.1'] ?? e.count);
   }
   return snapshot;
 }
@@ -127,7 +132,7 @@ export function mergeGc(snapshots: GcSnapshot[]): GcSnapshot {
   return merged;
 }
 
-/** The collections between two scrapes, e.g. "minor 42 (310 ms, 8 ≥ 10 ms), major 1 (35 ms, 1 ≥ 10 ms)". */
+/** The collections between two scrapes, e.g. "minor 42 (310 ms, 8 over 10 ms), major 1 (35 ms, 1 over 10 ms)". */
 export function formatGc(before: GcSnapshot, after: GcSnapshot): string {
   const parts: string[] = [];
   for (const [kind, a] of after) {
@@ -136,7 +141,7 @@ export function formatGc(before: GcSnapshot, after: GcSnapshot): string {
     if (count <= 0) continue;
     const over10 = a.over10 - b.over10;
     const over100 = a.over100 - b.over100;
-    parts.push(`${kind} ${count} (${Math.round(a.ms - b.ms)} ms${over10 > 0 ? `, ${over10} ≥ 10 ms` : ''}${over100 > 0 ? `, ${over100} ≥ 100 ms` : ''})`);
+    parts.push(`${kind} ${count} (${Math.round(a.ms - b.ms)} ms${over10 > 0 ? `, ${over10} over 10 ms` : ''}${over100 > 0 ? `, ${over100} over 100 ms` : ''})`);
   }
   return parts.length > 0 ? parts.join(', ') : 'none';
 }
