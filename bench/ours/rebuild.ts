@@ -30,7 +30,7 @@ async function main() {
   await db.close();
   if (likes !== n) throw new Error(`rebuilt read model holds ${likes} likes, expected ${n}`);
   const seconds = outcome.durationMs / 1000;
-  result({ eventsPerSecond: outcome.processed / seconds, events: outcome.processed, seconds, version: outcome.version, likes, ...used });
+  result({ eventsPerSecond: outcome.processed / seconds, events: outcome.processed, seconds, version: outcome.version, likes, phases: outcome.phases, ...used });
 }
 
 main().catch((error) => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { KafkaMessageLog } from '@streamfold/messaging';
+import type { RebuildResult } from '@streamfold/projections';
 import { SOCIAL_TOPICS, SocialTopic } from '../../apps/social/src/social.topics';
 import { ROOT, runChild, say } from '../lib/child';
 import { row } from '../lib/scenarios';
@@ -73,13 +74,15 @@ export async function runFoldAndRebuild(ctx: Context): Promise<void> {
   ctx.rows['fold-ceiling'] = ceiling;
   ctx.details['fold-ceiling'] = { target: '≥ 0.5× bare consumer', meetsTarget: (ceiling.ratio ?? 0) >= 0.5, ...common, note: `same fold figure against the consume ceiling on the same topic${otherClient}`, extra: { bare, platformatic } };
 
-  const rebuilt = await runChild<Rate & { cpuSeconds: number; peakRssMb: number; events: number }>('ts', ['bench/ours/rebuild.ts'], { label: 'ours rebuild', profile: ctx.profile, env: { ...env, DB_URL: dbUrl } });
-  say(`  rebuild: ${Math.round(rebuilt.eventsPerSecond)} events/s`);
+  const rebuilt = await runChild<Rate & { cpuSeconds: number; peakRssMb: number; events: number; phases: RebuildResult['phases'] }>('ts', ['bench/ours/rebuild.ts'], { label: 'ours rebuild', profile: ctx.profile, env: { ...env, DB_URL: dbUrl } });
+  const { prepareMs, foldMs, swapMs, stopMs } = rebuilt.phases;
+  const phases = `prepare ${prepareMs} ms, fold ${foldMs} ms (${Math.round((rebuilt.events * 1000) / foldMs)} events/s), swap ${swapMs} ms, stop ${stopMs} ms`;
+  say(`  rebuild: ${Math.round(rebuilt.eventsPerSecond)} events/s (${phases})`);
   const rebuild = row(rebuilt.eventsPerSecond, bare.eventsPerSecond, 'events/s', 'bare kafkajs consumer (consume ceiling, same topic)', true);
   ctx.rows.rebuild = rebuild;
   ctx.details.rebuild = {
     target: '≥ 100,000 events/s', meetsTarget: rebuilt.eventsPerSecond >= 100_000, cpuSeconds: rebuilt.cpuSeconds, peakRssMb: rebuilt.peakRssMb,
-    note: `rebuildProjection({from: 'kafka'}) over the same ${n.toLocaleString('en-US')} events into v2 beside the live v1, swap included; no replay peer exists, so the limit is the consume ceiling${otherClient}`,
+    note: `rebuildProjection({from: 'kafka'}) over the same ${n.toLocaleString('en-US')} events into v2 beside the live v1, swap included (${phases}); no replay peer exists, so the limit is the consume ceiling${otherClient}`,
     extra: { rebuilt },
   };
 }

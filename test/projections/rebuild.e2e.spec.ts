@@ -93,6 +93,10 @@ describe('rebuilding a projection', () => {
       onProgress: (p) => progress.push(p),
     });
     expect(result).toMatchObject({ projection: 'test.counts', version: 2, previousVersion: 1 });
+    // Where the time went adds up to it; the grace period (2 s) is part of the stop.
+    const { prepareMs, foldMs, swapMs, stopMs } = result.phases;
+    expect(prepareMs + foldMs + swapMs + stopMs).toBe(result.durationMs);
+    expect(stopMs).toBeGreaterThanOrEqual(1990);
     const eventsAtSwap = relay.countedEvents();
     // The live runner follows the swap and goes on with v2.
     await eventually(async () => (live.version === 2 ? true : undefined), 10000, 'live runner on v2');
@@ -128,6 +132,7 @@ describe('rebuilding a projection', () => {
       eventsTotal: relay.countedEvents(),
       relayResends: relay.resent,
       rebuildMs: result.durationMs,
+      rebuildPhases: result.phases,
       rebuildProcessed: result.processed,
       lastProgress: progress[progress.length - 1],
       progressReports: progress.length,

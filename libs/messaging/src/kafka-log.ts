@@ -278,7 +278,7 @@ export class KafkaMessageLog implements MessageLog {
       // arrives: minBytes is 1), so this costs no latency. Kafka's own default: at 100 ms every
       // idle group cost ten empty fetches a second, and a host runs a few dozen groups. A member
       // that gathers a window (fetchGather) has the broker hold its fetch for the window instead.
-      maxWaitTimeInMs: options.fetchGather?.waitMs ?? FETCH_MAX_WAIT_MS,
+      maxWaitTimeInMs: options.fetchGather?.waitMs ?? options.fetchMaxWaitMs ?? FETCH_MAX_WAIT_MS,
       ...(options.fetchGather ? { minBytes: options.fetchGather.bytes } : {}),
       retry: { retries: 10 },
     });

@@ -102,6 +102,13 @@ export interface ConsumeOptions {
    */
   fetchGather?: { waitMs: number; bytes: number };
   /**
+   * How long a fetch that finds nothing waits at the broker for data (Kafka's fetch.max.wait.ms),
+   * when not gathering. A stop waits for the fetch in flight, so a member that is stopped as soon
+   * as it caught up (a rebuild's) wants it short; an idle member fetches every `fetchMaxWaitMs`.
+   * @default 500
+   */
+  fetchMaxWaitMs?: number;
+  /**
    * The headers this consumer reads: a log may leave the others out of `LogMessage.headers` (the
    * Kafka log then decodes only these per message; the lake sink reads one of four). @default all
    */

@@ -10,6 +10,9 @@ import { ensureVersion, lockProjection } from '../runner/versions';
 import { EventRoute, ReadAll, replayFromStore } from './replay-from-store';
 import { swapVersion } from './swap';
 
+/** How long the rebuild's fetches wait at the broker once caught up (the stop waits for one). */
+const REBUILD_FETCH_WAIT_MS = 100;
+
 /** What rebuildProjection reports to onProgress at every poll and at each change of phase. */
 export interface RebuildProgress {
   projection: string;
@@ -37,7 +40,10 @@ export interface RebuildOptions {
   onProgress?(progress: RebuildProgress): void;
   /** How long the rebuild keeps consuming after the swap, until the live runner has followed. @default 5000 */
   graceMs?: number;
-  /** Interval of the progress report and the catch-up check. @default 250 */
+  /**
+   * Interval of the progress report, and the longest wait between catch-up checks (a check also
+   * follows the commit that reaches the end offsets). @default 250
+   */
   pollMs?: number;
   /**
    * How long the swap may hold the live version still while the new one reaches it.
@@ -51,7 +57,7 @@ export interface RebuildOptions {
   /** Rebuild from Kafka even though retention dropped the start of a topic. @default false */
   allowMissingHistory?: boolean;
   retry?: Partial<RetryPolicy>;
-  /** @default 500 */
+  /** Messages per transaction at most. @default the runner's (2000) */
   maxBatchSize?: number;
   /** @default console */
   logger?: RunnerLogger;
@@ -66,6 +72,12 @@ export interface RebuildResult {
   previousVersion: number | null;
   processed: number;
   durationMs: number;
+  /**
+   * Where durationMs went: creating the version and its tables (`prepareMs`), folding until the
+   * checkpoints reached the end offsets (`foldMs`), the swap transaction (`swapMs`, which may wait
+   * for the new version to pass the live one), and the grace period and the runner's stop (`stopMs`).
+   */
+  phases: { prepareMs: number; foldMs: number; swapMs: number; stopMs: number };
 }
 
 /**
@@ -111,12 +123,19 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         },
       });
     }
+    const preparedAt = Date.now();
     runner = new ProjectionRunner(db, log, definition, {
       version, followActive: false, fromBeginning: true, retry: options.retry, maxBatchSize: options.maxBatchSize, logger: options.logger,
+      // Stopped once swapped (and the grace over): a caught-up fetch would hold the stop for the
+      // log's default wait (500 ms on Kafka), a twentieth of a million-event rebuild.
+      fetchMaxWaitMs: REBUILD_FETCH_WAIT_MS,
     });
+    let caughtUpAt: number;
+    let swappedAt: number;
     await runner.start();
     try {
-      await foldUntilSwapped(options, previous, version, consumer, started, () => report('kafka'));
+      caughtUpAt = await foldUntilSwapped(options, runner, previous, version, consumer, started, () => report('kafka'));
+      swappedAt = Date.now();
       await report('swapped');
       // The live runner notices the swap within its follow interval; until it has switched, this
       // runner keeps the new version current, so readers of the view never wait for a restart.
@@ -125,7 +144,9 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       await runner.stop();
     }
     const processed = await report('done');
-    return { projection: definition.name, version, previousVersion: previous, processed, durationMs: Date.now() - started };
+    const ended = Date.now();
+    const phases = { prepareMs: preparedAt - started, foldMs: caughtUpAt - preparedAt, swapMs: swappedAt - caughtUpAt, stopMs: ended - swappedAt };
+    return { projection: definition.name, version, previousVersion: previous, processed, durationMs: ended - started, phases };
   } catch (error) {
     await db.query(`UPDATE sf_projection_versions SET status = 'failed' WHERE name = $1 AND version = $2 AND status = 'building'`, [definition.name, version]).catch(() => undefined);
     throw error;
@@ -135,26 +156,60 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
 /**
  * Caught up means: at the end offsets taken when the check began. The end moves while events flow,
  * so the target is kept until reached rather than re-read every time; the swap then makes the
- * hand-over exact against the live version.
+ * hand-over exact against the live version. Between checks the rebuild waits for the runner's
+ * commits, so the check that finds it caught up comes with the commit that got there, not up to
+ * a poll interval later; the checkpoints in PostgreSQL decide. Resolves with when it caught up.
  */
-async function foldUntilSwapped(options: RebuildOptions, previous: number | null, version: number, consumer: string, started: number, report: () => Promise<number>): Promise<void> {
+async function foldUntilSwapped(options: RebuildOptions, runner: ProjectionRunner, previous: number | null, version: number, consumer: string, started: number, report: () => Promise<number>): Promise<number> {
   const { db, log, definition } = options;
+  const pollMs = options.pollMs ?? 250;
   let target: Map<string, number> | null = null;
+  let hinted = false;
   for (;;) {
-    await sleep(options.pollMs ?? 250);
     if (options.signal?.aborted) throw new RebuildError(`rebuild of ${definition.name} v${version} aborted`);
+    target ??= await endOffsets(log, definition.topics);
+    // A hint the checkpoints did not confirm (a partition another instance moved on) is not
+    // waited for again: the next check comes after a poll interval.
+    if (hinted) await sleep(pollMs);
+    else await untilCommitted(runner, target, pollMs);
+    if (options.signal?.aborted) throw new RebuildError(`rebuild of ${definition.name} v${version} aborted`);
+    hinted = covers(runner.committedOffsets(), target);
     await report();
     const lags = await partitionLag(db.pool, log, consumer, definition.topics);
     if (options.timeoutMs && Date.now() - started > options.timeoutMs) {
       throw new RebuildError(`rebuild of ${definition.name} v${version} not caught up after ${options.timeoutMs} ms: ${describeLag(lags)}`);
     }
-    target ??= new Map(lags.map((l) => [`${l.topic}/${l.partition}`, l.high]));
-    const reached = lags.every((l) => l.lag === 0 || Math.max(l.nextOffset ?? l.low, l.low) >= (target!.get(`${l.topic}/${l.partition}`) ?? 0));
+    const reached = lags.every((l) => l.lag === 0 || Math.max(l.nextOffset ?? l.low, l.low) >= (target!.get(`${l.topic}:${l.partition}`) ?? 0));
     if (!reached) continue;
+    hinted = false;
+    const caughtUpAt = Date.now();
     const outcome = await swapVersion(db, definition, previous, version, options.swapWaitMs ?? (db.embedded ? 0 : 5000));
-    if (outcome.swapped) return;
+    if (outcome.swapped) return caughtUpAt;
     options.logger?.log(`${definition.name}: not swapping yet, ${outcome.reason}`);
     target = null;
+  }
+}
+
+/** Each partition's end offset by "topic:partition"; an empty partition's is its start, nothing to read. */
+async function endOffsets(log: MessageLog, topics: string[]): Promise<Map<string, number>> {
+  const ends = new Map<string, number>();
+  for (const topic of topics) for (const p of await log.offsets(topic)) ends.set(`${topic}:${p.partition}`, p.high > p.low ? p.high : 0);
+  return ends;
+}
+
+/** True when `committed` reaches every end of `target`. */
+function covers(committed: ReadonlyMap<string, number>, target: Map<string, number>): boolean {
+  for (const [key, end] of target) if (end > 0 && (committed.get(key) ?? 0) < end) return false;
+  return true;
+}
+
+/** Waits until the runner's commits cover `target`, at most `ms`. */
+async function untilCommitted(runner: ProjectionRunner, target: Map<string, number>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!covers(runner.committedOffsets(), target)) {
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    await runner.nextCommit(left);
   }
 }
 

@@ -99,6 +99,19 @@ describe('ProjectionRunner on the in-process log and PGlite', () => {
     expect(await rows('crashed_tally')).toEqual(expected);
   });
 
+  it('reports the offsets it committed per partition, and wakes a waiter at its next commit', async () => {
+    const runner = await run(tally('committed'));
+    expect([...runner.committedOffsets()]).toEqual([]);
+    const woken = runner.nextCommit(60_000);
+    await publish(events);
+    await woken; // long before the 60 s: the commit of the first batch wakes it
+    await runner.waitUntilCaughtUp(10_000);
+    const ends = await log.offsets(TOPIC);
+    expect(new Map(runner.committedOffsets())).toEqual(new Map(ends.filter((p) => p.high > 0).map((p) => [`${TOPIC}:${p.partition}`, p.high])));
+    // No commit comes: the wait ends at its timeout.
+    await runner.nextCommit(20);
+  });
+
   it('swaps a rebuilt version in only once it has caught up, and readers then see the same rows', async () => {
     const definition = tally('swapped');
     await publish(events.slice(0, 6));

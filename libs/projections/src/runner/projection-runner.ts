@@ -62,6 +62,12 @@ export interface ProjectionRunnerOptions {
    * @default { windowMs: the definition's gatherMs, else 0 (one fetch, no wait), maxEvents: maxBatchSize }
    */
   fetchWindow?: Partial<FetchWindow> | false;
+  /**
+   * How long a fetch that finds nothing waits at the broker (ConsumeOptions.fetchMaxWaitMs). stop()
+   * waits for the fetch in flight, so a runner stopped once caught up (a rebuild's) wants it short.
+   * @default the log's (500 ms on Kafka)
+   */
+  fetchMaxWaitMs?: number;
   /** Retries and dead-lettering of events whose apply throws. */
   retry?: Partial<RetryPolicy>;
   /** Prometheus registry for lag, events applied, batch duration and the relayed_to_delivered and delivered_to_committed stages. @default none (no metrics) */
@@ -104,6 +110,9 @@ export class ProjectionRunner {
   private readonly logger: RunnerLogger;
   private readonly deadLetters: DeadLetterWriter;
   private readonly totals: RunnerStats = { processed: 0, batches: 0, applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
+  /** Next offset this instance committed per "topic:partition", at the version it runs. */
+  private readonly committed = new Map<string, number>();
+  private commitWaiters: Array<() => void> = [];
 
   constructor(
     private readonly db: Database,
@@ -143,6 +152,27 @@ export class ProjectionRunner {
 
   stats(): RunnerStats {
     return { ...this.totals };
+  }
+
+  /**
+   * The next offset this instance has committed on each partition ("topic:partition") at the
+   * version it runs, from its own batches since it started there. Partitions it never held, or
+   * that another instance moved on, are missing or behind: the checkpoints are what is true.
+   */
+  committedOffsets(): ReadonlyMap<string, number> {
+    return this.committed;
+  }
+
+  /** Resolves when this instance commits its next batch, or after `timeoutMs`, whichever comes first. */
+  nextCommit(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.commitWaiters.push(done);
+    });
   }
 
   async start(): Promise<void> {
@@ -187,6 +217,7 @@ export class ProjectionRunner {
   }
 
   private async open(version: number): Promise<void> {
+    if (this.current && this.current.version !== version) this.committed.clear();
     const { activated } = await ensureVersion(this.db, this.definition, version);
     if (activated) this.logger.log(`${this.name}: v${version} is the first version, now active`);
     const consumer = consumerId(this.name, version);
@@ -212,6 +243,7 @@ export class ProjectionRunner {
       topics: this.definition.topics,
       fromBeginning: this.options.fromBeginning ?? true,
       ...(atBroker ? { fetchGather: { waitMs: window.windowMs, bytes: GATHER_BYTES } } : {}),
+      ...(this.options.fetchMaxWaitMs !== undefined ? { fetchMaxWaitMs: this.options.fetchMaxWaitMs } : {}),
       maxBatchSize,
       // Gathering wants every partition of a fetch at once; alone, four at a time as before.
       concurrency: batcher ? 64 : 4,
@@ -251,6 +283,11 @@ export class ProjectionRunner {
     t.duplicates += outcome.duplicates;
     t.deadLettered += outcome.deadLettered;
     const last = batch.messages[batch.messages.length - 1].offset;
+    const key = `${batch.topic}:${batch.partition}`;
+    this.committed.set(key, Math.max(this.committed.get(key) ?? 0, last + 1));
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    for (const wake of waiters) wake();
     this.metrics?.batch(this.name, batch.topic, batch.partition, {
       applied: outcome.applied,
       deadLettered: outcome.deadLettered,
