@@ -73,11 +73,12 @@ export interface RebuildResult {
   processed: number;
   durationMs: number;
   /**
-   * Where durationMs went: creating the version and its tables (`prepareMs`), folding until the
-   * checkpoints reached the end offsets (`foldMs`), the swap transaction (`swapMs`, which may wait
-   * for the new version to pass the live one), and the grace period and the runner's stop (`stopMs`).
+   * Where durationMs went: creating the version and its tables (`prepareMs`), folding the event
+   * store with from 'event-store' (`storeMs`, else 0), folding Kafka until the checkpoints reached
+   * the end offsets (`foldMs`), the swap transaction (`swapMs`, which may wait for the new version
+   * to pass the live one), and the grace period and the runner's stop (`stopMs`).
    */
-  phases: { prepareMs: number; foldMs: number; swapMs: number; stopMs: number };
+  phases: { prepareMs: number; storeMs: number; foldMs: number; swapMs: number; stopMs: number };
 }
 
 /**
@@ -111,6 +112,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   };
   try {
     await ensureVersion(db, definition, version);
+    const preparedAt = Date.now();
     if (options.from === 'event-store') {
       await replayFromStore({
         db, log, definition, version,
@@ -123,7 +125,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         },
       });
     }
-    const preparedAt = Date.now();
+    const storeReadAt = Date.now();
     runner = new ProjectionRunner(db, log, definition, {
       version, followActive: false, fromBeginning: true, retry: options.retry, maxBatchSize: options.maxBatchSize, logger: options.logger,
       // Stopped once swapped (and the grace over): a caught-up fetch would hold the stop for the
@@ -145,7 +147,13 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     }
     const processed = await report('done');
     const ended = Date.now();
-    const phases = { prepareMs: preparedAt - started, foldMs: caughtUpAt - preparedAt, swapMs: swappedAt - caughtUpAt, stopMs: ended - swappedAt };
+    const phases = {
+      prepareMs: preparedAt - started,
+      storeMs: storeReadAt - preparedAt,
+      foldMs: caughtUpAt - storeReadAt,
+      swapMs: swappedAt - caughtUpAt,
+      stopMs: ended - swappedAt,
+    };
     return { projection: definition.name, version, previousVersion: previous, processed, durationMs: ended - started, phases };
   } catch (error) {
     await db.query(`UPDATE sf_projection_versions SET status = 'failed' WHERE name = $1 AND version = $2 AND status = 'building'`, [definition.name, version]).catch(() => undefined);

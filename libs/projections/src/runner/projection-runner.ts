@@ -166,12 +166,16 @@ export class ProjectionRunner {
   /** Resolves when this instance commits its next batch, or after `timeoutMs`, whichever comes first. */
   nextCommit(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      function done() {
+      const wake = () => {
         clearTimeout(timer);
         resolve();
-      }
-      this.commitWaiters.push(done);
+      };
+      // A wait that times out leaves the list, so waits on an idle runner do not pile up.
+      const timer = setTimeout(() => {
+        this.commitWaiters = this.commitWaiters.filter((w) => w !== wake);
+        resolve();
+      }, timeoutMs);
+      this.commitWaiters.push(wake);
     });
   }
 
