@@ -125,7 +125,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         },
       });
     }
-    const storeReadAt = Date.now();
+    const storeReadAt = options.from === 'event-store' ? Date.now() : preparedAt;
     runner = new ProjectionRunner(db, log, definition, {
       version, followActive: false, fromBeginning: true, retry: options.retry, maxBatchSize: options.maxBatchSize, logger: options.logger,
       // Stopped once swapped (and the grace over): a caught-up fetch would hold the stop for the
@@ -172,37 +172,31 @@ async function foldUntilSwapped(options: RebuildOptions, runner: ProjectionRunne
   const { db, log, definition } = options;
   const pollMs = options.pollMs ?? 250;
   let target: Map<string, number> | null = null;
-  let hinted = false;
   for (;;) {
     if (options.signal?.aborted) throw new RebuildError(`rebuild of ${definition.name} v${version} aborted`);
-    target ??= await endOffsets(log, definition.topics);
-    // A hint the checkpoints did not confirm (a partition another instance moved on) is not
-    // waited for again: the next check comes after a poll interval.
-    if (hinted) await sleep(pollMs);
-    else await untilCommitted(runner, target, pollMs);
-    if (options.signal?.aborted) throw new RebuildError(`rebuild of ${definition.name} v${version} aborted`);
-    hinted = covers(runner.committedOffsets(), target);
     await report();
     const lags = await partitionLag(db.pool, log, consumer, definition.topics);
     if (options.timeoutMs && Date.now() - started > options.timeoutMs) {
       throw new RebuildError(`rebuild of ${definition.name} v${version} not caught up after ${options.timeoutMs} ms: ${describeLag(lags)}`);
     }
+    // An empty partition's end is 0: nothing to read there.
+    target ??= new Map(lags.map((l) => [`${l.topic}:${l.partition}`, l.high > l.low ? l.high : 0]));
     const reached = lags.every((l) => l.lag === 0 || Math.max(l.nextOffset ?? l.low, l.low) >= (target!.get(`${l.topic}:${l.partition}`) ?? 0));
-    if (!reached) continue;
-    hinted = false;
-    const caughtUpAt = Date.now();
-    const outcome = await swapVersion(db, definition, previous, version, options.swapWaitMs ?? (db.embedded ? 0 : 5000));
-    if (outcome.swapped) return caughtUpAt;
-    options.logger?.log(`${definition.name}: not swapping yet, ${outcome.reason}`);
-    target = null;
+    if (reached) {
+      const caughtUpAt = Date.now();
+      const outcome = await swapVersion(db, definition, previous, version, options.swapWaitMs ?? (db.embedded ? 0 : 5000));
+      if (outcome.swapped) return caughtUpAt;
+      options.logger?.log(`${definition.name}: not swapping yet, ${outcome.reason}`);
+      target = null;
+      await sleep(pollMs);
+    } else if (covers(runner.committedOffsets(), target)) {
+      // The runner's own commits cover the end but the checkpoints do not (another instance
+      // holds a partition): waiting for commits would not help, so the next check is a poll away.
+      await sleep(pollMs);
+    } else {
+      await untilCommitted(runner, target, pollMs);
+    }
   }
-}
-
-/** Each partition's end offset by "topic:partition"; an empty partition's is its start, nothing to read. */
-async function endOffsets(log: MessageLog, topics: string[]): Promise<Map<string, number>> {
-  const ends = new Map<string, number>();
-  for (const topic of topics) for (const p of await log.offsets(topic)) ends.set(`${topic}:${p.partition}`, p.high > p.low ? p.high : 0);
-  return ends;
 }
 
 /** True when `committed` reaches every end of `target`. */

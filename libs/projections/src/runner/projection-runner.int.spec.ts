@@ -102,9 +102,10 @@ describe('ProjectionRunner on the in-process log and PGlite', () => {
   it('reports the offsets it committed per partition, and wakes a waiter at its next commit', async () => {
     const runner = await run(tally('committed'));
     expect([...runner.committedOffsets()]).toEqual([]);
-    const woken = runner.nextCommit(60_000);
+    const woken = runner.nextCommit(60_000).then(() => 'woken by a commit');
     await publish(events);
-    await woken; // long before the 60 s: the commit of the first batch wakes it
+    // The first batch's commit wakes it, not its 60 s timeout.
+    expect(await Promise.race([woken, new Promise((r) => setTimeout(() => r('still waiting after 3 s'), 3_000))])).toBe('woken by a commit');
     await runner.waitUntilCaughtUp(10_000);
     const ends = await log.offsets(TOPIC);
     expect(new Map(runner.committedOffsets())).toEqual(new Map(ends.filter((p) => p.high > 0).map((p) => [`${TOPIC}:${p.partition}`, p.high])));

@@ -247,7 +247,7 @@ export class ProjectionRunner {
       topics: this.definition.topics,
       fromBeginning: this.options.fromBeginning ?? true,
       ...(atBroker ? { fetchGather: { waitMs: window.windowMs, bytes: GATHER_BYTES } } : {}),
-      ...(this.options.fetchMaxWaitMs !== undefined ? { fetchMaxWaitMs: this.options.fetchMaxWaitMs } : {}),
+      fetchMaxWaitMs: this.options.fetchMaxWaitMs,
       maxBatchSize,
       // Gathering wants every partition of a fetch at once; alone, four at a time as before.
       concurrency: batcher ? 64 : 4,
@@ -289,9 +289,11 @@ export class ProjectionRunner {
     const last = batch.messages[batch.messages.length - 1].offset;
     const key = `${batch.topic}:${batch.partition}`;
     this.committed.set(key, Math.max(this.committed.get(key) ?? 0, last + 1));
-    const waiters = this.commitWaiters;
-    this.commitWaiters = [];
-    for (const wake of waiters) wake();
+    if (this.commitWaiters.length > 0) {
+      const waiters = this.commitWaiters;
+      this.commitWaiters = [];
+      for (const wake of waiters) wake();
+    }
     this.metrics?.batch(this.name, batch.topic, batch.partition, {
       applied: outcome.applied,
       deadLettered: outcome.deadLettered,
