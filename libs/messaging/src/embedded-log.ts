@@ -215,6 +215,10 @@ export class EmbeddedMessageLog implements MessageLog {
     worker.done = (async () => {
       // The new owner resumes at the group's commit, so whatever the previous owner did not commit is redelivered.
       let position = group.committed.get(physical)?.get(tp.partition) ?? (member.options.fromBeginning === false ? log.length : 0);
+      // The handler's own offset, when it keeps one, decides where the partition is read from.
+      const start = await member.options.startAt?.([{ ...tp }]).catch(() => []);
+      const own = start?.find((s) => s.topic === tp.topic && s.partition === tp.partition);
+      if (own) position = Math.min(Math.max(own.offset, 0), log.length);
       let backoff = FIRST_BACKOFF_MS;
       while (worker.running) {
         if (position >= log.length) {
@@ -226,6 +230,11 @@ export class EmbeddedMessageLog implements MessageLog {
           .map((m, i) => ({ ...tp, offset: position + i, ...m, headers: { ...m.headers } }));
         try {
           const outcome = await member.options.eachBatch({ topic: tp.topic, partition: tp.partition, messages, highWatermark: log.length }, context);
+          if (outcome && 'seekTo' in outcome) {
+            // Read again from there, committing nothing (a handler whose checkpoint is further back).
+            position = Math.min(Math.max(outcome.seekTo, 0), log.length);
+            continue;
+          }
           // No fetching ahead here: a deferred batch is waited for before the partition's next one.
           await outcome?.durable;
         } catch {

@@ -316,8 +316,26 @@ export class KafkaMessageLog implements MessageLog {
       offsets.retain(event.payload.memberAssignment);
       if (stopped) return stopZombie();
       if (!running) joinedWhileStopping = true;
-      else options.onAssignment?.(assignment);
+      else {
+        options.onAssignment?.(assignment);
+        seekToStarts(generation, assignment);
+      }
     });
+    // The handler's own offsets, asked for at each join: the seeks land at the partitions' next
+    // fetch (kafkajs drops what it fetched of a partition before a seek), unless the group moved on.
+    const seekToStarts = (joined: number, assigned: Array<{ topic: string; partition: number }>) => {
+      if (!options.startAt) return;
+      options.startAt(assigned).then(
+        (starts) => {
+          if (generation !== joined || !running || stopped) return;
+          for (const s of starts) {
+            offsets.forget(this.physicalName(s.topic), s.partition);
+            consumer.seek({ topic: this.physicalName(s.topic), partition: s.partition, offset: String(s.offset) });
+          }
+        },
+        (error) => this.options.log?.('warn', `kafka consumer of ${groupId}: where to start its partitions is unknown (${(error as Error).message}); reading from the group's offsets`, {}),
+      );
+    };
     // kafkajs restarts a member after a retriable error by itself; after any other it stops for
     // good while keeping its last assignment, and the owner must replace it.
     consumer.on(consumer.events.CRASH, (event) => {
@@ -374,6 +392,13 @@ export class KafkaMessageLog implements MessageLog {
             { topic, partition: batch.partition, messages, highWatermark: Number(batch.highWatermark) },
             { isRunning: () => running && isRunning() && !isStale(), heartbeat },
           );
+          if (outcome && 'seekTo' in outcome) {
+            // Nothing of this batch counts: kafkajs drops what it fetched of the partition (the
+            // batch is stale from here) and fetches again from the offset asked for.
+            offsets.forget(batch.topic, batch.partition);
+            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(outcome.seekTo) });
+            return;
+          }
           const last = slice[slice.length - 1].offset;
           // The fetch position moves on either way; a deferred batch's offset is committed later.
           resolveOffset(last);
@@ -510,6 +535,11 @@ class OffsetCommitter {
       this.inFlight.delete(settled);
       if (this.deferred.get(key) === chain) this.deferred.delete(key);
     });
+  }
+
+  /** Drops a partition's resolved offset not committed yet: the handler asked to read it again from further back. */
+  forget(topic: string, partition: number): void {
+    this.pending.delete(`${topic}:${partition}`);
   }
 
   /**

@@ -69,6 +69,16 @@ export interface DeferredCommit {
   durable: Promise<void>;
 }
 
+/**
+ * What eachBatch resolves with when it consumed nothing of the batch and wants the partition read
+ * again from `seekTo` (a consumer whose own checkpoint is behind the group's offsets: a database
+ * restored from a backup). Nothing of the batch is committed; the partition's next batch starts
+ * at `seekTo`, or where the log starts if it no longer holds that offset.
+ */
+export interface SeekTo {
+  seekTo: number;
+}
+
 /** A consumer group member: the group, its topics and the handler that receives each batch. */
 export interface ConsumeOptions {
   groupId: string;
@@ -80,11 +90,21 @@ export interface ConsumeOptions {
    * offsets are committed to the group); throwing stops the consumer's progress on that partition
    * and the batch is delivered again. Effects that must be exactly-once keep their own checkpoint.
    * A handler that makes a batch durable later (a sink gathering files) resolves with a
-   * `DeferredCommit` instead: see there.
+   * `DeferredCommit` instead: see there. One that finds the batch starts past what it applied
+   * resolves with a `SeekTo`.
    */
-  eachBatch(batch: LogBatch, context: BatchContext): Promise<void | DeferredCommit>;
+  eachBatch(batch: LogBatch, context: BatchContext): Promise<void | DeferredCommit | SeekTo>;
   /** Partitions assigned to this member after each rebalance. */
   onAssignment?(assigned: Array<{ topic: string; partition: number }>): void;
+  /**
+   * Where this member reads the partitions assigned to it, for a handler that keeps its own
+   * offsets (a projection's checkpoints, committed with its effects), which then say what was
+   * consumed, not the group's: asked at every assignment, and each partition returned is read from
+   * its offset (one left out starts at the group's offset). A log may hand over a batch fetched
+   * before the answer: the handler still checks where each batch starts, and resolves with a
+   * `SeekTo` when it starts past its own offset. A failing call leaves the group's offsets.
+   */
+  startAt?(assigned: Array<{ topic: string; partition: number }>): Promise<Array<{ topic: string; partition: number; offset: number }>>;
   /** Upper bound on messages per batch. @default 1000 */
   maxBatchSize?: number;
   /**

@@ -25,15 +25,17 @@ export interface StoreReplayOptions {
 
 /**
  * Folds the event store into a version, for when Kafka retention dropped the start of the log.
- * Each page commits with the checkpoints of every partition set to the page's last sequence
- * (offset untouched), so the Kafka phase that follows reads from the earliest offset and drops,
- * by sf-seq, everything the store already gave. Store events carry offset -1.
+ * Each page commits with the checkpoints of every partition set to the page's last sequence and
+ * the log's first offset (what retention dropped came from the store), so the Kafka phase that
+ * follows reads from the earliest offset and drops, by sf-seq, everything the store already gave.
+ * Store events carry offset -1.
  */
 export async function replayFromStore(options: StoreReplayOptions): Promise<{ events: number; last: LogSequence | null }> {
   const { db, log, definition, version, readAll, route, batchSize } = options;
   const consumer = consumerId(definition.name, version);
-  const partitions = new Map<string, number>();
-  for (const topic of definition.topics) partitions.set(topic, (await log.offsets(topic)).length);
+  /** Per topic, the first offset the log holds on each partition. */
+  const partitions = new Map<string, number[]>();
+  for (const topic of definition.topics) partitions.set(topic, (await log.offsets(topic)).map((p) => p.low));
   const handles = definition.handles ? new Set(definition.handles) : null;
   let after: LogSequence | null = null;
   let events = 0;
@@ -45,7 +47,7 @@ export async function replayFromStore(options: StoreReplayOptions): Promise<{ ev
       const target = route(event);
       if (!target || !partitions.has(target.topic) || (handles && !handles.has(event.type))) continue;
       const { sequence, ...envelope } = event;
-      const partition = partitionForKey(target.key, partitions.get(target.topic)!, 0);
+      const partition = partitionForKey(target.key, partitions.get(target.topic)!.length, 0);
       deliveries.push({ envelope, topic: target.topic, partition, offset: -1, key: target.key, sequence });
     }
     const last = page[page.length - 1].sequence;
@@ -60,13 +62,14 @@ export async function replayFromStore(options: StoreReplayOptions): Promise<{ ev
   return { events, last: after };
 }
 
-async function markReplayed(sql: Sql, consumer: string, partitions: Map<string, number>, last: LogSequence): Promise<void> {
-  for (const [topic, count] of partitions) {
+async function markReplayed(sql: Sql, consumer: string, partitions: Map<string, number[]>, last: LogSequence): Promise<void> {
+  for (const [topic, lows] of partitions) {
     await sql.query(
-      `INSERT INTO sf_checkpoints (consumer, topic, partition, seq_tx, seq_position)
-       SELECT $1, $2, p, $4::xid8, $5 FROM generate_series(0, $3 - 1) AS p
-       ON CONFLICT (consumer, topic, partition) DO UPDATE SET seq_tx = EXCLUDED.seq_tx, seq_position = EXCLUDED.seq_position, updated_at = now()`,
-      [consumer, topic, count, last.txId, last.position],
+      `INSERT INTO sf_checkpoints (consumer, topic, partition, next_offset, seq_tx, seq_position)
+       SELECT $1, $2, p - 1, low, $4::xid8, $5 FROM unnest($3::bigint[]) WITH ORDINALITY AS l(low, p)
+       ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, seq_tx = EXCLUDED.seq_tx,
+         seq_position = EXCLUDED.seq_position, updated_at = now()`,
+      [consumer, topic, lows, last.txId, last.position],
     );
   }
 }

@@ -98,6 +98,25 @@ describe('PartitionProcessor on PostgreSQL (PGlite) and the in-process log', () 
     expect(await checkpoint()).toEqual({ next_offset: '6', seq_position: '6' });
   });
 
+  it('applies nothing of a batch that starts past the checkpoint and asks for the checkpoint; once read from there, applies a batch with a gap', async () => {
+    const list = feed();
+    const one = processor();
+    await one.process({ topic: TOPIC, partition: 0, messages: at(list, [0, 1]), highWatermark: 100 }, context);
+    // The group's offsets were ahead of this database: the batch starts at 4, the checkpoint is 2.
+    expect(await one.process({ topic: TOPIC, partition: 0, messages: at(list, [4, 5]), highWatermark: 100 }, context)).toEqual({ applied: 0, skipped: 0, duplicates: 0, deadLettered: 0, seekTo: 2 });
+    expect(await one.processMany([{ batch: { topic: TOPIC, partition: 0, messages: at(list, [4, 5]), highWatermark: 100 }, context }])).toEqual([
+      { status: 'fulfilled', value: { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0, seekTo: 2 } },
+    ]);
+    expect(await applied()).toEqual(ids(1, 2));
+    expect(await checkpoint()).toEqual({ next_offset: '2', seq_position: '2' });
+    // Read again from 2, the log's first record there is 4 (2 and 3 compacted away): applied.
+    one.allowGap(`${TOPIC}:0`, 2);
+    expect(await one.process({ topic: TOPIC, partition: 0, messages: at(list, [4, 5]), highWatermark: 100 }, context)).toEqual({ applied: 2, skipped: 0, duplicates: 0, deadLettered: 0 });
+    // Within a batch, offsets may skip: only a batch's start is held against the checkpoint.
+    expect(await deliver([message(list[0], 6), message(list[1], 9)])).toEqual({ applied: 0, skipped: 0, duplicates: 2, deadLettered: 0 });
+    expect(await checkpoint()).toEqual({ next_offset: '10', seq_position: '6' });
+  });
+
   it('drops redelivered telemetry, which has no relay sequence, by its offset alone', async () => {
     const list = feed(true);
     await deliver(at(list, [0, 1, 2]));

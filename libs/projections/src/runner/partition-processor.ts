@@ -25,6 +25,11 @@ export interface BatchOutcome {
   /** Below the checkpoint offset (Kafka redelivery) or not above its sequence (relay re-send). */
   duplicates: number;
   deadLettered: number;
+  /**
+   * Set when nothing of the batch was applied because it starts past the partition's checkpoint
+   * (the database is behind the group's offsets): the offset to read again from, the checkpoint's.
+   */
+  seekTo?: number;
 }
 
 interface Item {
@@ -37,6 +42,8 @@ interface Item {
   skip: boolean;
   /** Times apply was called with this event and threw. */
   attempts: number;
+  /** The delivered batch's first message: where the batch is checked against the checkpoint (startsInPlace). */
+  first: boolean;
 }
 
 /** What a PartitionProcessor needs: the projection version it applies, its retry policy and dead-letter writer. */
@@ -66,6 +73,12 @@ export class PartitionProcessor {
    * TransactionOptions.appendsEvents); a processor's append what they emit.
    */
   private readonly transactionOptions: TransactionOptions;
+  /**
+   * Per "topic:partition", a checkpoint offset the partition was read again from: a batch that
+   * still starts past it holds what the log has from there (offsets it no longer holds, or that
+   * hold no record: compacted, transaction markers), so it is applied.
+   */
+  private readonly sought = new Map<string, number>();
 
   constructor(private readonly deps: PartitionProcessorDeps) {
     this.handles = deps.definition.handles ? new Set(deps.definition.handles) : null;
@@ -84,8 +97,22 @@ export class PartitionProcessor {
     return true;
   }
 
+  /** The partition is read again from its checkpoint `nextOffset`: the next batch starting past it is applied, whatever its first offset. */
+  allowGap(key: string, nextOffset: number): void {
+    this.sought.set(key, nextOffset);
+  }
+
+  /**
+   * True when a batch starting at `first` may be applied on a checkpoint at `nextOffset`: it does
+   * not start past it, or the partition was read again from there already (then the gap is what
+   * the log holds). The entry stays: a retry of the same batch must not seek again.
+   */
+  private startsInPlace(topic: string, partition: number, first: number, nextOffset: number): boolean {
+    return first <= nextOffset || this.sought.get(`${topic}:${partition}`) === nextOffset;
+  }
+
   process(batch: LogBatch, context: BatchContext): Promise<BatchOutcome> {
-    return this.processItems(batch.messages.map((m) => this.decode(m)), context, 0);
+    return this.processItems(batch.messages.map((m, i) => this.decode(m, i === 0)), context, 0);
   }
 
   /** `spent`: batch attempts already made on these items (a fetch's transaction whose apply failed); the retry policy counts them. */
@@ -96,6 +123,7 @@ export class PartitionProcessor {
       if (spent < this.deps.policy.batchAttempts && (await this.asOneBatch(pending, context, outcome, spent))) break;
       spent = 0;
       pending = await this.oneByOne(pending, context, outcome);
+      if (outcome.seekTo !== undefined) break;
     }
     return outcome;
   }
@@ -110,7 +138,7 @@ export class PartitionProcessor {
    */
   async processMany(group: Gathered[]): Promise<Array<PromiseSettledResult<BatchOutcome>>> {
     const owned = group.filter((g) => g.context.isRunning());
-    const decoded = owned.map((g) => g.batch.messages.map((m) => this.decode(m)));
+    const decoded = owned.map((g) => g.batch.messages.map((m, i) => this.decode(m, i === 0)));
     let results: Array<BatchOutcome | null> | null = null;
     let failed = -1;
     for (let rerun = 1; owned.length > 0; rerun++) {
@@ -127,7 +155,7 @@ export class PartitionProcessor {
     const settled = new Map<Gathered, PromiseSettledResult<BatchOutcome>>();
     const alone = async (g: Gathered, spent: number) => {
       try {
-        const value = await this.processItems(spent > 0 ? decoded[owned.indexOf(g)] : g.batch.messages.map((m) => this.decode(m)), g.context, spent);
+        const value = await this.processItems(spent > 0 ? decoded[owned.indexOf(g)] : g.batch.messages.map((m, i) => this.decode(m, i === 0)), g.context, spent);
         settled.set(g, { status: 'fulfilled', value });
       } catch (reason) {
         settled.set(g, { status: 'rejected', reason });
@@ -168,6 +196,10 @@ export class PartitionProcessor {
         if (!state) return void results.push(null);
         const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
         results.push(result);
+        if (items[0].first && !this.startsInPlace(keys[g].topic, keys[g].partition, items[0].message.offset, state.nextOffset)) {
+          result.seekTo = state.nextOffset;
+          return;
+        }
         const fresh: Item[] = [];
         for (const item of items) {
           const admitted = admit(state, item.message.offset, item.sequence);
@@ -247,6 +279,7 @@ export class PartitionProcessor {
         this.assertOwned(context);
         try {
           add(outcome, await this.commit([item], null));
+          if (outcome.seekTo !== undefined) return [];
           break;
         } catch (error) {
           if (await this.rerunTransaction(error, ++rerun)) {
@@ -278,6 +311,8 @@ export class PartitionProcessor {
     return db.transaction(async (sql) => {
       const checkpoint = await lockCheckpoint(sql, consumer, topic, partition);
       const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
+      // Only a delivered batch's start is checked: within it, offsets may skip (compaction).
+      if (items[0].first && !this.startsInPlace(topic, partition, items[0].message.offset, checkpoint.nextOffset)) return { ...result, seekTo: checkpoint.nextOffset };
       let nextOffset = checkpoint.nextOffset;
       let sequence = checkpoint.sequence;
       let lastEventAt: number | null = null;
@@ -328,12 +363,12 @@ export class PartitionProcessor {
   }
 
   /** Per message on the hot path: the delivery's sequence is the item's, read from the header once. */
-  private decode(message: LogMessage): Item {
+  private decode(message: LogMessage, first: boolean): Item {
     const decoded = decodeFor(this.deps.definition, message);
-    if ('delivery' in decoded) return { message, sequence: decoded.delivery.sequence, attempts: 0, delivery: decoded.delivery, malformed: null, skip: false };
+    if ('delivery' in decoded) return { message, sequence: decoded.delivery.sequence, attempts: 0, delivery: decoded.delivery, malformed: null, skip: false, first };
     const sequence = parseSequence(message.headers[HEADER.sequence]);
-    if ('skip' in decoded) return { message, sequence, attempts: 0, delivery: null, malformed: null, skip: true };
-    return { message, sequence, attempts: 0, delivery: null, malformed: describeError(decoded.malformed), skip: false };
+    if ('skip' in decoded) return { message, sequence, attempts: 0, delivery: null, malformed: null, skip: true, first };
+    return { message, sequence, attempts: 0, delivery: null, malformed: describeError(decoded.malformed), skip: false, first };
   }
 
   /** Stopping or revoked: leave without committing, so the log delivers this batch again. */
@@ -360,6 +395,7 @@ export function admit(checkpoint: Checkpoint, offset: number, sequence: LogSeque
 }
 
 function add(total: BatchOutcome, part: BatchOutcome): void {
+  if (part.seekTo !== undefined) total.seekTo = part.seekTo;
   total.applied += part.applied;
   total.skipped += part.skipped;
   total.duplicates += part.duplicates;

@@ -1,4 +1,5 @@
-import type { BatchContext, ConsumerHandle, LogBatch, MessageLog } from '@streamfold/messaging';
+import type { BatchContext, ConsumerHandle, LogBatch, MessageLog, PartitionOffsets, SeekTo } from '@streamfold/messaging';
+import { readCheckpoints } from './checkpoints';
 import type { Database } from '@streamfold/runtime';
 import { RELAYED_AT_HEADER, StageLatency, stageLatency } from '@streamfold/eventstore';
 import type { Registry } from 'prom-client';
@@ -251,7 +252,9 @@ export class ProjectionRunner {
       maxBatchSize,
       // Gathering wants every partition of a fetch at once; alone, four at a time as before.
       concurrency: batcher ? 64 : 4,
-      eachBatch: (batch, context) => this.onBatch(batcher ? (b, c) => batcher.submit(b, c) : (b, c) => processor.process(b, c), batch, context),
+      // The checkpoints, not the group's offsets, say where each assigned partition is read from.
+      startAt: (assigned) => this.startOffsets(processor, consumer, assigned),
+      eachBatch: (batch, context) => this.onBatch(processor, batcher ? (b, c) => batcher.submit(b, c) : (b, c) => processor.process(b, c), batch, context),
     });
     this.current = { version, consumer };
   }
@@ -262,7 +265,12 @@ export class ProjectionRunner {
     await handle?.stop();
   }
 
-  private async onBatch(apply: (batch: LogBatch, context: BatchContext) => Promise<BatchOutcome>, batch: LogBatch, context: BatchContext): Promise<void> {
+  private async onBatch(
+    processor: PartitionProcessor,
+    apply: (batch: LogBatch, context: BatchContext) => Promise<BatchOutcome>,
+    batch: LogBatch,
+    context: BatchContext,
+  ): Promise<void | SeekTo> {
     if (batch.messages.length === 0) return;
     const started = process.hrtime.bigint();
     const deliveredAt = Date.now();
@@ -272,6 +280,13 @@ export class ProjectionRunner {
     let outcome: BatchOutcome;
     try {
       outcome = await apply(batch, context);
+      if (outcome.seekTo !== undefined) {
+        const seek = await this.seekTarget(processor, batch, outcome.seekTo);
+        if (seek) return seek;
+        // The log holds nothing between the checkpoint and this batch any more: apply it.
+        outcome = await apply(batch, context);
+        if (outcome.seekTo !== undefined) return { seekTo: outcome.seekTo };
+      }
     } finally {
       this.inFlight.delete(token);
     }
@@ -300,6 +315,59 @@ export class ProjectionRunner {
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       lag: Math.max(batch.highWatermark - last - 1, 0),
     });
+  }
+
+  /**
+   * Where each assigned partition is read from: its checkpoint (a partition without one from the
+   * start; with `fromBeginning` false, from the group's offset or the end). The group's offsets trail the checkpoints
+   * by a commit interval, so this re-reads less after a rebalance; and a database restored from a
+   * backup is behind them, so without it the events in between were never applied. A checkpoint
+   * the log no longer holds (retention) starts at the log's start; one past the log's end (the
+   * topic was deleted and created again) is left to the group's offset, with a warning.
+   */
+  private async startOffsets(processor: PartitionProcessor, consumer: string, assigned: Array<{ topic: string; partition: number }>) {
+    const checkpoints = await readCheckpoints(this.db.pool, consumer);
+    const ends = new Map<string, PartitionOffsets[]>();
+    for (const topic of new Set(assigned.map((a) => a.topic))) ends.set(topic, await this.log.offsets(topic));
+    const starts: Array<{ topic: string; partition: number; offset: number }> = [];
+    for (const { topic, partition } of assigned) {
+      // No checkpoint: nothing of the partition was applied here (a new projection, or a database
+      // restored from before its first batch), so from the start, unless it follows the live end.
+      const checkpoint = checkpoints.get(`${topic}:${partition}`)?.nextOffset ?? ((this.options.fromBeginning ?? true) ? 0 : undefined);
+      const end = ends.get(topic)?.find((p) => p.partition === partition);
+      if (checkpoint === undefined || !end) continue;
+      const where = `${consumer} ${topic}/${partition}`;
+      if (checkpoint > end.high) {
+        this.logger.warn(`${where}: its checkpoint ${checkpoint} is past the log's end ${end.high} (was the topic deleted and created again?); reading from the group's offset`);
+        continue;
+      }
+      if (end.low > checkpoint) {
+        this.logger.warn(`${where}: offsets ${checkpoint}..${end.low - 1} were never applied and the log no longer holds them (retention); 'projections rebuild <name> --from event-store' restores them`);
+        processor.allowGap(`${topic}:${partition}`, checkpoint);
+      }
+      starts.push({ topic, partition, offset: Math.max(checkpoint, end.low) });
+    }
+    return starts;
+  }
+
+  /**
+   * A batch started past its partition's checkpoint: the group's offsets are ahead of what this
+   * database applied (restored from a backup, checkpoints deleted), and applying it would skip
+   * the events in between for good. Reads the partition again from the checkpoint, or from where
+   * the log starts when retention removed that offset (nothing to seek to when that is the batch
+   * itself). The next batch starting past the checkpoint is then applied: its gap is what the log
+   * holds (compacted, transaction markers).
+   */
+  private async seekTarget(processor: PartitionProcessor, batch: LogBatch, checkpoint: number): Promise<SeekTo | null> {
+    const first = batch.messages[0].offset;
+    const where = `${this.consumerId} ${batch.topic}/${batch.partition}`;
+    const low = (await this.log.offsets(batch.topic)).find((p) => p.partition === batch.partition)?.low ?? 0;
+    processor.allowGap(`${batch.topic}:${batch.partition}`, checkpoint);
+    if (low > checkpoint) this.logger.warn(`${where}: offsets ${checkpoint}..${Math.min(low, first) - 1} were never applied and the log no longer holds them (retention); 'projections rebuild <name> --from event-store' restores them`);
+    const target = Math.max(checkpoint, low);
+    if (target >= first) return null;
+    this.logger.warn(`${where}: delivered from offset ${first} but its checkpoint is at ${checkpoint} (the database is behind the group's offsets: restored from a backup, or its checkpoints were deleted); reading again from ${target}`);
+    return { seekTo: target };
   }
 
   /**
