@@ -1,9 +1,9 @@
 import type { BatchContext, ConsumerHandle, LogBatch, MessageLog, PartitionOffsets, SeekTo } from '@streamfold/messaging';
-import { readCheckpoints } from './checkpoints';
 import type { Database } from '@streamfold/runtime';
 import { RELAYED_AT_HEADER, StageLatency, stageLatency } from '@streamfold/eventstore';
 import type { Registry } from 'prom-client';
 import { DeadLetterWriter } from '../dead-letters/dead-letter-writer';
+import { readCheckpoints } from './checkpoints';
 import type { ProjectionDefinition } from '../projection';
 import { consumerId } from './consumer-id';
 import { describeLag, partitionLag } from './lag';
@@ -319,9 +319,10 @@ export class ProjectionRunner {
 
   /**
    * Where each assigned partition is read from: its checkpoint (a partition without one from the
-   * start; with `fromBeginning` false, from the group's offset or the end). The group's offsets trail the checkpoints
-   * by a commit interval, so this re-reads less after a rebalance; and a database restored from a
-   * backup is behind them, so without it the events in between were never applied. A checkpoint
+   * start; with `fromBeginning` false, from the group's offset or the end). The group's offsets
+   * trail the checkpoints by a commit interval, so this re-reads less after a rebalance; and a
+   * database restored from a backup is behind them, so without it the events in between were never
+   * applied. A checkpoint
    * the log no longer holds (retention) starts at the log's start; one past the log's end (the
    * topic was deleted and created again) is left to the group's offset, with a warning.
    */
