@@ -62,4 +62,35 @@ describe('a projection runner whose database was restored from a backup older th
     // exact, so neither is asserted; a refused batch says so.
     for (const w of warnings) expect(w).toMatch(/^test\.\w+@v1 restored_\w+\/\d: delivered from offset \d+ but its checkpoint is at \d+ .*; reading again from \d+$/);
   }, 120000);
+
+  it('reads again from a checkpoint that went back under a running runner (PostgreSQL lost its last commits), on the next batch', async () => {
+    const topic = 'restored_running';
+    await h.log.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
+    const relay = new FakeRelay(h.log, topic);
+    const definition = countsProjection({ name: 'test.running', topics: [topic], tablePrefix: 'r_' });
+    const warnings: string[] = [];
+    const runner = new ProjectionRunner(h.db, h.log, definition, { logger: { log: () => undefined, warn: (m: string) => void warnings.push(m), error: (m: string) => process.stderr.write(`${m}\n`) } });
+    h.onClose(() => runner.stop());
+    await runner.start();
+    await relay.publish(keys(0, 60));
+    await runner.waitUntilCaughtUp(60000);
+    for (const t of ['r_counts_v1', 'r_applied_v1']) await h.db.query(`CREATE TABLE backup_${t} AS SELECT * FROM ${t}`);
+    await h.db.query(`CREATE TABLE backup_r_checkpoints AS SELECT * FROM sf_checkpoints WHERE consumer = 'test.running@v1'`);
+    await relay.publish(keys(60, 60));
+    await runner.waitUntilCaughtUp(60000);
+    // What a crash does to commits that were not flushed: the last 60 events' effects and
+    // checkpoints are gone, while the consumer's position in memory stays past them.
+    await h.db.transaction(async (sql) => {
+      await sql.query(`SELECT 1 FROM sf_checkpoints WHERE consumer = 'test.running@v1' FOR UPDATE`);
+      for (const t of ['r_counts_v1', 'r_applied_v1']) await sql.query(`DELETE FROM ${t}; INSERT INTO ${t} SELECT * FROM backup_${t}`);
+      await sql.query(`UPDATE sf_checkpoints c SET next_offset = b.next_offset, seq_tx = b.seq_tx, seq_position = b.seq_position
+        FROM backup_r_checkpoints b WHERE c.consumer = b.consumer AND c.topic = b.topic AND c.partition = b.partition`);
+    });
+    // Every partition gets a new event, so each delivers a batch that starts past its checkpoint.
+    await relay.publish(keys(120, 40));
+    await runner.waitUntilCaughtUp(60000);
+    expect(await countsOf(h.db, 'r_counts')).toEqual(relay.expectedCounts());
+    expect(await applications(h.db, 'r_applied')).toEqual({ rows: 160, distinct: 160, twice: [] });
+    expect(warnings.filter((w) => /^test\.running@v1 restored_running\/\d: delivered from offset \d+ but its checkpoint is at \d+ .*; reading again from \d+$/.test(w)).length).toBeGreaterThan(0);
+  }, 120000);
 });
