@@ -60,7 +60,7 @@ describe('a projection runner whose database was restored from a backup older th
     // Which way each partition got back to its checkpoint (the seek at the join, or a batch from
     // the group's offset refused and read again) depends on whether a fetch beat the seek: both are
     // exact, so neither is asserted; a refused batch says so.
-    for (const w of warnings) expect(w).toMatch(/^test\.\w+@v1 restored_\w+\/\d: delivered from offset \d+ but its checkpoint is at \d+ .*; reading again from \d+$/);
+    for (const w of warnings) expect(w).toMatch(/^test\.\w+@v1 restored_\w+\/\d: delivered from offset \d+ \(read from \d+\) but its checkpoint is at \d+ .*; reading again from \d+$/);
   }, 120000);
 
   it('reads again from a checkpoint that went back under a running runner (PostgreSQL lost its last commits), on the next batch', async () => {
@@ -91,6 +91,6 @@ describe('a projection runner whose database was restored from a backup older th
     await runner.waitUntilCaughtUp(60000);
     expect(await countsOf(h.db, 'r_counts')).toEqual(relay.expectedCounts());
     expect(await applications(h.db, 'r_applied')).toEqual({ rows: 160, distinct: 160, twice: [] });
-    expect(warnings.filter((w) => /^test\.running@v1 restored_running\/\d: delivered from offset \d+ but its checkpoint is at \d+ .*; reading again from \d+$/.test(w)).length).toBeGreaterThan(0);
+    expect(warnings.filter((w) => /^test\.running@v1 restored_running\/\d: delivered from offset \d+ \(read from \d+\) but its checkpoint is at \d+ .*; reading again from \d+$/.test(w)).length).toBeGreaterThan(0);
   }, 120000);
 });

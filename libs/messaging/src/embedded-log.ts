@@ -229,7 +229,7 @@ export class EmbeddedMessageLog implements MessageLog {
           .slice(position, position + maxBatchSize)
           .map((m, i) => ({ ...tp, offset: position + i, ...m, headers: { ...m.headers } }));
         try {
-          const outcome = await member.options.eachBatch({ topic: tp.topic, partition: tp.partition, messages, highWatermark: log.length }, context);
+          const outcome = await member.options.eachBatch({ topic: tp.topic, partition: tp.partition, messages, highWatermark: log.length, fetchedFrom: position }, context);
           if (outcome && 'seekTo' in outcome) {
             // Read again from there, committing nothing (a handler whose checkpoint is further back).
             position = Math.min(Math.max(outcome.seekTo, 0), log.length);

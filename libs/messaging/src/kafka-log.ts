@@ -308,12 +308,17 @@ export class KafkaMessageLog implements MessageLog {
     );
     // Counts joins: a deferred batch commits only within the generation that fetched it.
     let generation = 0;
+    // Per partition, the offset after the last message this member handed over and resolved, in
+    // this generation and since its last seek: kafkajs resolves past a batch's trailing transaction
+    // markers by itself, so its next fetch offset can be past it, yet reading continued from here.
+    const continuedAt = new Map<string, number>();
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       generation++;
       assignment = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic: this.logicalName(topic), partition })),
       );
       offsets.retain(event.payload.memberAssignment);
+      continuedAt.clear();
       if (stopped) return stopZombie();
       if (!running) joinedWhileStopping = true;
       else {
@@ -321,8 +326,10 @@ export class KafkaMessageLog implements MessageLog {
         seekToStarts(generation, assignment);
       }
     });
-    // The handler's own offsets, asked for at each join: the seeks land at the partitions' next
-    // fetch (kafkajs drops what it fetched of a partition before a seek), unless the group moved on.
+    // The handler's own offsets, asked for at each join: a seek lands at the partition's next fetch
+    // (kafkajs drops fetch responses while a seek is pending, and this loop skips batches it made
+    // stale); a batch already with the handler is the handler's to check (LogBatch.fetchedFrom).
+    // Nothing is sought once the group moved on.
     const seekToStarts = (joined: number, assigned: Array<{ topic: string; partition: number }>) => {
       if (!options.startAt) return;
       options.startAt(assigned).then(
@@ -330,6 +337,7 @@ export class KafkaMessageLog implements MessageLog {
           if (generation !== joined || !running || stopped) return;
           for (const s of starts) {
             offsets.forget(this.physicalName(s.topic), s.partition);
+            continuedAt.delete(`${this.physicalName(s.topic)}:${s.partition}`);
             consumer.seek({ topic: this.physicalName(s.topic), partition: s.partition, offset: String(s.offset) });
           }
         },
@@ -375,6 +383,9 @@ export class KafkaMessageLog implements MessageLog {
         const topic = this.logicalName(batch.topic);
         const heartbeat = heartbeatOrCommit(rawHeartbeat);
         const all = batch.messages;
+        const key = `${batch.topic}:${batch.partition}`;
+        const fetched = Number((batch as unknown as { fetchedOffset: string }).fetchedOffset);
+        let fetchedFrom = Math.min(fetched, continuedAt.get(key) ?? fetched);
         for (let start = 0; start < all.length; start += maxBatch) {
           if (!isRunning() || isStale() || !running) return;
           const slice = all.slice(start, start + maxBatch);
@@ -389,19 +400,22 @@ export class KafkaMessageLog implements MessageLog {
           }));
           const fetchedIn = generation;
           const outcome = await options.eachBatch(
-            { topic, partition: batch.partition, messages, highWatermark: Number(batch.highWatermark) },
+            { topic, partition: batch.partition, messages, highWatermark: Number(batch.highWatermark), fetchedFrom },
             { isRunning: () => running && isRunning() && !isStale(), heartbeat },
           );
           if (outcome && 'seekTo' in outcome) {
-            // Nothing of this batch counts: kafkajs drops what it fetched of the partition (the
-            // batch is stale from here) and fetches again from the offset asked for.
+            // Nothing of this batch counts: the batch is stale from here, and the partition is
+            // fetched again from the offset asked for.
             offsets.forget(batch.topic, batch.partition);
+            continuedAt.delete(key);
             consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(outcome.seekTo) });
             return;
           }
           const last = slice[slice.length - 1].offset;
           // The fetch position moves on either way; a deferred batch's offset is committed later.
           resolveOffset(last);
+          fetchedFrom = Number(last) + 1;
+          continuedAt.set(key, fetchedFrom);
           offsets.resolved(batch.topic, batch.partition, Number(last) + 1, outcome?.durable, () => generation === fetchedIn);
           await heartbeat();
         }

@@ -47,6 +47,13 @@ export interface LogBatch {
   messages: LogMessage[];
   /** Offset of the next message to be written to this partition. */
   highWatermark: number;
+  /**
+   * The offset the log read this batch from: the offsets between it and the first message hold
+   * no record for this consumer (compacted away, transaction markers). A handler that keeps its
+   * own offsets compares it with them: a batch read from past its offset skipped records it
+   * never saw. @default the first message's offset
+   */
+  fetchedFrom?: number;
 }
 
 /** What a batch handler can ask the consumer while it works on a batch. */
@@ -72,8 +79,9 @@ export interface DeferredCommit {
 /**
  * What eachBatch resolves with when it consumed nothing of the batch and wants the partition read
  * again from `seekTo` (a consumer whose own checkpoint is behind the group's offsets: a database
- * restored from a backup). Nothing of the batch is committed; the partition's next batch starts
- * at `seekTo`, or where the log starts if it no longer holds that offset.
+ * restored from a backup). Nothing of the batch is committed; the partition's next batch is read
+ * from `seekTo`. An offset the log no longer holds resets the position as `fromBeginning` says, so
+ * a handler asks only for offsets at or above the log's start.
  */
 export interface SeekTo {
   seekTo: number;

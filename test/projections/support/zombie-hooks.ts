@@ -50,8 +50,9 @@ export function installZombieHooks(log: MessageLog, definition: ProjectionDefini
           say(`held ${where} dup=${stats().duplicates}`);
           await new Promise((r) => setTimeout(r, HOLD_MS));
         }
-        await options.eachBatch(batch, context);
+        const outcome = await options.eachBatch(batch, context);
         if (mark === 'hold') say(`released ${where} dup=${stats().duplicates}`);
+        return outcome;
       },
     });
 

@@ -59,6 +59,11 @@ export async function replayFromStore(options: StoreReplayOptions): Promise<{ ev
     events += page.length;
     options.onBatch(events);
   }
+  if (after) {
+    // Retention may have moved on during a long replay: what it dropped meanwhile came from the store too.
+    for (const topic of definition.topics) partitions.set(topic, (await log.offsets(topic)).map((p) => p.low));
+    await db.transaction((sql) => markReplayed(sql, consumer, partitions, after!));
+  }
   return { events, last: after };
 }
 

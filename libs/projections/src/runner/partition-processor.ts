@@ -42,8 +42,12 @@ interface Item {
   skip: boolean;
   /** Times apply was called with this event and threw. */
   attempts: number;
-  /** The delivered batch's first message: where the batch is checked against the checkpoint (startsInPlace). */
-  first: boolean;
+  /**
+   * On a delivered batch's first message, the offset the log read the batch from (the message's
+   * own when the log does not say): where the batch is checked against the checkpoint
+   * (startsInPlace). Null on the others.
+   */
+  fetchedFrom: number | null;
 }
 
 /** What a PartitionProcessor needs: the projection version it applies, its retry policy and dead-letter writer. */
@@ -74,11 +78,11 @@ export class PartitionProcessor {
    */
   private readonly transactionOptions: TransactionOptions;
   /**
-   * Per "topic:partition", a checkpoint offset the partition was read again from: a batch that
-   * still starts past it holds what the log has from there (offsets it no longer holds, or that
-   * hold no record: compacted, transaction markers), so it is applied.
+   * Per "topic:partition", a checkpoint the log no longer holds (retention) and the offset reading
+   * resumes from instead, the log's start then: a batch read from there or before skips nothing
+   * the log holds.
    */
-  private readonly sought = new Map<string, number>();
+  private readonly sought = new Map<string, { checkpoint: number; from: number }>();
 
   constructor(private readonly deps: PartitionProcessorDeps) {
     this.handles = deps.definition.handles ? new Set(deps.definition.handles) : null;
@@ -97,22 +101,37 @@ export class PartitionProcessor {
     return true;
   }
 
-  /** The partition is read again from its checkpoint `nextOffset`: the next batch starting past it is applied, whatever its first offset. */
-  allowGap(key: string, nextOffset: number): void {
-    this.sought.set(key, nextOffset);
+  /** The consumer id whose checkpoints this processor moves. */
+  get consumer(): string {
+    return this.deps.consumer;
   }
 
   /**
-   * True when a batch starting at `first` may be applied on a checkpoint at `nextOffset`: it does
-   * not start past it, or the partition was read again from there already (then the gap is what
-   * the log holds). The entry stays: a retry of the same batch must not seek again.
+   * The log no longer holds the partition's checkpoint `nextOffset` (retention) and is read from
+   * `from` (its start) instead: a batch read from there is applied. False when that was known.
    */
-  private startsInPlace(topic: string, partition: number, first: number, nextOffset: number): boolean {
-    return first <= nextOffset || this.sought.get(`${topic}:${partition}`) === nextOffset;
+  resumeFrom(key: string, nextOffset: number, from: number): boolean {
+    const known = this.sought.get(key);
+    if (known?.checkpoint === nextOffset && known.from >= from) return false;
+    this.sought.set(key, { checkpoint: nextOffset, from });
+    return true;
+  }
+
+  /**
+   * True when a batch starting at `first`, which the log read from `fetchedFrom`, may be applied on
+   * a checkpoint at `nextOffset`: it does not start past the checkpoint, or the log was read from
+   * the checkpoint or before (what lies between holds no record: compacted, transaction markers),
+   * or from where the log starts when it no longer holds the checkpoint. Otherwise it was read
+   * from further on and would skip what was never applied.
+   */
+  private startsInPlace(topic: string, partition: number, first: number, fetchedFrom: number, nextOffset: number): boolean {
+    if (first <= nextOffset || fetchedFrom <= nextOffset) return true;
+    const sought = this.sought.get(`${topic}:${partition}`);
+    return sought !== undefined && sought.checkpoint === nextOffset && fetchedFrom <= sought.from;
   }
 
   process(batch: LogBatch, context: BatchContext): Promise<BatchOutcome> {
-    return this.processItems(batch.messages.map((m, i) => this.decode(m, i === 0)), context, 0);
+    return this.processItems(batch.messages.map((m, i) => this.decode(m, i === 0 ? batch.fetchedFrom ?? m.offset : null)), context, 0);
   }
 
   /** `spent`: batch attempts already made on these items (a fetch's transaction whose apply failed); the retry policy counts them. */
@@ -138,7 +157,7 @@ export class PartitionProcessor {
    */
   async processMany(group: Gathered[]): Promise<Array<PromiseSettledResult<BatchOutcome>>> {
     const owned = group.filter((g) => g.context.isRunning());
-    const decoded = owned.map((g) => g.batch.messages.map((m, i) => this.decode(m, i === 0)));
+    const decoded = owned.map((g) => g.batch.messages.map((m, i) => this.decode(m, i === 0 ? g.batch.fetchedFrom ?? m.offset : null)));
     let results: Array<BatchOutcome | null> | null = null;
     let failed = -1;
     for (let rerun = 1; owned.length > 0; rerun++) {
@@ -155,7 +174,7 @@ export class PartitionProcessor {
     const settled = new Map<Gathered, PromiseSettledResult<BatchOutcome>>();
     const alone = async (g: Gathered, spent: number) => {
       try {
-        const value = await this.processItems(spent > 0 ? decoded[owned.indexOf(g)] : g.batch.messages.map((m, i) => this.decode(m, i === 0)), g.context, spent);
+        const value = await this.processItems(spent > 0 ? decoded[owned.indexOf(g)] : g.batch.messages.map((m, i) => this.decode(m, i === 0 ? g.batch.fetchedFrom ?? m.offset : null)), g.context, spent);
         settled.set(g, { status: 'fulfilled', value });
       } catch (reason) {
         settled.set(g, { status: 'rejected', reason });
@@ -196,7 +215,7 @@ export class PartitionProcessor {
         if (!state) return void results.push(null);
         const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
         results.push(result);
-        if (items[0].first && !this.startsInPlace(keys[g].topic, keys[g].partition, items[0].message.offset, state.nextOffset)) {
+        if (items[0].fetchedFrom !== null && !this.startsInPlace(keys[g].topic, keys[g].partition, items[0].message.offset, items[0].fetchedFrom, state.nextOffset)) {
           result.seekTo = state.nextOffset;
           return;
         }
@@ -312,7 +331,9 @@ export class PartitionProcessor {
       const checkpoint = await lockCheckpoint(sql, consumer, topic, partition);
       const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
       // Only a delivered batch's start is checked: within it, offsets may skip (compaction).
-      if (items[0].first && !this.startsInPlace(topic, partition, items[0].message.offset, checkpoint.nextOffset)) return { ...result, seekTo: checkpoint.nextOffset };
+      if (items[0].fetchedFrom !== null && !this.startsInPlace(topic, partition, items[0].message.offset, items[0].fetchedFrom, checkpoint.nextOffset)) {
+        return { ...result, seekTo: checkpoint.nextOffset };
+      }
       let nextOffset = checkpoint.nextOffset;
       let sequence = checkpoint.sequence;
       let lastEventAt: number | null = null;
@@ -363,12 +384,12 @@ export class PartitionProcessor {
   }
 
   /** Per message on the hot path: the delivery's sequence is the item's, read from the header once. */
-  private decode(message: LogMessage, first: boolean): Item {
+  private decode(message: LogMessage, fetchedFrom: number | null): Item {
     const decoded = decodeFor(this.deps.definition, message);
-    if ('delivery' in decoded) return { message, sequence: decoded.delivery.sequence, attempts: 0, delivery: decoded.delivery, malformed: null, skip: false, first };
+    if ('delivery' in decoded) return { message, sequence: decoded.delivery.sequence, attempts: 0, delivery: decoded.delivery, malformed: null, skip: false, fetchedFrom };
     const sequence = parseSequence(message.headers[HEADER.sequence]);
-    if ('skip' in decoded) return { message, sequence, attempts: 0, delivery: null, malformed: null, skip: true, first };
-    return { message, sequence, attempts: 0, delivery: null, malformed: describeError(decoded.malformed), skip: false, first };
+    if ('skip' in decoded) return { message, sequence, attempts: 0, delivery: null, malformed: null, skip: true, fetchedFrom };
+    return { message, sequence, attempts: 0, delivery: null, malformed: describeError(decoded.malformed), skip: false, fetchedFrom };
   }
 
   /** Stopping or revoked: leave without committing, so the log delivers this batch again. */

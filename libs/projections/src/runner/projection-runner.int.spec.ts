@@ -118,7 +118,7 @@ describe('ProjectionRunner on the in-process log and PGlite', () => {
     const second = await run(definition, { logger: { ...quiet, warn: (m: string) => void warnings.push(m) } });
     expect(second.stats()).toMatchObject({ applied: 15, duplicates: 3 });
     expect(await rows(`${definition.name}_tally`)).toEqual(expected);
-    const seeks = warnings.filter((w) => /^restored_late@v1 tallied\/\d: delivered from offset \d+ but its checkpoint is at 0 .*; reading again from 0$/.test(w));
+    const seeks = warnings.filter((w) => /^restored_late@v1 tallied\/\d: delivered from offset \d+ \(read from \d+\) but its checkpoint is at 0 .*; reading again from 0$/.test(w));
     expect(seeks.length).toBe(late ? 2 : 0);
   });
 

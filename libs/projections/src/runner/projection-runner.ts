@@ -280,12 +280,13 @@ export class ProjectionRunner {
     let outcome: BatchOutcome;
     try {
       outcome = await apply(batch, context);
-      if (outcome.seekTo !== undefined) {
+      for (let checks = 1; outcome.seekTo !== undefined; checks++) {
         const seek = await this.seekTarget(processor, batch, outcome.seekTo);
         if (seek) return seek;
-        // The log holds nothing between the checkpoint and this batch any more: apply it.
+        // The log no longer holds the checkpoint and this batch is where it starts: applied. A
+        // checkpoint that moved meanwhile (another owner) hands the batch back to the log.
+        if (checks > 1) throw new Error(`${processor.consumer} ${batch.topic}/${batch.partition}: its checkpoint moved while the batch was checked; delivering it again`);
         outcome = await apply(batch, context);
-        if (outcome.seekTo !== undefined) return { seekTo: outcome.seekTo };
       }
     } finally {
       this.inFlight.delete(token);
@@ -342,9 +343,8 @@ export class ProjectionRunner {
         this.logger.warn(`${where}: its checkpoint ${checkpoint} is past the log's end ${end.high} (was the topic deleted and created again?); reading from the group's offset`);
         continue;
       }
-      if (end.low > checkpoint) {
+      if (end.low > checkpoint && processor.resumeFrom(`${topic}:${partition}`, checkpoint, end.low)) {
         this.logger.warn(`${where}: offsets ${checkpoint}..${end.low - 1} were never applied and the log no longer holds them (retention); 'projections rebuild <name> --from event-store' restores them`);
-        processor.allowGap(`${topic}:${partition}`, checkpoint);
       }
       starts.push({ topic, partition, offset: Math.max(checkpoint, end.low) });
     }
@@ -352,22 +352,22 @@ export class ProjectionRunner {
   }
 
   /**
-   * A batch started past its partition's checkpoint: the group's offsets are ahead of what this
-   * database applied (restored from a backup, checkpoints deleted), and applying it would skip
-   * the events in between for good. Reads the partition again from the checkpoint, or from where
-   * the log starts when retention removed that offset (nothing to seek to when that is the batch
-   * itself). The next batch starting past the checkpoint is then applied: its gap is what the log
-   * holds (compacted, transaction markers).
+   * A batch was read from past its partition's checkpoint: the log's position is ahead of what
+   * this database applied (restored from a backup, checkpoints deleted, commits lost in a crash),
+   * and applying it would skip the events in between for good. Reads the partition again from the
+   * checkpoint, or from where the log starts when retention removed that offset; null when that is
+   * this very batch (then it is applied).
    */
   private async seekTarget(processor: PartitionProcessor, batch: LogBatch, checkpoint: number): Promise<SeekTo | null> {
     const first = batch.messages[0].offset;
-    const where = `${this.consumerId} ${batch.topic}/${batch.partition}`;
+    const where = `${processor.consumer} ${batch.topic}/${batch.partition}`;
     const low = (await this.log.offsets(batch.topic)).find((p) => p.partition === batch.partition)?.low ?? 0;
-    processor.allowGap(`${batch.topic}:${batch.partition}`, checkpoint);
-    if (low > checkpoint) this.logger.warn(`${where}: offsets ${checkpoint}..${Math.min(low, first) - 1} were never applied and the log no longer holds them (retention); 'projections rebuild <name> --from event-store' restores them`);
+    if (low > checkpoint && processor.resumeFrom(`${batch.topic}:${batch.partition}`, checkpoint, low)) {
+      this.logger.warn(`${where}: offsets ${checkpoint}..${low - 1} were never applied and the log no longer holds them (retention); 'projections rebuild <name> --from event-store' restores them`);
+    }
     const target = Math.max(checkpoint, low);
     if (target >= first) return null;
-    this.logger.warn(`${where}: delivered from offset ${first} but its checkpoint is at ${checkpoint} (the database is behind the group's offsets: restored from a backup, or its checkpoints were deleted); reading again from ${target}`);
+    this.logger.warn(`${where}: delivered from offset ${first} (read from ${batch.fetchedFrom ?? first}) but its checkpoint is at ${checkpoint} (the database is behind the log's position: restored from a backup, its checkpoints deleted, or commits lost in a crash); reading again from ${target}`);
     return { seekTo: target };
   }
 
