@@ -1,3 +1,6 @@
+import { Kafka, logLevel } from 'kafkajs';
+import type { MessageLog, OutgoingMessage } from '@streamfold/messaging';
+import { KAFKA_BROKERS } from '../e2e-env';
 import { countsProjection } from './support/counts-projection';
 import { FakeRelay } from './support/fake-relay';
 import { applications, countsOf, Harness, openHarness } from './support/harness';
@@ -92,5 +95,42 @@ describe('a projection runner whose database was restored from a backup older th
     expect(await countsOf(h.db, 'r_counts')).toEqual(relay.expectedCounts());
     expect(await applications(h.db, 'r_applied')).toEqual({ rows: 160, distinct: 160, twice: [] });
     expect(warnings.filter((w) => /^test\.running@v1 restored_running\/\d: delivered from offset \d+ \(read from \d+\) but its checkpoint is at \d+ .*; reading again from \d+$/.test(w)).length).toBeGreaterThan(0);
+  }, 120000);
+
+  it("reads a transactional topic without refusing a batch at its transactions' markers, and skips aborted records", async () => {
+    const topic = 'restored_tx';
+    await h.log.ensureTopics([{ name: topic, partitions: 2 }]);
+    const kafka = new Kafka({ brokers: KAFKA_BROKERS, clientId: 'restored-tx', logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ transactionalId: `${h.prefix}tx`, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    h.onClose(() => producer.disconnect());
+    // Each publish is one transaction: its records, then a commit marker (or an abort marker).
+    const transactional = (end: 'commit' | 'abort') =>
+      ({
+        send: async (_: string, messages: OutgoingMessage[]) => {
+          const tx = await producer.transaction();
+          await tx.send({ topic: `${h.prefix}${topic}`, messages: messages.map((m) => ({ key: m.key, value: m.value as string, headers: m.headers })) });
+          await (end === 'commit' ? tx.commit() : tx.abort());
+        },
+      }) as unknown as MessageLog;
+    const relay = new FakeRelay(transactional('commit'), topic);
+    const aborted = new FakeRelay(transactional('abort'), topic);
+    const definition = countsProjection({ name: 'test.tx', topics: [topic], tablePrefix: 't_' });
+    const warnings: string[] = [];
+    const runner = new ProjectionRunner(h.db, h.log, definition, { logger: { log: () => undefined, warn: (m: string) => void warnings.push(m), error: (m: string) => process.stderr.write(`${m}\n`) } });
+    h.onClose(() => runner.stop());
+    for (let i = 0; i < 5; i++) await relay.publish(keys(i * 10, 10));
+    await aborted.publish(keys(0, 10));
+    await runner.start();
+    await runner.waitUntilCaughtUp(60000);
+    for (let i = 5; i < 10; i++) {
+      await relay.publish(keys(i * 10, 10));
+      if (i % 2 === 0) await aborted.publish(keys(i, 5));
+    }
+    // The markers sit after the last records: caught up means the checkpoints moved past them.
+    await runner.waitUntilCaughtUp(60000);
+    expect(await countsOf(h.db, 't_counts')).toEqual(relay.expectedCounts());
+    expect(await applications(h.db, 't_applied')).toEqual({ rows: 100, distinct: 100, twice: [] });
+    expect(warnings).toEqual([]);
   }, 120000);
 });

@@ -308,17 +308,22 @@ export class KafkaMessageLog implements MessageLog {
     );
     // Counts joins: a deferred batch commits only within the generation that fetched it.
     let generation = 0;
-    // Per partition, the offset after the last message this member handed over and resolved, in
-    // this generation and since its last seek: kafkajs resolves past a batch's trailing transaction
-    // markers by itself, so its next fetch offset can be past it, yet reading continued from here.
-    const continuedAt = new Map<string, number>();
+    // A fetch whose records kafkajs filtered out entirely (an aborted transaction, markers) is
+    // resolved without eachBatch; the partition's next batch is then read from past it. Per
+    // partition, where the last such fetch's records began and where it ended, so that batch can
+    // say it was read from there (LogBatch.fetchedFrom): nothing in between was for the consumer.
+    const filtered = new Map<string, { from: number; to: number }>();
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0 || payload.firstOffset == null) return;
+      filtered.set(`${payload.topic}:${payload.partition}`, { from: Number(payload.firstOffset), to: Number(payload.lastOffset) + 1 });
+    });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       generation++;
       assignment = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic: this.logicalName(topic), partition })),
       );
       offsets.retain(event.payload.memberAssignment);
-      continuedAt.clear();
+      filtered.clear();
       if (stopped) return stopZombie();
       if (!running) joinedWhileStopping = true;
       else {
@@ -337,7 +342,7 @@ export class KafkaMessageLog implements MessageLog {
           if (generation !== joined || !running || stopped) return;
           for (const s of starts) {
             offsets.forget(this.physicalName(s.topic), s.partition);
-            continuedAt.delete(`${this.physicalName(s.topic)}:${s.partition}`);
+            filtered.delete(`${this.physicalName(s.topic)}:${s.partition}`);
             consumer.seek({ topic: this.physicalName(s.topic), partition: s.partition, offset: String(s.offset) });
           }
         },
@@ -383,9 +388,15 @@ export class KafkaMessageLog implements MessageLog {
         const topic = this.logicalName(batch.topic);
         const heartbeat = heartbeatOrCommit(rawHeartbeat);
         const all = batch.messages;
+        // Where this batch was read from, and where kafkajs reads next once it is resolved (past
+        // trailing transaction markers and aborted records, which it filters out).
+        let fetchedFrom = Number((batch as unknown as { fetchedOffset: string }).fetchedOffset);
+        const readUpTo = Number(batch.lastOffset()) + 1;
         const key = `${batch.topic}:${batch.partition}`;
-        const fetched = Number((batch as unknown as { fetchedOffset: string }).fetchedOffset);
-        let fetchedFrom = Math.min(fetched, continuedAt.get(key) ?? fetched);
+        const skipped = filtered.get(key);
+        filtered.delete(key);
+        // Read right after a fetch kafkajs filtered out entirely: reading went on from that fetch's records.
+        if (skipped?.to === fetchedFrom) fetchedFrom = Math.min(fetchedFrom, skipped.from);
         for (let start = 0; start < all.length; start += maxBatch) {
           if (!isRunning() || isStale() || !running) return;
           const slice = all.slice(start, start + maxBatch);
@@ -400,14 +411,14 @@ export class KafkaMessageLog implements MessageLog {
           }));
           const fetchedIn = generation;
           const outcome = await options.eachBatch(
-            { topic, partition: batch.partition, messages, highWatermark: Number(batch.highWatermark), fetchedFrom },
+            { topic, partition: batch.partition, messages, highWatermark: Number(batch.highWatermark), fetchedFrom, ...(start + maxBatch >= all.length ? { readUpTo } : {}) },
             { isRunning: () => running && isRunning() && !isStale(), heartbeat },
           );
           if (outcome && 'seekTo' in outcome) {
             // Nothing of this batch counts: the batch is stale from here, and the partition is
             // fetched again from the offset asked for.
             offsets.forget(batch.topic, batch.partition);
-            continuedAt.delete(key);
+            filtered.delete(key);
             consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(outcome.seekTo) });
             return;
           }
@@ -415,8 +426,7 @@ export class KafkaMessageLog implements MessageLog {
           // The fetch position moves on either way; a deferred batch's offset is committed later.
           resolveOffset(last);
           fetchedFrom = Number(last) + 1;
-          continuedAt.set(key, fetchedFrom);
-          offsets.resolved(batch.topic, batch.partition, Number(last) + 1, outcome?.durable, () => generation === fetchedIn);
+          offsets.resolved(batch.topic, batch.partition, start + maxBatch >= all.length ? readUpTo : fetchedFrom, outcome?.durable, () => generation === fetchedIn);
           await heartbeat();
         }
       }),

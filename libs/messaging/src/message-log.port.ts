@@ -49,11 +49,18 @@ export interface LogBatch {
   highWatermark: number;
   /**
    * The offset the log read this batch from: the offsets between it and the first message hold
-   * no record for this consumer (compacted away, transaction markers). A handler that keeps its
-   * own offsets compares it with them: a batch read from past its offset skipped records it
-   * never saw. @default the first message's offset
+   * no record for this consumer (compacted away, transaction markers, aborted records). A handler
+   * that keeps its own offsets compares it with them: a batch read from past its offset skipped
+   * records it never saw. @default the first message's offset
    */
   fetchedFrom?: number;
+  /**
+   * The offset the log reads next once this batch is consumed, when it is past the last message
+   * (records after it that no consumer sees: a transaction's marker). A handler that keeps its own
+   * offsets moves them there, so its next batch is read from where it stands. @default the last
+   * message's offset + 1
+   */
+  readUpTo?: number;
 }
 
 /** What a batch handler can ask the consumer while it works on a batch. */

@@ -108,9 +108,10 @@ describe('PartitionProcessor on PostgreSQL (PGlite) and the in-process log', () 
     expect(await one.processMany([{ batch: read([4, 5], 4), context }])).toEqual([{ status: 'fulfilled', value: { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0, seekTo: 2 } }]);
     expect(await applied()).toEqual(ids(1, 2));
     expect(await checkpoint()).toEqual({ next_offset: '2', seq_position: '2' });
-    // Read from 2, the log's first record there is 4 (2 and 3 compacted away, or markers): applied.
-    expect(await one.process(read([4, 5], 2), context)).toEqual({ applied: 2, skipped: 0, duplicates: 0, deadLettered: 0 });
-    expect(await checkpoint()).toEqual({ next_offset: '6', seq_position: '6' });
+    // Read from 2, the log's first record there is 4 (2 and 3 compacted away, or markers): applied;
+    // two markers after it (6, 7) move the checkpoint to where the log reads next.
+    expect(await one.process({ ...read([4, 5], 2), readUpTo: 8 }, context)).toEqual({ applied: 2, skipped: 0, duplicates: 0, deadLettered: 0 });
+    expect(await checkpoint()).toEqual({ next_offset: '8', seq_position: '6' });
     // Within a batch, offsets may skip: only where a batch was read from is held against the checkpoint.
     expect(await deliver([message(list[0], 6), message(list[1], 9)])).toEqual({ applied: 0, skipped: 0, duplicates: 2, deadLettered: 0 });
     // Retention dropped the checkpoint (10): a batch read from the log's start (12) is refused

@@ -43,11 +43,13 @@ interface Item {
   /** Times apply was called with this event and threw. */
   attempts: number;
   /**
-   * On a delivered batch's first message, the offset the log read the batch from (the message's
-   * own when the log does not say): where the batch is checked against the checkpoint
-   * (startsInPlace). Null on the others.
+   * Where the log read from up to this message: the batch's `fetchedFrom` on its first message (the
+   * message's own offset when the log does not say), the previous message's offset + 1 on the
+   * others. A transaction's first item is checked against the checkpoint with it (startsInPlace).
    */
-  fetchedFrom: number | null;
+  fetchedFrom: number;
+  /** On a batch's last message, where the log reads next (LogBatch.readUpTo); null elsewhere. */
+  readUpTo: number | null;
 }
 
 /** What a PartitionProcessor needs: the projection version it applies, its retry policy and dead-letter writer. */
@@ -131,7 +133,7 @@ export class PartitionProcessor {
   }
 
   process(batch: LogBatch, context: BatchContext): Promise<BatchOutcome> {
-    return this.processItems(batch.messages.map((m, i) => this.decode(m, i === 0 ? batch.fetchedFrom ?? m.offset : null)), context, 0);
+    return this.processItems(this.decodeBatch(batch), context, 0);
   }
 
   /** `spent`: batch attempts already made on these items (a fetch's transaction whose apply failed); the retry policy counts them. */
@@ -157,7 +159,7 @@ export class PartitionProcessor {
    */
   async processMany(group: Gathered[]): Promise<Array<PromiseSettledResult<BatchOutcome>>> {
     const owned = group.filter((g) => g.context.isRunning());
-    const decoded = owned.map((g) => g.batch.messages.map((m, i) => this.decode(m, i === 0 ? g.batch.fetchedFrom ?? m.offset : null)));
+    const decoded = owned.map((g) => this.decodeBatch(g.batch));
     let results: Array<BatchOutcome | null> | null = null;
     let failed = -1;
     for (let rerun = 1; owned.length > 0; rerun++) {
@@ -174,7 +176,7 @@ export class PartitionProcessor {
     const settled = new Map<Gathered, PromiseSettledResult<BatchOutcome>>();
     const alone = async (g: Gathered, spent: number) => {
       try {
-        const value = await this.processItems(spent > 0 ? decoded[owned.indexOf(g)] : g.batch.messages.map((m, i) => this.decode(m, i === 0 ? g.batch.fetchedFrom ?? m.offset : null)), g.context, spent);
+        const value = await this.processItems(spent > 0 ? decoded[owned.indexOf(g)] : this.decodeBatch(g.batch), g.context, spent);
         settled.set(g, { status: 'fulfilled', value });
       } catch (reason) {
         settled.set(g, { status: 'rejected', reason });
@@ -215,18 +217,20 @@ export class PartitionProcessor {
         if (!state) return void results.push(null);
         const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
         results.push(result);
-        if (items[0].fetchedFrom !== null && !this.startsInPlace(keys[g].topic, keys[g].partition, items[0].message.offset, items[0].fetchedFrom, state.nextOffset)) {
+        if (!this.startsInPlace(keys[g].topic, keys[g].partition, items[0].message.offset, items[0].fetchedFrom, state.nextOffset)) {
           result.seekTo = state.nextOffset;
           return;
         }
         const fresh: Item[] = [];
         for (const item of items) {
           const admitted = admit(state, item.message.offset, item.sequence);
-          if (admitted.checkpoint.nextOffset !== state.nextOffset) {
+          // Past what the log skips after the batch's last message (a transaction's marker).
+          const next = Math.max(admitted.checkpoint.nextOffset, item.readUpTo ?? 0);
+          if (next !== state.nextOffset) {
             state.lastEventAt = item.message.timestamp;
             state.moved = true;
           }
-          state.nextOffset = admitted.checkpoint.nextOffset;
+          state.nextOffset = next;
           state.sequence = admitted.checkpoint.sequence;
           if (admitted.duplicate) result.duplicates++;
           else if (item.malformed !== null) toDeadLetter.push({ item, error: item.malformed, result });
@@ -330,8 +334,8 @@ export class PartitionProcessor {
     return db.transaction(async (sql) => {
       const checkpoint = await lockCheckpoint(sql, consumer, topic, partition);
       const result: BatchOutcome = { applied: 0, skipped: 0, duplicates: 0, deadLettered: 0 };
-      // Only a delivered batch's start is checked: within it, offsets may skip (compaction).
-      if (items[0].fetchedFrom !== null && !this.startsInPlace(topic, partition, items[0].message.offset, items[0].fetchedFrom, checkpoint.nextOffset)) {
+      // Within the items, offsets may skip (compaction): where they were read from is checked once.
+      if (!this.startsInPlace(topic, partition, items[0].message.offset, items[0].fetchedFrom, checkpoint.nextOffset)) {
         return { ...result, seekTo: checkpoint.nextOffset };
       }
       let nextOffset = checkpoint.nextOffset;
@@ -341,8 +345,10 @@ export class PartitionProcessor {
       const toDeadLetter: Array<{ item: Item; error: string }> = [];
       for (const item of items) {
         const admitted = admit({ nextOffset, sequence }, item.message.offset, item.sequence);
-        if (admitted.checkpoint.nextOffset !== nextOffset) lastEventAt = item.message.timestamp;
-        ({ nextOffset, sequence } = admitted.checkpoint);
+        const next = Math.max(admitted.checkpoint.nextOffset, item.readUpTo ?? 0);
+        if (next !== nextOffset) lastEventAt = item.message.timestamp;
+        nextOffset = next;
+        sequence = admitted.checkpoint.sequence;
         if (admitted.duplicate) {
           result.duplicates++;
           continue;
@@ -384,12 +390,18 @@ export class PartitionProcessor {
   }
 
   /** Per message on the hot path: the delivery's sequence is the item's, read from the header once. */
-  private decode(message: LogMessage, fetchedFrom: number | null): Item {
+  /** A delivered batch's items: where the log read each from, and where it reads next after the last. */
+  private decodeBatch(batch: LogBatch): Item[] {
+    const last = batch.messages.length - 1;
+    return batch.messages.map((m, i) => this.decode(m, i === 0 ? batch.fetchedFrom ?? m.offset : batch.messages[i - 1].offset + 1, i === last ? batch.readUpTo ?? null : null));
+  }
+
+  private decode(message: LogMessage, fetchedFrom: number, readUpTo: number | null): Item {
     const decoded = decodeFor(this.deps.definition, message);
-    if ('delivery' in decoded) return { message, sequence: decoded.delivery.sequence, attempts: 0, delivery: decoded.delivery, malformed: null, skip: false, fetchedFrom };
+    if ('delivery' in decoded) return { message, sequence: decoded.delivery.sequence, attempts: 0, delivery: decoded.delivery, malformed: null, skip: false, fetchedFrom, readUpTo };
     const sequence = parseSequence(message.headers[HEADER.sequence]);
-    if ('skip' in decoded) return { message, sequence, attempts: 0, delivery: null, malformed: null, skip: true, fetchedFrom };
-    return { message, sequence, attempts: 0, delivery: null, malformed: describeError(decoded.malformed), skip: false, fetchedFrom };
+    if ('skip' in decoded) return { message, sequence, attempts: 0, delivery: null, malformed: null, skip: true, fetchedFrom, readUpTo };
+    return { message, sequence, attempts: 0, delivery: null, malformed: describeError(decoded.malformed), skip: false, fetchedFrom, readUpTo };
   }
 
   /** Stopping or revoked: leave without committing, so the log delivers this batch again. */
