@@ -133,4 +133,28 @@ describe('a projection runner whose database was restored from a backup older th
     expect(await applications(h.db, 't_applied')).toEqual({ rows: 100, distinct: 100, twice: [] });
     expect(warnings).toEqual([]);
   }, 120000);
+
+  it('starts a partition whose checkpoint retention dropped at the log start, naming the offsets never applied', async () => {
+    const topic = 'restored_retention';
+    await h.log.ensureTopics([{ name: topic, partitions: 1 }]);
+    const relay = new FakeRelay(h.log, topic);
+    await relay.publish(keys(0, 30));
+    // Retention removes the first 10 records before this projection ever ran.
+    const admin = new Kafka({ brokers: KAFKA_BROKERS, clientId: 'restored-retention', logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.fetchTopicMetadata({ topics: [`${h.prefix}${topic}`] }); // deleteTopicRecords needs it loaded
+      await admin.deleteTopicRecords({ topic: `${h.prefix}${topic}`, partitions: [{ partition: 0, offset: '10' }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const definition = countsProjection({ name: 'test.retention', topics: [topic], tablePrefix: 'l_' });
+    const warnings: string[] = [];
+    const runner = new ProjectionRunner(h.db, h.log, definition, { logger: { log: () => undefined, warn: (m: string) => void warnings.push(m), error: (m: string) => process.stderr.write(`${m}\n`) } });
+    h.onClose(() => runner.stop());
+    await runner.start();
+    await runner.waitUntilCaughtUp(60000);
+    expect(await applications(h.db, 'l_applied')).toEqual({ rows: 20, distinct: 20, twice: [] });
+    expect(warnings).toEqual([expect.stringMatching(/^test\.retention@v1 restored_retention\/0: offsets 0\.\.9 were never applied and the log no longer holds them \(retention\)/)]);
+  }, 120000);
 });

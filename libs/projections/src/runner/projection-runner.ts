@@ -280,13 +280,13 @@ export class ProjectionRunner {
     let outcome: BatchOutcome;
     try {
       outcome = await apply(batch, context);
-      for (let checks = 1; outcome.seekTo !== undefined; checks++) {
+      if (outcome.seekTo !== undefined) {
         const seek = await this.seekTarget(processor, batch, outcome.seekTo);
         if (seek) return seek;
         // The log no longer holds the checkpoint and this batch is where it starts: applied. A
         // checkpoint that moved meanwhile (another owner) hands the batch back to the log.
-        if (checks > 1) throw new Error(`${processor.consumer} ${batch.topic}/${batch.partition}: its checkpoint moved while the batch was checked; delivering it again`);
         outcome = await apply(batch, context);
+        if (outcome.seekTo !== undefined) throw new Error(`${processor.consumer} ${batch.topic}/${batch.partition}: its checkpoint moved while the batch was checked; delivering it again`);
       }
     } finally {
       this.inFlight.delete(token);
@@ -323,9 +323,9 @@ export class ProjectionRunner {
    * start; with `fromBeginning` false, from the group's offset or the end). The group's offsets
    * trail the checkpoints by a commit interval, so this re-reads less after a rebalance; and a
    * database restored from a backup is behind them, so without it the events in between were never
-   * applied. A checkpoint
-   * the log no longer holds (retention) starts at the log's start; one past the log's end (the
-   * topic was deleted and created again) is left to the group's offset, with a warning.
+   * applied. A checkpoint the log no longer holds (retention) starts at the log's start; one past
+   * the log's end (the topic was deleted and created again) is left to the group's offset, with a
+   * warning.
    */
   private async startOffsets(processor: PartitionProcessor, consumer: string, assigned: Array<{ topic: string; partition: number }>) {
     const checkpoints = await readCheckpoints(this.db.pool, consumer);
@@ -343,12 +343,22 @@ export class ProjectionRunner {
         this.logger.warn(`${where}: its checkpoint ${checkpoint} is past the log's end ${end.high} (was the topic deleted and created again?); reading from the group's offset`);
         continue;
       }
-      if (end.low > checkpoint && processor.resumeFrom(`${topic}:${partition}`, checkpoint, end.low)) {
-        this.logger.warn(`${where}: offsets ${checkpoint}..${end.low - 1} were never applied and the log no longer holds them (retention); 'projections rebuild <name> --from event-store' restores them`);
-      }
-      starts.push({ topic, partition, offset: Math.max(checkpoint, end.low) });
+      starts.push({ topic, partition, offset: this.resumeAt(processor, where, `${topic}:${partition}`, checkpoint, end.low) });
     }
     return starts;
+  }
+
+  /**
+   * Where a partition whose checkpoint is `checkpoint` is read from, when the log starts at `low`:
+   * the checkpoint, or the log's start when retention dropped it (the processor then applies a
+   * batch read from there; the offsets lost are named once).
+   */
+  private resumeAt(processor: PartitionProcessor, where: string, key: string, checkpoint: number, low: number): number {
+    if (low <= checkpoint) return checkpoint;
+    if (processor.resumeFrom(key, checkpoint, low)) {
+      this.logger.warn(`${where}: offsets ${checkpoint}..${low - 1} were never applied and the log no longer holds them (retention); 'projections rebuild <name> --from event-store' restores them`);
+    }
+    return low;
   }
 
   /**
@@ -362,10 +372,7 @@ export class ProjectionRunner {
     const first = batch.messages[0].offset;
     const where = `${processor.consumer} ${batch.topic}/${batch.partition}`;
     const low = (await this.log.offsets(batch.topic)).find((p) => p.partition === batch.partition)?.low ?? 0;
-    if (low > checkpoint && processor.resumeFrom(`${batch.topic}:${batch.partition}`, checkpoint, low)) {
-      this.logger.warn(`${where}: offsets ${checkpoint}..${low - 1} were never applied and the log no longer holds them (retention); 'projections rebuild <name> --from event-store' restores them`);
-    }
-    const target = Math.max(checkpoint, low);
+    const target = this.resumeAt(processor, where, `${batch.topic}:${batch.partition}`, checkpoint, low);
     if (target >= first) return null;
     this.logger.warn(`${where}: delivered from offset ${first} (read from ${batch.fetchedFrom ?? first}) but its checkpoint is at ${checkpoint} (the database is behind the log's position: restored from a backup, its checkpoints deleted, or commits lost in a crash); reading again from ${target}`);
     return { seekTo: target };
