@@ -1,6 +1,6 @@
 import { KafkaMessageLog } from '@streamfold/messaging';
 import { ProjectionRunner } from '@streamfold/projections';
-import { Database, migrateUp } from '@streamfold/runtime';
+import { Database, loadConfig, migrateUp } from '@streamfold/runtime';
 import { postCountsProjection } from '../../apps/social/src/read-models/post-counts.projection';
 import { FRAMEWORK_MIGRATIONS as MIGRATIONS } from '@streamfold/runtime';
 import { cpuMark, env, every, progress, quietLogger, resources, result } from '../lib/self';
@@ -16,7 +16,8 @@ async function main() {
   await migrateUp(url, MIGRATIONS);
   const db = new Database(url, Number(env('POOL', '10')), false);
   const log = new KafkaMessageLog({ brokers: env('KAFKA_BROKERS').split(','), clientId: 'bench-fold', prefix: env('PREFIX') });
-  const runner = new ProjectionRunner(db, log, postCountsProjection, { logger: quietLogger, followActive: false });
+  // As the host runs it: PROJECTIONS_SYNCHRONOUS_COMMIT=true measures batches that wait for their flush.
+  const runner = new ProjectionRunner(db, log, postCountsProjection, { logger: quietLogger, followActive: false, synchronousCommit: loadConfig(process.env).projectionsSynchronousCommit });
   const mark = cpuMark();
   const started = Date.now();
   await runner.start();

@@ -1,6 +1,6 @@
 import { KafkaMessageLog } from '@streamfold/messaging';
 import { rebuildProjection } from '@streamfold/projections';
-import { Database } from '@streamfold/runtime';
+import { Database, loadConfig } from '@streamfold/runtime';
 import { postCountsProjection } from '../../apps/social/src/read-models/post-counts.projection';
 import { cpuMark, env, progress, quietLogger, resources, result } from '../lib/self';
 
@@ -18,6 +18,7 @@ async function main() {
   let lastReport = 0;
   const outcome = await rebuildProjection({
     db, log, definition: postCountsProjection, from: 'kafka', graceMs: 0, logger: quietLogger, pollMs: 250,
+    synchronousCommit: loadConfig(process.env).projectionsSynchronousCommit,
     onProgress: (p) => {
       if (Date.now() - lastReport < 3000) return;
       lastReport = Date.now();

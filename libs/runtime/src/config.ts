@@ -47,6 +47,12 @@ export interface StreamfoldConfig {
    */
   relayLingerMs: number;
   /**
+   * Whether read models' batches wait for their commit's WAL flush (PROJECTIONS_SYNCHRONOUS_COMMIT,
+   * ProjectionRunnerOptions.synchronousCommit). Off: a server crash may undo their last commits,
+   * checkpoints with them, and they are read again from the log. Processors always wait. @default false
+   */
+  projectionsSynchronousCommit: boolean;
+  /**
    * What this process does, from PROCESS_ROLES (comma-separated `api`, `relay`, `projections`,
    * `sink`). Every process serves /health and /metrics; `api` serves the contexts' HTTP API,
    * `relay` publishes the event store to the log, `projections` runs projections and processors,
@@ -210,6 +216,7 @@ export function loadConfig(env: Env = process.env): StreamfoldConfig {
     dbRelayPoolSize: intVar(env, 'DB_RELAY_POOL_SIZE', 2, 1, 100),
     dbProjectionsPoolSize: intVar(env, 'DB_PROJECTIONS_POOL_SIZE', 8, 1, 500),
     relayLingerMs: intVar(env, 'RELAY_LINGER_MS', 10, 0, 1000),
+    projectionsSynchronousCommit: boolVar(env, 'PROJECTIONS_SYNCHRONOUS_COMMIT', false),
     ...rolesOf(parseRoles(env.PROCESS_ROLES)),
     rateLimitWrites: intVar(env, 'RATE_LIMIT_WRITES', 300, 0, 1_000_000),
     rateLimitWindowSeconds: intVar(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),

@@ -58,6 +58,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RELAY_LINGER_MS: '-5' })).toThrow(/RELAY_LINGER_MS must be an integer/);
   });
 
+  it("reads whether read models' commits wait for the WAL flush, not unless set", () => {
+    expect(loadConfig({}).projectionsSynchronousCommit).toBe(false);
+    expect(loadConfig({ PROJECTIONS_SYNCHRONOUS_COMMIT: 'true' }).projectionsSynchronousCommit).toBe(true);
+    expect(() => loadConfig({ PROJECTIONS_SYNCHRONOUS_COMMIT: 'sometimes' })).toThrow(/PROJECTIONS_SYNCHRONOUS_COMMIT must be true or false/);
+  });
+
   it('reads topic replication when set, leaving it to the cluster size otherwise', () => {
     expect(loadConfig({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' })).toMatchObject({ kafkaReplicationFactor: 3, kafkaMinInsyncReplicas: 2 });
   });

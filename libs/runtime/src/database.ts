@@ -58,7 +58,7 @@ export class Database {
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (sql: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.inTransaction(async (client, tx) => {
-      await client.query(begin(options).join('; '));
+      await client.query(beginStatements(options).join('; '));
       tx.state = 'open';
       return fn(client);
     });
@@ -73,7 +73,7 @@ export class Database {
    * runner's batches, whose first and last statements (lock, save checkpoints) are the framework's.
    */
   compactTransaction<T>(fn: (sql: PoolClient, ends: TransactionEnds) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const opening = begin(options);
+    const opening = beginStatements(options);
     return this.inTransaction((client, tx) =>
       fn(client, {
         open: async (text) => {
@@ -141,14 +141,30 @@ export interface TransactionOptions {
    * back. Costs nothing: the setting rides on BEGIN's round trip. @default true
    */
   appendsEvents?: boolean;
+  /**
+   * false: COMMIT returns without waiting for its WAL record to reach the disk
+   * (`synchronous_commit` off for this transaction only; it still commits whole or not at all, in
+   * order). A crash of the PostgreSQL server (not of this process) may then undo the last such
+   * commits, about `wal_writer_delay` × 3 (600 ms) at most, never half of one; a later commit that
+   * waits flushes every earlier one. For work derived from something durable elsewhere that puts
+   * its own position in the same transaction (a read model and its checkpoint): undone, it is done
+   * again from there. Never for appends. Rides on BEGIN's round trip. @default true
+   */
+  waitsForFlush?: boolean;
 }
 
 /** Marks the transaction (set_config's `true`: until it ends); SET cannot append to the current value. */
 export const NO_EVENTS_BEGIN = `SELECT set_config('application_name', current_setting('application_name') || '${NO_EVENTS_MARK}', true)`;
 
-/** The statements that begin a transaction: BEGIN, and the no-events mark when it appends none. */
-function begin(options: TransactionOptions): string[] {
-  return options.appendsEvents === false ? ['BEGIN', NO_EVENTS_BEGIN] : ['BEGIN'];
+/** Turns off the wait for the WAL flush at COMMIT until the transaction ends (TransactionOptions.waitsForFlush). */
+export const NO_FLUSH_WAIT_BEGIN = 'SET LOCAL synchronous_commit TO off';
+
+/** The statements that begin a transaction: BEGIN, the no-events mark when it appends none, and the flush setting. */
+export function beginStatements(options: TransactionOptions): string[] {
+  const statements = ['BEGIN'];
+  if (options.appendsEvents === false) statements.push(NO_EVENTS_BEGIN);
+  if (options.waitsForFlush === false) statements.push(NO_FLUSH_WAIT_BEGIN);
+  return statements;
 }
 
 /** The two ends of a compactTransaction, each riding on one statement of the caller's. */

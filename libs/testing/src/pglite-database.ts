@@ -1,4 +1,4 @@
-import { type Database, NO_EVENTS_BEGIN, type Sql, type TransactionEnds, type TransactionOptions } from '@streamfold/runtime';
+import { beginStatements, type Database, type Sql, type TransactionEnds, type TransactionOptions } from '@streamfold/runtime';
 import { PgliteLike, pgliteSql } from './pglite-sql';
 
 /** A Database on PGlite for int tests, with a switch to simulate a crash before COMMIT. */
@@ -38,9 +38,8 @@ export function pgliteDatabase(db: PgliteLike): PgliteDatabase {
 
   async function transaction<T>(fn: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return inTurn(async () => {
-      await sql.query('BEGIN');
-      // As on PostgreSQL: the mark that makes the sf_events trigger refuse an append.
-      if (options.appendsEvents === false) await sql.query(NO_EVENTS_BEGIN);
+      // As on PostgreSQL: the no-events mark (the sf_events trigger refuses an append) and the flush setting.
+      for (const statement of beginStatements(options)) await sql.query(statement);
       try {
         const result = await fn(sql);
         if (planned > 0) {

@@ -56,6 +56,7 @@ export class ProjectionsCommand extends CommandRunner {
       from,
       readAll: (after, limit) => store.readAll(after, limit),
       route: contextRouter(this.cli.contexts),
+      synchronousCommit: this.cli.config.projectionsSynchronousCommit,
       onProgress: (p) => bar.onProgress(p),
     }).finally(() => bar.stop());
     console.log(JSON.stringify(result));

@@ -69,6 +69,7 @@ export class AdminController {
       from,
       readAll: (after, limit) => this.store.readAll(after, limit),
       route: this.route,
+      synchronousCommit: this.projections.synchronousCommit,
       onProgress: (p) => this.rebuilds.set(name, p),
     }).catch((error: Error) => {
       this.logger.error(`rebuild of ${name} failed: ${error.message}`);

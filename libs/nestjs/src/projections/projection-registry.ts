@@ -46,12 +46,18 @@ export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplica
       this.runners.set(
         definition.name,
         new ProjectionRunner(db, log, definition, {
+          synchronousCommit: this.synchronousCommit,
           ...options.runner,
           registry: metrics.registry,
           logger: { log: (m) => this.logger.log(m), warn: (m) => this.logger.warn(m), error: (m) => this.logger.error(m) },
         }),
       );
     }
+  }
+
+  /** Whether read models' batches wait for their WAL flush (PROJECTIONS_SYNCHRONOUS_COMMIT, or the module's runner options); rebuilds follow it. */
+  get synchronousCommit(): boolean {
+    return this.options.runner?.synchronousCommit ?? this.config.projectionsSynchronousCommit;
   }
 
   get definitions(): ProjectionDefinition[] {

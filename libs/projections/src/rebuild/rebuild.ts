@@ -59,6 +59,8 @@ export interface RebuildOptions {
   retry?: Partial<RetryPolicy>;
   /** Messages per transaction at most. @default the runner's (2000) */
   maxBatchSize?: number;
+  /** Whether the new version's batches wait for their WAL flush (ProjectionRunnerOptions.synchronousCommit); the swap always does. @default false */
+  synchronousCommit?: boolean;
   /** @default console */
   logger?: RunnerLogger;
   /** Aborting stops the rebuild before the swap and marks the version 'failed'. */
@@ -128,6 +130,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     const storeReadAt = options.from === 'event-store' ? Date.now() : preparedAt;
     runner = new ProjectionRunner(db, log, definition, {
       version, followActive: false, fromBeginning: true, retry: options.retry, maxBatchSize: options.maxBatchSize, logger: options.logger,
+      synchronousCommit: options.synchronousCommit,
       // Stopped once swapped (and the grace over): a caught-up fetch would hold the stop for the
       // log's default wait (500 ms on Kafka), a twentieth of a million-event rebuild.
       fetchMaxWaitMs: REBUILD_FETCH_WAIT_MS,

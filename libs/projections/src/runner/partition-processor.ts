@@ -61,6 +61,11 @@ export interface PartitionProcessorDeps {
   policy: RetryPolicy;
   deadLetters: DeadLetterWriter;
   logger: RunnerLogger;
+  /**
+   * A read model's batches wait for their commit's WAL flush (ProjectionRunnerOptions.synchronousCommit).
+   * A processor's always do: what they append is relayed at once. @default false
+   */
+  synchronousCommit?: boolean;
 }
 
 /** Longest silence between heartbeats while backing off (the Kafka session timeout is 10 s). */
@@ -76,7 +81,10 @@ export class PartitionProcessor {
   private readonly handles: Set<string> | null;
   /**
    * A read model's transactions append no events, so the relay does not wait for them (see
-   * TransactionOptions.appendsEvents); a processor's append what they emit.
+   * TransactionOptions.appendsEvents), and by default do not wait for their WAL flush either
+   * (TransactionOptions.waitsForFlush): undone by a server crash, read model and checkpoint go
+   * back together and the batch is read again from the checkpoint (startsInPlace). A processor's
+   * append what they emit, which the relay may send on before a flush: those always wait.
    */
   private readonly transactionOptions: TransactionOptions;
   /**
@@ -88,7 +96,8 @@ export class PartitionProcessor {
 
   constructor(private readonly deps: PartitionProcessorDeps) {
     this.handles = deps.definition.handles ? new Set(deps.definition.handles) : null;
-    this.transactionOptions = { appendsEvents: deps.definition.kind !== 'projection' };
+    const readModel = deps.definition.kind === 'projection';
+    this.transactionOptions = { appendsEvents: !readModel, waitsForFlush: !readModel || deps.synchronousCommit === true };
   }
 
   /**

@@ -214,4 +214,29 @@ describe('ProjectionRunner on the in-process log and PGlite', () => {
     expect(warnings[0]).toMatch(/replaced@v1: the consumer stopped \(The coordinator is not aware of this member\); starting a new one/);
     expect(await rows('replaced_tally')).toEqual(expected);
   });
+
+  it("commits a read model's batches without waiting for the WAL flush unless told to, and a processor's always waiting", async () => {
+    // Each batch records the transaction's synchronous_commit, as the runner set it at BEGIN
+    // (in a plain table: no reader view is needed).
+    const recording = (name: string, kind: ProjectionDefinition['kind']): ProjectionDefinition => ({
+      name,
+      kind,
+      topics: [TOPIC],
+      tables: [],
+      async setup(ctx) {
+        await ctx.sql.query(`CREATE TABLE IF NOT EXISTS ${name}_flush (setting text NOT NULL)`);
+      },
+      async apply(_batch, ctx) {
+        await ctx.sql.query(`INSERT INTO ${name}_flush SELECT current_setting('synchronous_commit')`);
+      },
+    });
+    await publish(events);
+    const settings = async (name: string) => [...new Set((await sql.query(`SELECT setting FROM ${name}_flush`)).rows.map((r) => r.setting))];
+    await run(recording('unflushed', 'projection'));
+    await run(recording('flushed', 'projection'), { synchronousCommit: true });
+    await run(recording('processed', 'processor'));
+    expect(await settings('unflushed')).toEqual(['off']);
+    expect(await settings('flushed')).toEqual(['on']);
+    expect(await settings('processed')).toEqual(['on']);
+  });
 });

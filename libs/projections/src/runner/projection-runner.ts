@@ -69,6 +69,16 @@ export interface ProjectionRunnerOptions {
    * @default the log's (500 ms on Kafka)
    */
   fetchMaxWaitMs?: number;
+  /**
+   * A projection's batches wait for their commit to reach the disk (PostgreSQL's
+   * `synchronous_commit`). Off by default: a read model is derived from the log and its checkpoint
+   * commits with it, so a server crash that undoes its last commits (up to about 600 ms of them)
+   * sets both back together, and the runner reads those events again from the checkpoint (the batch
+   * that follows, read from past it, is refused and sought back). Clients may see a count go back
+   * and forward again once after such a crash. Processors always wait (their output is appended
+   * and relayed). @default false
+   */
+  synchronousCommit?: boolean;
   /** Retries and dead-lettering of events whose apply throws. */
   retry?: Partial<RetryPolicy>;
   /** Prometheus registry for lag, events applied, batch duration and the relayed_to_delivered and delivered_to_committed stages. @default none (no metrics) */
@@ -234,6 +244,7 @@ export class ProjectionRunner {
       policy: this.policy,
       deadLetters: this.deadLetters,
       logger: this.logger,
+      synchronousCommit: this.options.synchronousCommit,
     });
     const maxBatchSize = this.options.maxBatchSize ?? 2000;
     const gather = this.options.fetchWindow;
