@@ -59,7 +59,10 @@ export interface RebuildOptions {
   retry?: Partial<RetryPolicy>;
   /** Messages per transaction at most. @default the runner's (2000) */
   maxBatchSize?: number;
-  /** Whether the new version's batches wait for their WAL flush (ProjectionRunnerOptions.synchronousCommit); the swap always does. @default false */
+  /**
+   * Whether the batches read from Kafka wait for their WAL flush (ProjectionRunnerOptions.synchronousCommit).
+   * The event store's pages and the swap always wait. @default false
+   */
   synchronousCommit?: boolean;
   /** @default console */
   logger?: RunnerLogger;

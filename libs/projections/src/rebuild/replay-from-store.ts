@@ -51,6 +51,8 @@ export async function replayFromStore(options: StoreReplayOptions): Promise<{ ev
       deliveries.push({ envelope, topic: target.topic, partition, offset: -1, key: target.key, sequence });
     }
     const last = page[page.length - 1].sequence;
+    // Waits for its flush (unlike a runner's batches): the next page goes on from `after` in
+    // memory, not from a checkpoint it reads again, so a page undone by a crash would be lost.
     await db.transaction(async (sql) => {
       if (deliveries.length > 0) await definition.apply(deliveries, projectionContext(sql, version));
       await markReplayed(sql, consumer, partitions, last);

@@ -62,8 +62,8 @@ export interface PartitionProcessorDeps {
   deadLetters: DeadLetterWriter;
   logger: RunnerLogger;
   /**
-   * A read model's batches wait for their commit's WAL flush (ProjectionRunnerOptions.synchronousCommit).
-   * A processor's always do: what they append is relayed at once. @default false
+   * Whether a read model's batches wait for their commit's WAL flush (ProjectionRunnerOptions.synchronousCommit);
+   * a processor's always do: what they append is relayed at once. @default false
    */
   synchronousCommit?: boolean;
 }

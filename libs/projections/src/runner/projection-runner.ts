@@ -70,13 +70,15 @@ export interface ProjectionRunnerOptions {
    */
   fetchMaxWaitMs?: number;
   /**
-   * A projection's batches wait for their commit to reach the disk (PostgreSQL's
+   * Whether a projection's batches wait for their commit to reach the disk (PostgreSQL's
    * `synchronous_commit`). Off by default: a read model is derived from the log and its checkpoint
-   * commits with it, so a server crash that undoes its last commits (up to about 600 ms of them)
-   * sets both back together, and the runner reads those events again from the checkpoint (the batch
-   * that follows, read from past it, is refused and sought back). Clients may see a count go back
-   * and forward again once after such a crash. Processors always wait (their output is appended
-   * and relayed). @default false
+   * commits with it, so a server crash that undoes its last commits (up to about 600 ms of them;
+   * on embedded PGlite, which has no WAL writer, those since the last commit that waited) sets both
+   * back together, and the runner reads those events again from the checkpoint: a partition's next
+   * batch, read from past it, is refused and sought back, and a quiet partition is sought back at
+   * the next watchdog check. Clients may see a count go back and forward again, a pushed change
+   * pushed again, and a dead letter's topic copy sent again. Processors always wait (their output
+   * is appended and relayed). @default false
    */
   synchronousCommit?: boolean;
   /** Retries and dead-lettering of events whose apply throws. */
@@ -87,7 +89,9 @@ export interface ProjectionRunnerOptions {
   logger?: RunnerLogger;
   /**
    * How often the runner checks its consumer: one the client stopped for good is replaced at the
-   * next check, one that holds lagging partitions but delivers nothing after 30 s too. @default 10000
+   * next check, one that holds lagging partitions but delivers nothing after 30 s too, and one whose
+   * checkpoints went back below what it committed (the database went back) is restarted, so quiet
+   * partitions are read again from them. @default 10000
    */
   watchdogIntervalMs?: number;
 }
@@ -404,6 +408,14 @@ export class ProjectionRunner {
         await this.restart();
         return;
       }
+      const behind = await this.checkpointsBehind();
+      if (behind.length > 0) {
+        this.logger.warn(
+          `${this.consumerId}: checkpoints behind what this runner committed on ${behind.join(', ')} (the database went back: a server crash undid unflushed commits, or a restore); restarting the consumer to read them again`,
+        );
+        await this.restart();
+        return;
+      }
       const batches = this.totals.batches;
       if (batches !== this.progress.batches) {
         this.progress = { batches, since: Date.now() };
@@ -425,6 +437,30 @@ export class ProjectionRunner {
     } finally {
       this.checking = false;
     }
+  }
+
+  /**
+   * Assigned partitions whose checkpoint is below the offset this runner committed there: the
+   * database went back. A partition that gets new events finds out at its next batch (read from
+   * past the checkpoint, it is refused and sought back); a quiet one only here, and a restart
+   * seeks it (ConsumeOptions.startAt). Each is named once: its committed offset drops to the
+   * checkpoint. Described as "topic/partition at checkpoint (committed n)".
+   */
+  private async checkpointsBehind(): Promise<string[]> {
+    // Taken together, before the read: a commit meanwhile only moves a checkpoint up.
+    const consumer = this.consumerId;
+    const mine = new Set(this.assignment().map((a) => `${a.topic}:${a.partition}`));
+    const committed = [...this.committed].filter(([key]) => mine.has(key));
+    if (committed.length === 0) return [];
+    const checkpoints = await readCheckpoints(this.db.pool, consumer);
+    const behind: string[] = [];
+    for (const [key, next] of committed) {
+      const checkpoint = checkpoints.get(key)?.nextOffset ?? 0;
+      if (checkpoint >= next) continue;
+      behind.push(`${key.replace(/:(\d+)$/, '/$1')} at ${checkpoint} (committed ${next})`);
+      this.committed.set(key, checkpoint);
+    }
+    return behind;
   }
 
   /** Replaces the consumer at the same version; a failed open leaves none, and the next check retries. */
