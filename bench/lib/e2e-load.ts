@@ -31,10 +31,14 @@ export interface SlowBursts {
   /** Likes in the largest burst and the slowest like of it, ms. */
   largest: number;
   largestMax: number;
+  /** When each burst of 5 likes or more began, ms after the phase's first like was sent: a period says what stalls. */
+  starts: number[];
 }
 
 export function slowBursts(samples: Array<{ sentAt: number; latency: number }>, over = 50, gapMs = 100): SlowBursts {
   const slow = samples.filter((s) => s.latency > over).sort((a, b) => a.sentAt - b.sentAt);
+  const first = samples.reduce((min, s) => Math.min(min, s.sentAt), Infinity);
+  const starts: number[] = [];
   let bursts = 0;
   let largest = 0;
   let largestMax = 0;
@@ -43,17 +47,20 @@ export function slowBursts(samples: Array<{ sentAt: number; latency: number }>, 
     let max = slow[i].latency;
     while (j < slow.length && slow[j].sentAt - slow[j - 1].sentAt <= gapMs) max = Math.max(max, slow[j++].latency);
     bursts++;
+    if (j - i >= 5) starts.push(slow[i].sentAt - first);
     if (j - i > largest) {
       largest = j - i;
       largestMax = max;
     }
     i = j;
   }
-  return { count: slow.length, bursts, largest, largestMax };
+  return { count: slow.length, bursts, largest, largestMax, starts };
 }
 
 export function formatSlow(s: SlowBursts): string {
-  return s.count === 0 ? 'no like over 50 ms' : `${s.count} likes over 50 ms in ${s.bursts} burst(s), the largest ${s.largest} likes up to ${s.largestMax} ms`;
+  if (s.count === 0) return 'no like over 50 ms';
+  const starts = s.starts.length === 0 ? '' : `; bursts of 5 or more began at ${s.starts.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s`;
+  return `${s.count} likes over 50 ms in ${s.bursts} burst(s), the largest ${s.largest} likes up to ${s.largestMax} ms${starts}`;
 }
 
 interface Pending {
