@@ -66,29 +66,41 @@ describe('a projection runner whose database was restored from a backup older th
     for (const w of warnings) expect(w).toMatch(/^test\.\w+@v1 restored_\w+\/\d: delivered from offset \d+ \(read from \d+\) but its checkpoint is at \d+ .*; reading again from \d+$/);
   }, 120000);
 
-  it('reads again from a checkpoint that went back under a running runner (PostgreSQL lost its last commits), on the next batch', async () => {
-    const topic = 'restored_running';
+  /**
+   * A running runner applies 120 events, then its read model and checkpoints go back 60 events, as
+   * a server crash does to commits not yet flushed, while the consumer's position in memory stays
+   * past them.
+   */
+  async function setBackUnderRunner(name: string, prefix: string, options: ProjectionRunnerOptions = {}) {
+    const topic = `restored_${name}`;
+    const consumer = `test.${name}@v1`;
     await h.log.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
     const relay = new FakeRelay(h.log, topic);
-    const definition = countsProjection({ name: 'test.running', topics: [topic], tablePrefix: 'r_' });
+    const definition = countsProjection({ name: `test.${name}`, topics: [topic], tablePrefix: prefix });
     const warnings: string[] = [];
-    const runner = new ProjectionRunner(h.db, h.log, definition, { logger: { log: () => undefined, warn: (m: string) => void warnings.push(m), error: (m: string) => process.stderr.write(`${m}\n`) } });
+    const logger = { log: () => undefined, warn: (m: string) => void warnings.push(m), error: (m: string) => process.stderr.write(`${m}\n`) };
+    const runner = new ProjectionRunner(h.db, h.log, definition, { ...options, logger });
     h.onClose(() => runner.stop());
     await runner.start();
     await relay.publish(keys(0, 60));
     await runner.waitUntilCaughtUp(60000);
-    for (const t of ['r_counts_v1', 'r_applied_v1']) await h.db.query(`CREATE TABLE backup_${t} AS SELECT * FROM ${t}`);
-    await h.db.query(`CREATE TABLE backup_r_checkpoints AS SELECT * FROM sf_checkpoints WHERE consumer = 'test.running@v1'`);
+    const tables = [`${prefix}counts_v1`, `${prefix}applied_v1`];
+    for (const t of tables) await h.db.query(`CREATE TABLE backup_${t} AS SELECT * FROM ${t}`);
+    await h.db.query(`CREATE TABLE backup_${prefix}checkpoints AS SELECT * FROM sf_checkpoints WHERE consumer = $1`, [consumer]);
     await relay.publish(keys(60, 60));
     await runner.waitUntilCaughtUp(60000);
-    // What a crash does to commits that were not flushed: the last 60 events' effects and
-    // checkpoints are gone, while the consumer's position in memory stays past them.
     await h.db.transaction(async (sql) => {
-      await sql.query(`SELECT 1 FROM sf_checkpoints WHERE consumer = 'test.running@v1' FOR UPDATE`);
-      for (const t of ['r_counts_v1', 'r_applied_v1']) await sql.query(`DELETE FROM ${t}; INSERT INTO ${t} SELECT * FROM backup_${t}`);
+      await sql.query(`SELECT 1 FROM sf_checkpoints WHERE consumer = $1 FOR UPDATE`, [consumer]);
+      for (const t of tables) await sql.query(`DELETE FROM ${t}; INSERT INTO ${t} SELECT * FROM backup_${t}`);
       await sql.query(`UPDATE sf_checkpoints c SET next_offset = b.next_offset, seq_tx = b.seq_tx, seq_position = b.seq_position
-        FROM backup_r_checkpoints b WHERE c.consumer = b.consumer AND c.topic = b.topic AND c.partition = b.partition`);
+        FROM backup_${prefix}checkpoints b WHERE c.consumer = b.consumer AND c.topic = b.topic AND c.partition = b.partition`);
     });
+    expect((await applications(h.db, `${prefix}applied`)).distinct).toBe(60);
+    return { runner, relay, warnings };
+  }
+
+  it('reads again from a checkpoint that went back under a running runner (PostgreSQL lost its last commits), on the next batch', async () => {
+    const { runner, relay, warnings } = await setBackUnderRunner('running', 'r_');
     // Every partition gets a new event, so each delivers a batch that starts past its checkpoint.
     await relay.publish(keys(120, 40));
     await runner.waitUntilCaughtUp(60000);
@@ -98,30 +110,8 @@ describe('a projection runner whose database was restored from a backup older th
   }, 120000);
 
   it('reads again from a checkpoint that went back under a running runner on a partition that gets no new event, at its next check', async () => {
-    const topic = 'restored_quiet';
-    await h.log.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
-    const relay = new FakeRelay(h.log, topic);
-    const definition = countsProjection({ name: 'test.quiet', topics: [topic], tablePrefix: 'q_' });
-    const warnings: string[] = [];
-    const logger = { log: () => undefined, warn: (m: string) => void warnings.push(m), error: (m: string) => process.stderr.write(`${m}\n`) };
-    const runner = new ProjectionRunner(h.db, h.log, definition, { logger, watchdogIntervalMs: 500 });
-    h.onClose(() => runner.stop());
-    await runner.start();
-    await relay.publish(keys(0, 60));
-    await runner.waitUntilCaughtUp(60000);
-    for (const t of ['q_counts_v1', 'q_applied_v1']) await h.db.query(`CREATE TABLE backup_${t} AS SELECT * FROM ${t}`);
-    await h.db.query(`CREATE TABLE backup_q_checkpoints AS SELECT * FROM sf_checkpoints WHERE consumer = 'test.quiet@v1'`);
-    await relay.publish(keys(60, 60));
-    await runner.waitUntilCaughtUp(60000);
-    // The last 60 events' effects and checkpoints are gone, and nothing new comes: no batch will
-    // start past a checkpoint, so only the runner's own check can tell.
-    await h.db.transaction(async (sql) => {
-      await sql.query(`SELECT 1 FROM sf_checkpoints WHERE consumer = 'test.quiet@v1' FOR UPDATE`);
-      for (const t of ['q_counts_v1', 'q_applied_v1']) await sql.query(`DELETE FROM ${t}; INSERT INTO ${t} SELECT * FROM backup_${t}`);
-      await sql.query(`UPDATE sf_checkpoints c SET next_offset = b.next_offset, seq_tx = b.seq_tx, seq_position = b.seq_position
-        FROM backup_q_checkpoints b WHERE c.consumer = b.consumer AND c.topic = b.topic AND c.partition = b.partition`);
-    });
-    expect((await applications(h.db, 'q_applied')).distinct).toBe(60);
+    // Nothing new comes: no batch will start past a checkpoint, so only the runner's own check can tell.
+    const { runner, relay, warnings } = await setBackUnderRunner('quiet', 'q_', { watchdogIntervalMs: 500 });
     await runner.waitUntilCaughtUp(60000);
     expect(await countsOf(h.db, 'q_counts')).toEqual(relay.expectedCounts());
     expect(await applications(h.db, 'q_applied')).toEqual({ rows: 120, distinct: 120, twice: [] });
