@@ -144,9 +144,10 @@ export interface TransactionOptions {
   /**
    * false: COMMIT returns without waiting for its WAL record to reach the disk
    * (`synchronous_commit` off for this transaction only; it still commits whole or not at all, in
-   * order). A crash of the PostgreSQL server (not of this process) may then undo the last such
-   * commits, about `wal_writer_delay` × 3 (600 ms) at most, never half of one; a later commit that
-   * waits flushes every earlier one. For work derived from something durable elsewhere that puts
+   * order). A crash of the PostgreSQL server (on embedded PGlite, of this process) may then undo
+   * the last such commits, never half of one: about `wal_writer_delay` × 3 (600 ms) of them at
+   * most, or on PGlite, which has no WAL writer, those since the last commit that waited. A commit
+   * that waits flushes every earlier one. For work derived from something durable elsewhere that puts
    * its own position in the same transaction (a read model and its checkpoint): undone, it is done
    * again from there. Never for appends. Rides on BEGIN's round trip. @default true
    */

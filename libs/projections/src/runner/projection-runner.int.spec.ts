@@ -122,6 +122,21 @@ describe('ProjectionRunner on the in-process log and PGlite', () => {
     expect(seeks.length).toBe(late ? 2 : 0);
   });
 
+  it('reads quiet partitions again from checkpoints that went back under it (a crash undid unflushed commits), at its next check', async () => {
+    const definition = tally('undone');
+    await publish(events.slice(0, 6));
+    const warnings: string[] = [];
+    const runner = await run(definition, { watchdogIntervalMs: 100, logger: { ...quiet, warn: (m: string) => void warnings.push(m) } });
+    await publish(events.slice(6));
+    await runner.waitUntilCaughtUp(10_000);
+    // Nothing applied and no checkpoint left, as if every commit was undone; no new event comes.
+    await sql.query(`DELETE FROM undone_tally_v1; DELETE FROM sf_checkpoints WHERE consumer = 'undone@v1'`);
+    await runner.waitUntilCaughtUp(10_000);
+    expect(await rows('undone_tally')).toEqual(expected);
+    expect(runner.stats()).toMatchObject({ applied: 30 });
+    expect(warnings).toEqual([expect.stringMatching(/^undone@v1: checkpoints behind what this runner committed on tallied\/0 at 0 \(committed \d+\), tallied\/1 at 0 \(committed \d+\)/)]);
+  });
+
   it('applies a batch whose commit crashed once, when the log redelivers it', async () => {
     const runner = await run(tally('crashed'));
     db.crashBeforeCommit(2); // the first two batches' transactions: their effects roll back
