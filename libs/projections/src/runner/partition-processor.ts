@@ -398,13 +398,13 @@ export class PartitionProcessor {
     }
   }
 
-  /** Per message on the hot path: the delivery's sequence is the item's, read from the header once. */
   /** A delivered batch's items: where the log read each from, and where it reads next after the last. */
   private decodeBatch(batch: LogBatch): Item[] {
     const last = batch.messages.length - 1;
     return batch.messages.map((m, i) => this.decode(m, i === 0 ? batch.fetchedFrom ?? m.offset : batch.messages[i - 1].offset + 1, i === last ? batch.readUpTo ?? null : null));
   }
 
+  /** Per message on the hot path: the delivery's sequence is the item's, read from the header once. */
   private decode(message: LogMessage, fetchedFrom: number, readUpTo: number | null): Item {
     const decoded = decodeFor(this.deps.definition, message);
     if ('delivery' in decoded) return { message, sequence: decoded.delivery.sequence, attempts: 0, delivery: decoded.delivery, malformed: null, skip: false, fetchedFrom, readUpTo };

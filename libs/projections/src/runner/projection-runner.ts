@@ -319,7 +319,8 @@ export class ProjectionRunner {
     t.deadLettered += outcome.deadLettered;
     const last = batch.messages[batch.messages.length - 1].offset;
     const key = `${batch.topic}:${batch.partition}`;
-    this.committed.set(key, Math.max(this.committed.get(key) ?? 0, last + 1));
+    // Where the checkpoint now stands: past a transaction's trailing marker too (LogBatch.readUpTo).
+    this.committed.set(key, Math.max(this.committed.get(key) ?? 0, batch.readUpTo ?? last + 1));
     if (this.commitWaiters.length > 0) {
       const waiters = this.commitWaiters;
       this.commitWaiters = [];
