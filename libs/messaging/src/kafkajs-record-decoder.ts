@@ -105,15 +105,40 @@ class Cursor {
     return out;
   }
 
-  text(): string | null {
+  /**
+   * A header name as kafkajs gives it (`String` of its text, so a null name reads "null"). Every
+   * record of a topic carries the same few names: those seen before are matched byte for byte and
+   * returned as the same string, instead of a new string per header per record.
+   */
+  headerName(): string {
     const length = this.varint();
-    if (length < 0) return null;
-    if (this.at + length > this.end) throw new NotPlain();
-    const out = this.buf.toString('utf8', this.at, this.at + length);
+    if (length < 0) return 'null';
+    const at = this.at;
+    if (at + length > this.end) throw new NotPlain();
     this.at += length;
-    return out;
+    for (let i = 0; i < KNOWN_NAMES.length; i++) {
+      const known = KNOWN_NAMES[i];
+      if (known.bytes.length !== length) continue;
+      let same = true;
+      for (let j = 0; j < length; j++) {
+        if (known.bytes[j] !== this.buf[at + j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return known.name;
+    }
+    const name = this.buf.toString('utf8', at, at + length);
+    // Only short names, and only so many: a stream of distinct names must not grow the list.
+    if (KNOWN_NAMES.length < MAX_KNOWN_NAMES && length <= MAX_KNOWN_NAME_BYTES) KNOWN_NAMES.push({ name, bytes: Buffer.from(this.buf.subarray(at, at + length)) });
+    return name;
   }
 }
+
+/** Header names seen so far (each with its bytes), shared by every fetch of the process. */
+const KNOWN_NAMES: Array<{ name: string; bytes: Buffer }> = [];
+const MAX_KNOWN_NAMES = 32;
+const MAX_KNOWN_NAME_BYTES = 64;
 
 /**
  * The records of one uncompressed batch that starts at `start` and ends before `end`, or
@@ -162,7 +187,7 @@ function plainBatch(buf: Buffer, start: number, end: number): KafkajsRecord[] {
     const headerCount = record.varint();
     const headers: KafkajsRecord['headers'] = {};
     for (let h = 0; h < headerCount; h++) {
-      const name = String(record.text());
+      const name = record.headerName();
       const headerValue = record.bytes();
       const before = headers[name];
       headers[name] = before === undefined ? headerValue : Array.isArray(before) ? [...before, headerValue] : [before, headerValue];

@@ -82,6 +82,18 @@ describe('the Fetch v11 record decoder (kafkajs 2.2.4)', () => {
     expect(ours).toEqual(theirs);
   });
 
+  it('header names it has seen before come back as they are, names of the same length apart, and many distinct names still decode', async () => {
+    // Names are matched against those seen before byte for byte: same length, different bytes.
+    const sameLength: TestRecord[] = ['sf-aaa', 'sf-aab', 'sf-baa', 'sf-aaa', 'tf-aaa'].map((name, i) => ({ key: null, value: Buffer.from(`${i}`), headers: { [name]: `${i}`, 'sf-seq': `${i}:0` } }));
+    // More distinct names than it keeps (32), and longer ones than it keeps (64 bytes).
+    const many: TestRecord[] = Array.from({ length: 50 }, (_, i) => ({ key: null, value: null, headers: { [`n-${i}`]: 'x', [`${'long-'.repeat(14)}${i}`]: 'y', 'sf-seq': `${i}:1` } }));
+    const { ours, theirs } = await both(response('t', [await batch('0', 1_600_000_000_000, sameLength), await batch('0', 1_600_000_000_000, many)]));
+    expect(ours).toEqual(theirs);
+    const partitions = (ours as { responses: Array<{ partitions: Array<{ messages: Array<{ headers: Record<string, Buffer> }> }> }> }).responses[0].partitions;
+    expect(partitions[0].messages.map((m) => Object.keys(m.headers)[0])).toEqual(['sf-aaa', 'sf-aab', 'sf-baa', 'sf-aaa', 'tf-aaa']);
+    expect(Object.keys(partitions[1].messages[49].headers)).toEqual(['n-49', `${'long-'.repeat(14)}49`, 'sf-seq']);
+  });
+
   it('leaves compressed batches to kafkajs, between plain ones', async () => {
     const raw = response('t', [Buffer.concat([await batch('0', 1, likes(0, 2)), await batch('2', 1, likes(2, 3), Compression.GZIP), await batch('5', 1, likes(5, 1))])]);
     const { ours, theirs } = await both(raw);
