@@ -77,7 +77,9 @@ async function httpIngest(ctx: Context): Promise<{ perSecond: number; accepted: 
     let last = before;
     const sampler = setInterval(() => {
       try {
-        last = procSample(child.pid!);
+        // A process that has just exited still has its CPU times but no longer its peak RSS: keep the peak.
+        const sample = procSample(child.pid!);
+        last = { cpuSeconds: sample.cpuSeconds, peakRssMb: Math.max(last.peakRssMb, sample.peakRssMb) };
       } catch {
         // exited between samples: keep the previous one
       }
